@@ -1,0 +1,92 @@
+//! The gdkrecord log format: record types, a writer, and a streaming reader.
+//!
+//! A gdkrecord recording is what `libgdkrecord.so` writes while it runs inside a GTK 4
+//! program: every input event, surface size, frame-clock phase and repainted region.
+//! This crate knows nothing of GTK, so the tool, tests and fuzzers build without it.
+//!
+//! # Byte layout (format version 1)
+//!
+//! All integers are little-endian. A *varint* is unsigned LEB128 (7 bits a byte, low
+//! bits first, high bit set on every byte but the last); a *signed varint* is a varint of
+//! the zigzag encoding (`(v << 1) ^ (v >> 63)`); a *string* is a varint byte length and
+//! UTF-8 bytes; a *centi-pixel* is a signed varint of the value times 100, rounded.
+//!
+//! ```text
+//! file    = file-header frame*  [zero padding]
+//! file-header (16 bytes)
+//!   0  8  magic  89 47 44 4B 52 45 43 0A   ("\x89GDKREC\n")
+//!   8  2  format version (u16)             1
+//!  10  2  flags (u16)                      0
+//!  12  4  reserved                         0
+//! frame   = varint payload-length (1 ..= 16 MiB)  u32 CRC-32 (IEEE) of payload  payload
+//! payload = u8 kind-code  varint t_ns  fields...
+//! ```
+//!
+//! `t_ns` is nanoseconds of CLOCK_MONOTONIC since [`Header::start_monotonic_ns`]. A
+//! frame never starts with a zero byte, so zeros where a frame should start mean the
+//! end: the recorder writes into a memory-mapped file grown in chunks, and a program
+//! killed before it could truncate the file leaves a zero-filled tail. A reader may
+//! ignore fields after the ones it knows (later minor versions append fields) and skips
+//! frames of kinds it does not know.
+//!
+//! Fields by kind (`Option` fields are a presence byte 0/1 and the value when 1, unless
+//! a presence mask is given):
+//!
+//! | code | kind | fields after `t_ns` |
+//! |---|---|---|
+//! | 1 | header | varint format_version, string recorder_version, varint pid, string program, varint argc + argc strings, 3 varints gtk_version, varint start_unix_ns, varint start_monotonic_ns, string display_backend, string display_name, u8 damage_capture, string damage_note |
+//! | 2 | surface | varint surface, u8 surface_kind, varint parent+1 (0: none), string type_name, Option string widget_type, signed width, signed height, signed scale_factor |
+//! | 3 | surface-destroyed | varint surface |
+//! | 4 | size | varint surface, signed width, signed height |
+//! | 5 | scale | varint surface, signed scale_factor |
+//! | 6 | state | varint surface, varint GdkToplevelState bits |
+//! | 7 | event | varint surface, u8 GdkEventType, varint time_ms, varint presence mask, then per set bit in order: 0 x, y (centi-pixels); 1 varint button; 2 varint keyval; 3 string key; 4 varint keycode; 5 varint modifiers; 6 u8 scroll_direction; 7 dx, dy (centi-pixels); 8 u8 crossing_mode; 9 u8 crossing_detail; 10 u8 focus_in; 11 varint sequence |
+//! | 8 | frame | varint surface, signed counter, varint end-t_ns, u8 phase mask (bit 0 before-paint .. bit 4 after-paint), per set bit: varint start-t_ns, varint duration |
+//! | 9 | frame-timings | varint surface, signed counter, u8 presence mask, per set bit a varint: 0 frame_time_ns, 1 presentation_time_ns, 2 predicted_presentation_time_ns, 3 refresh_interval_ns |
+//! | 10 | damage | varint surface, signed frame, u8 renderer, varint n, n × 4 signed (x, y, width, height) |
+//! | 11 | painted | as damage |
+//! | 12 | end | u8 reason, varint records, varint dropped |
+//!
+//! # Example
+//!
+//! ```
+//! use gdkrecord_format::*;
+//! let mut writer = Writer::new(Vec::new()).unwrap();
+//! let mut click = Event::new(1_000, SurfaceId(1), EventType::BUTTON_PRESS, 42);
+//! click.x = Some(200.0);
+//! click.y = Some(150.5);
+//! click.button = Some(1);
+//! writer.write(&Record::Event(click.clone())).unwrap();
+//! let bytes = writer.finish().unwrap();
+//!
+//! let records: Vec<Record> = Reader::new(&bytes[..]).unwrap().map(Result::unwrap).collect();
+//! assert_eq!(records, [Record::Event(click)]);
+//! let json = serde_json::to_string(&records[0]).unwrap();
+//! assert!(json.starts_with(r#"{"kind":"event","t_ns":1000,"surface":1,"type":"button-press""#));
+//! ```
+//!
+//! # Design constraints
+//! - Small: a motion event takes about 28 bytes, so hour-long recordings stay small.
+//! - Crash-safe: every complete frame before a cut, a kill or a scribble is readable.
+//! - Streaming: reading needs memory for one record, whatever the file's size.
+//! - Stable: every released version has a golden file under `tests/golden/`.
+
+mod codec;
+mod file;
+mod names;
+mod records;
+mod wire;
+
+pub use codec::{encode_payload, encode_record, MAX_PAYLOAD};
+pub use file::{
+    check_file_header, decode_frame, file_header, FrameAt, OpenError, Problem, ReadIssue,
+    Reader, Writer, FILE_HEADER_LEN, FORMAT_VERSION, MAGIC,
+};
+pub use names::{
+    CrossingMode, EndReason, EventType, Modifiers, NotifyType, Renderer, ScrollDirection,
+    SurfaceKind, ToplevelState,
+};
+pub use records::{
+    Damage, End, Event, Frame, FrameTimings, Header, Nanos, Phase, Record, RecordKind, Rect,
+    Scale, Size, State, Surface, SurfaceDestroyed, SurfaceId, PHASE_NAMES,
+};

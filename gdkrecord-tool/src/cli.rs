@@ -1,0 +1,146 @@
+//! Command-line arguments (clap derive). Validation into typed configs happens in each
+//! command's module; the flags shared by every reading command live in [`Filters`].
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Record the event loop of GTK 4 programs, and read what was recorded.
+#[derive(Debug, Parser)]
+#[command(name = "gdkrecord-tool", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run a GTK 4 program with the recorder loaded.
+    #[command(after_help = "EXAMPLES:\n  gdkrecord-tool record -- ./myprog --its-args\n  gdkrecord-tool record -o run.gdkrecord -- gtk4-widget-factory")]
+    Record(RecordArgs),
+    /// Print the directory to put in GTK_PATH to record any GTK 4 program.
+    #[command(after_help = "EXAMPLES:\n  GTK_PATH=$(gdkrecord-tool module-dir) ./myprog\n  GDKRECORD_FILENAME=run.gdkrecord GTK_PATH=$(gdkrecord-tool module-dir) gtk4-demo")]
+    ModuleDir(ModuleDirArgs),
+    /// Print the records of a recording as text, JSONL, JSON, CSV or XML.
+    #[command(after_help = "EXAMPLES:\n  gdkrecord-tool dump 12345-myprog.gdkrecord\n  gdkrecord-tool dump x.gdkrecord --format jsonl --kind event --type button-press,key-press\n  gdkrecord-tool dump x.gdkrecord --format csv -o x.csv --from 2.5s --to 4s")]
+    Dump(DumpArgs),
+    /// Summarise a recording: counts, sizes, frame times, damage, input latency.
+    #[command(after_help = "EXAMPLES:\n  gdkrecord-tool stats x.gdkrecord\n  gdkrecord-tool stats x.gdkrecord --json | jq .frames")]
+    Stats(StatsArgs),
+    /// Write a Chrome trace-event JSON file that Perfetto UI and chrome://tracing open.
+    #[command(after_help = "EXAMPLES:\n  gdkrecord-tool export x.gdkrecord -o trace.json")]
+    Export(ExportArgs),
+    /// Draw a dashboard picture of a recording (PNG or SVG).
+    #[command(after_help = "EXAMPLES:\n  gdkrecord-tool graph x.gdkrecord            # writes x.gdkrecord.png\n  gdkrecord-tool graph x.gdkrecord -o x.svg --from 1s --to 3s")]
+    Graph(GraphArgs),
+    /// Replay what was repainted as an animated GIF, or a repaint heatmap.
+    #[command(after_help = "EXAMPLES:\n  gdkrecord-tool exposures x.gdkrecord        # writes x.gdkrecord.gif\n  gdkrecord-tool exposures x.gdkrecord --surface 1 --speed 0.5 -o slow.gif\n  gdkrecord-tool exposures x.gdkrecord --heatmap -o heat.png")]
+    Exposures(ExposuresArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RecordArgs {
+    /// Where to write the recording (default: <pid>-<prgname>.gdkrecord in the working directory).
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// The program to record and its arguments.
+    #[arg(required = true, trailing_var_arg = true, value_name = "CMD")]
+    pub command: Vec<std::ffi::OsString>,
+}
+
+#[derive(Debug, Args)]
+pub struct ModuleDirArgs {}
+
+/// Which records to keep; the same flags mean the same thing in every command.
+#[derive(Debug, Args, Clone, Default)]
+pub struct Filters {
+    /// Only these record kinds (comma-separated: header, surface, size, state, event, frame, damage, ...).
+    #[arg(long, value_delimiter = ',', value_name = "KIND,...")]
+    pub kind: Vec<String>,
+    /// Only events of these types (GDK nicks, comma-separated: button-press, key-press, motion-notify, ...).
+    #[arg(long = "type", value_delimiter = ',', value_name = "TYPE,...")]
+    pub event_type: Vec<String>,
+    /// Only records about this surface (its number in the recording).
+    #[arg(long, value_name = "N")]
+    pub surface: Option<u32>,
+    /// Only records at or after this time since the start (`2.5s`, `800ms`, `1500us`; plain numbers are seconds).
+    #[arg(long, value_name = "T")]
+    pub from: Option<String>,
+    /// Only records at or before this time since the start.
+    #[arg(long, value_name = "T")]
+    pub to: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ReadArgs {
+    /// The recording to read.
+    pub file: PathBuf,
+    /// Treat a cut or corrupted recording as an error instead of a warning.
+    #[arg(long)]
+    pub strict: bool,
+    #[command(flatten)]
+    pub filters: Filters,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum DumpFormat {
+    Text,
+    Jsonl,
+    Json,
+    Csv,
+    Xml,
+}
+
+#[derive(Debug, Args)]
+pub struct DumpArgs {
+    #[command(flatten)]
+    pub read: ReadArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = DumpFormat::Text)]
+    pub format: DumpFormat,
+    /// Write here instead of standard output.
+    #[arg(short, long, value_name = "OUT")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct StatsArgs {
+    #[command(flatten)]
+    pub read: ReadArgs,
+    /// Print stable, documented JSON instead of the human report.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    #[command(flatten)]
+    pub read: ReadArgs,
+    /// The trace file to write.
+    #[arg(short, long, value_name = "OUT")]
+    pub output: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct GraphArgs {
+    #[command(flatten)]
+    pub read: ReadArgs,
+    /// The picture to write: .png or .svg (default: FILE.png beside the recording).
+    #[arg(short, long, value_name = "OUT")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ExposuresArgs {
+    #[command(flatten)]
+    pub read: ReadArgs,
+    /// Where to write (default: FILE.gif, or FILE.heatmap.png with --heatmap).
+    #[arg(short, long, value_name = "OUT")]
+    pub output: Option<PathBuf>,
+    /// Playback speed relative to the recording.
+    #[arg(long, default_value_t = 1.0, value_name = "X")]
+    pub speed: f64,
+    /// Write one picture of how often each pixel was repainted instead of an animation.
+    #[arg(long)]
+    pub heatmap: bool,
+}

@@ -1,0 +1,1 @@
+//! Opening recordings and applying the shared filters (placeholder until `dump` lands).

@@ -1,0 +1,48 @@
+//! `gdkrecord-tool`: records GTK 4 programs and reads their recordings.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+mod cli;
+mod input;
+
+use cli::{Cli, Command};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Record(args) => not_yet("record", &args),
+        Command::ModuleDir(args) => not_yet("module-dir", &args),
+        Command::Dump(args) => not_yet("dump", &args),
+        Command::Stats(args) => not_yet("stats", &args),
+        Command::Export(args) => not_yet("export", &args),
+        Command::Graph(args) => not_yet("graph", &args),
+        Command::Exposures(args) => not_yet("exposures", &args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(error) => {
+            if is_broken_pipe(&error) {
+                // `gdkrecord-tool dump x | head` is not an error.
+                return ExitCode::SUCCESS;
+            }
+            eprintln!("gdkrecord-tool: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+// Placeholder wiring while the commands are written; each command module replaces one arm.
+fn not_yet(name: &str, args: &dyn std::fmt::Debug) -> anyhow::Result<ExitCode> {
+    anyhow::bail!("`{name}` is not available in this build ({args:?})")
+}
+
+/// Whether the error comes from writing to a closed pipe.
+fn is_broken_pipe(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}

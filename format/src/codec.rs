@@ -105,10 +105,11 @@ pub fn encode_payload(record: &Record, out: &mut Vec<u8>) {
             put.signed(f.counter);
             put.varint(f.end_ns.saturating_sub(f.t_ns));
             let phases = f.phases();
-            let mask = phases
-                .iter()
-                .enumerate()
-                .fold(0u8, |m, (i, p)| if p.is_some() { m | (1 << i) } else { m });
+            let mask =
+                phases
+                    .iter()
+                    .enumerate()
+                    .fold(0u8, |m, (i, p)| if p.is_some() { m | (1 << i) } else { m });
             put.u8(mask);
             for phase in phases.iter().flatten() {
                 put.varint(phase.start_ns.saturating_sub(f.t_ns));
@@ -124,7 +125,9 @@ pub fn encode_payload(record: &Record, out: &mut Vec<u8>) {
                 (FT_PREDICTED, t.predicted_presentation_time_ns),
                 (FT_REFRESH, t.refresh_interval_ns),
             ];
-            put.u8(fields.iter().fold(0, |m, (bit, v)| if v.is_some() { m | bit } else { m }));
+            put.u8(fields
+                .iter()
+                .fold(0, |m, (bit, v)| if v.is_some() { m | bit } else { m }));
             for v in fields.iter().filter_map(|(_, v)| *v) {
                 put.varint(v);
             }
@@ -145,7 +148,66 @@ pub fn encode_payload(record: &Record, out: &mut Vec<u8>) {
             put.varint(e.records);
             put.varint(e.dropped);
         }
+        Record::LoopIteration(l) => {
+            put.varint(l.poll_ns);
+            put.varint(l.work_ns);
+        }
+        Record::Dispatch(d) => {
+            put.varint(d.duration_ns);
+            put.opt_str(d.source.as_deref());
+            put.str(&d.source_type);
+            put.signed(i64::from(d.priority));
+            match &d.callback {
+                Some(callback) => {
+                    put.u8(1);
+                    encode_code_address(callback, &mut put);
+                }
+                None => put.u8(0),
+            }
+        }
+        Record::Stall(st) => {
+            put.varint(st.duration_ns);
+            put.opt_str(st.source.as_deref());
+            put.varint(u64::from(st.samples));
+            encode_stack(&st.stack, &mut put);
+        }
+        Record::StallSample(sample) => {
+            put.varint(sample.t_ns.saturating_sub(sample.stall_start_ns));
+            encode_stack(&sample.stack, &mut put);
+        }
     }
+}
+
+fn encode_code_address(a: &CodeAddress, put: &mut Put<'_>) {
+    put.varint(a.addr);
+    put.opt_str(a.module.as_deref());
+    put.varint(a.offset);
+    put.opt_str(a.symbol.as_deref());
+}
+
+fn encode_stack(stack: &[CodeAddress], put: &mut Put<'_>) {
+    put.varint(stack.len() as u64);
+    for frame in stack {
+        encode_code_address(frame, put);
+    }
+}
+
+fn decode_code_address(get: &mut Get<'_>) -> Result<CodeAddress, Malformed> {
+    Ok(CodeAddress {
+        addr: get.varint()?,
+        module: get.opt_str()?,
+        offset: get.varint()?,
+        symbol: get.opt_str()?,
+    })
+}
+
+fn decode_stack(get: &mut Get<'_>, payload_len: usize) -> Result<Vec<CodeAddress>, Malformed> {
+    let n = get.varint()?;
+    // Each frame takes at least 4 bytes: a larger count is corruption.
+    if n > payload_len as u64 {
+        return Err(Malformed);
+    }
+    (0..n).map(|_| decode_code_address(get)).collect()
 }
 
 fn encode_event(e: &Event, put: &mut Put<'_>) {
@@ -168,7 +230,13 @@ fn encode_event(e: &Event, put: &mut Put<'_>) {
         (EV_FOCUS_IN, e.focus_in.is_some()),
         (EV_SEQUENCE, e.sequence.is_some()),
     ];
-    put.varint(u64::from(present.iter().fold(0, |m, (bit, p)| if *p { m | bit } else { m })));
+    put.varint(u64::from(present.iter().fold(0, |m, (bit, p)| {
+        if *p {
+            m | bit
+        } else {
+            m
+        }
+    })));
     if let Some((x, y)) = position {
         put.centi(x);
         put.centi(y);
@@ -268,9 +336,10 @@ pub(crate) fn decode_payload(payload: &[u8]) -> Result<Decoded, Malformed> {
             height: get.i32()?,
             scale_factor: get.i32()?,
         }),
-        RecordKind::SurfaceDestroyed => {
-            Record::SurfaceDestroyed(SurfaceDestroyed { t_ns, surface: surface(&mut get)? })
-        }
+        RecordKind::SurfaceDestroyed => Record::SurfaceDestroyed(SurfaceDestroyed {
+            t_ns,
+            surface: surface(&mut get)?,
+        }),
         RecordKind::Size => Record::Size(Size {
             t_ns,
             surface: surface(&mut get)?,
@@ -348,7 +417,13 @@ pub(crate) fn decode_payload(payload: &[u8]) -> Result<Decoded, Malformed> {
             for _ in 0..n {
                 rects.push([get.i32()?, get.i32()?, get.i32()?, get.i32()?]);
             }
-            let damage = Damage { t_ns, surface, frame, renderer, rects };
+            let damage = Damage {
+                t_ns,
+                surface,
+                frame,
+                renderer,
+                rects,
+            };
             if kind == RecordKind::Damage {
                 Record::Damage(damage)
             } else {
@@ -360,6 +435,39 @@ pub(crate) fn decode_payload(payload: &[u8]) -> Result<Decoded, Malformed> {
             reason: EndReason(get.u8()?),
             records: get.varint()?,
             dropped: get.varint()?,
+        }),
+        RecordKind::LoopIteration => Record::LoopIteration(LoopIteration {
+            t_ns,
+            poll_ns: get.varint()?,
+            work_ns: get.varint()?,
+        }),
+        RecordKind::Dispatch => Record::Dispatch(Dispatch {
+            t_ns,
+            duration_ns: get.varint()?,
+            source: get.opt_str()?,
+            source_type: get.str()?,
+            priority: get.i32()?,
+            callback: if get.bool()? {
+                Some(decode_code_address(&mut get)?)
+            } else {
+                None
+            },
+        }),
+        RecordKind::Stall => {
+            let duration_ns = get.varint()?;
+            Record::Stall(Stall {
+                t_ns,
+                duration_ns,
+                duration_ms: duration_ns as f64 / 1e6,
+                source: get.opt_str()?,
+                samples: get.u32()?,
+                stack: decode_stack(&mut get, payload.len())?,
+            })
+        }
+        RecordKind::StallSample => Record::StallSample(StallSample {
+            t_ns,
+            stall_start_ns: t_ns.checked_sub(get.varint()?).ok_or(Malformed)?,
+            stack: decode_stack(&mut get, payload.len())?,
         }),
     };
     // Fields appended by a later minor version are allowed after the known ones.

@@ -41,7 +41,10 @@ impl<W: Write> Writer<W> {
     /// Writes the file header and returns a writer for the records.
     pub fn new(mut out: W) -> io::Result<Self> {
         out.write_all(&file_header())?;
-        Ok(Writer { out, frame: Vec::with_capacity(256) })
+        Ok(Writer {
+            out,
+            frame: Vec::with_capacity(256),
+        })
     }
 
     /// Appends one record.
@@ -167,7 +170,11 @@ fn decode_frame_limited(bytes: &[u8], max_payload: usize) -> FrameAt {
     // The length is a varint of at most 4 bytes (MAX_PAYLOAD < 2^28).
     let prefix = &bytes[..bytes.len().min(4)];
     let Some(varint_len) = prefix.iter().position(|b| b & 0x80 == 0).map(|i| i + 1) else {
-        return if prefix.len() < 4 { FrameAt::Incomplete } else { FrameAt::Corrupt };
+        return if prefix.len() < 4 {
+            FrameAt::Incomplete
+        } else {
+            FrameAt::Corrupt
+        };
     };
     let Ok(payload_len) = Get::new(&bytes[..varint_len]).varint() else {
         return FrameAt::Corrupt;
@@ -180,7 +187,11 @@ fn decode_frame_limited(bytes: &[u8], max_payload: usize) -> FrameAt {
     if bytes.len() < total {
         return FrameAt::Incomplete;
     }
-    let crc = u32::from_le_bytes(bytes[varint_len..varint_len + 4].try_into().expect("4 bytes"));
+    let crc = u32::from_le_bytes(
+        bytes[varint_len..varint_len + 4]
+            .try_into()
+            .expect("4 bytes"),
+    );
     let payload = &bytes[varint_len + 4..total];
     if crc32fast::hash(payload) != crc {
         return FrameAt::Corrupt;
@@ -259,7 +270,9 @@ impl<R: Read> Reader<R> {
     /// Reads and checks the file header.
     pub fn new(mut src: R) -> Result<Self, OpenError> {
         let mut header = Vec::with_capacity(FILE_HEADER_LEN);
-        (&mut src).take(FILE_HEADER_LEN as u64).read_to_end(&mut header)?;
+        (&mut src)
+            .take(FILE_HEADER_LEN as u64)
+            .read_to_end(&mut header)?;
         let version = check_file_header(&header)?;
         Ok(Reader {
             src,
@@ -304,7 +317,9 @@ impl<R: Read> Reader<R> {
     /// Returns how many unread bytes there are.
     fn fill(&mut self, n: usize) -> io::Result<usize> {
         while self.buf.len() - self.pos < n && !self.eof {
-            if self.pos > 0 && (self.pos >= self.buf.len() / 2 || self.buf.len() + n > self.buf.capacity()) {
+            if self.pos > 0
+                && (self.pos >= self.buf.len() / 2 || self.buf.len() + n > self.buf.capacity())
+            {
                 self.buf.drain(..self.pos);
                 self.buf_offset += self.pos as u64;
                 self.pos = 0;
@@ -385,7 +400,11 @@ impl<R: Read> Reader<R> {
             }
         }
         let len = self.offset() - bad_offset;
-        self.issues.push(ReadIssue { offset: bad_offset, len, problem });
+        self.issues.push(ReadIssue {
+            offset: bad_offset,
+            len,
+            problem,
+        });
         Ok(())
     }
 
@@ -408,7 +427,11 @@ impl<R: Read> Reader<R> {
                 }
                 FrameAt::Unknown { code, len } => {
                     self.pos += len;
-                    self.issues.push(ReadIssue { offset, len: len as u64, problem: Problem::UnknownKind(code) });
+                    self.issues.push(ReadIssue {
+                        offset,
+                        len: len as u64,
+                        problem: Problem::UnknownKind(code),
+                    });
                 }
                 FrameAt::Padding => {
                     if self.rest_is_zero()? {
@@ -418,12 +441,20 @@ impl<R: Read> Reader<R> {
                         return Ok(None);
                     }
                     let len = self.offset() - offset;
-                    self.issues.push(ReadIssue { offset, len, problem: Problem::Corrupt });
+                    self.issues.push(ReadIssue {
+                        offset,
+                        len,
+                        problem: Problem::Corrupt,
+                    });
                 }
                 FrameAt::Incomplete => {
                     // Only returned at the end of the source.
                     let len = self.offset() + (self.buf.len() - self.pos) as u64 - offset;
-                    self.issues.push(ReadIssue { offset, len, problem: Problem::Truncated });
+                    self.issues.push(ReadIssue {
+                        offset,
+                        len,
+                        problem: Problem::Truncated,
+                    });
                     self.done = true;
                     return Ok(None);
                 }

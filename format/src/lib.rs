@@ -46,6 +46,13 @@
 //! | 10 | damage | varint surface, signed frame, u8 renderer, varint n, n × 4 signed (x, y, width, height) |
 //! | 11 | painted | as damage |
 //! | 12 | end | u8 reason, varint records, varint dropped |
+//! | 13 | loop-iteration | varint poll_ns, varint work_ns |
+//! | 14 | dispatch | varint duration_ns, Option string source, string source_type, signed priority, Option code-address callback |
+//! | 15 | stall | varint duration_ns, Option string source, varint samples, stack |
+//! | 16 | stall-sample | varint t_ns − stall_start_ns, stack |
+//!
+//! A *code-address* is varint addr, Option string module, varint offset, Option string
+//! symbol; a *stack* is a varint count of code-addresses, innermost frame first.
 //!
 //! # Example
 //!
@@ -79,14 +86,15 @@ mod wire;
 
 pub use codec::{encode_payload, encode_record, MAX_PAYLOAD};
 pub use file::{
-    check_file_header, decode_frame, file_header, FrameAt, OpenError, Problem, ReadIssue,
-    Reader, Writer, FILE_HEADER_LEN, FORMAT_VERSION, MAGIC,
+    check_file_header, decode_frame, file_header, FrameAt, OpenError, Problem, ReadIssue, Reader,
+    Writer, FILE_HEADER_LEN, FORMAT_VERSION, MAGIC,
 };
 pub use names::{
     CrossingMode, EndReason, EventType, Modifiers, NotifyType, Renderer, ScrollDirection,
     SurfaceKind, ToplevelState,
 };
 pub use records::{
-    Damage, End, Event, Frame, FrameTimings, Header, Nanos, Phase, Record, RecordKind, Rect,
-    Scale, Size, State, Surface, SurfaceDestroyed, SurfaceId, PHASE_NAMES,
+    CodeAddress, Damage, Dispatch, End, Event, Frame, FrameTimings, Header, LoopIteration, Nanos,
+    Phase, Record, RecordKind, Rect, Scale, Size, Stall, StallSample, State, Surface,
+    SurfaceDestroyed, SurfaceId, PHASE_NAMES,
 };

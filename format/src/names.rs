@@ -209,7 +209,10 @@ fn flag_names(bits: u32, table: &[(u32, &'static str)]) -> Vec<std::borrow::Cow<
     names
 }
 
-fn flags_from_names<'a>(names: impl IntoIterator<Item = &'a str>, table: &[(u32, &str)]) -> Option<u32> {
+fn flags_from_names<'a>(
+    names: impl IntoIterator<Item = &'a str>,
+    table: &[(u32, &str)],
+) -> Option<u32> {
     let mut bits = 0;
     for name in names {
         if let Some((bit, _)) = table.iter().find(|(_, n)| *n == name) {
@@ -328,7 +331,10 @@ mod tests {
     #[test]
     fn nicks_round_trip_and_unknown_values_survive() {
         assert_eq!(EventType::BUTTON_PRESS.nick(), "button-press");
-        assert_eq!(EventType::from_nick("key-release"), Some(EventType::KEY_RELEASE));
+        assert_eq!(
+            EventType::from_nick("key-release"),
+            Some(EventType::KEY_RELEASE)
+        );
         assert_eq!(EventType(200).nick(), "unknown-200");
         assert_eq!(EventType::from_nick("unknown-200"), Some(EventType(200)));
         assert_eq!(EventType::from_nick("no-such"), None);
@@ -338,17 +344,26 @@ mod tests {
     fn flags_show_names_in_bit_order() {
         let m = Modifiers(Modifiers::CONTROL.0 | Modifiers::SHIFT.0 | (1 << 20));
         assert_eq!(m.to_string(), "shift|control|bit20");
-        assert_eq!(Modifiers::from_names(["shift", "control", "bit20"]), Some(m));
+        assert_eq!(
+            Modifiers::from_names(["shift", "control", "bit20"]),
+            Some(m)
+        );
         assert_eq!(Modifiers(0).to_string(), "0");
     }
 
     #[test]
     fn renderer_from_type_names() {
-        assert_eq!(Renderer::from_type_name("GskCairoRenderer"), Renderer::CAIRO);
+        assert_eq!(
+            Renderer::from_type_name("GskCairoRenderer"),
+            Renderer::CAIRO
+        );
         assert_eq!(Renderer::from_type_name("GskNglRenderer"), Renderer::NGL);
         assert_eq!(Renderer::from_type_name("GskGLRenderer"), Renderer::GL);
         assert_eq!(Renderer::from_type_name("GdkX11GLContext"), Renderer::GL);
-        assert_eq!(Renderer::from_type_name("GskVulkanRenderer"), Renderer::VULKAN);
+        assert_eq!(
+            Renderer::from_type_name("GskVulkanRenderer"),
+            Renderer::VULKAN
+        );
         assert_eq!(Renderer::from_type_name("Whatever"), Renderer::UNKNOWN);
     }
 }

@@ -58,6 +58,14 @@ pub enum Record {
     Painted(Damage),
     /// The recording ended normally.
     End(End),
+    /// One iteration of the default main context: time asleep in poll, then working.
+    LoopIteration(LoopIteration),
+    /// A GSource dispatch on the main context that took longer than the threshold.
+    Dispatch(Dispatch),
+    /// The main thread did not return to its main loop for longer than the threshold.
+    Stall(Stall),
+    /// The main thread's stack, captured while a stall was going on.
+    StallSample(StallSample),
 }
 
 impl Record {
@@ -75,6 +83,10 @@ impl Record {
             Record::FrameTimings(r) => r.t_ns,
             Record::Damage(r) | Record::Painted(r) => r.t_ns,
             Record::End(r) => r.t_ns,
+            Record::LoopIteration(r) => r.t_ns,
+            Record::Dispatch(r) => r.t_ns,
+            Record::Stall(r) => r.t_ns,
+            Record::StallSample(r) => r.t_ns,
         }
     }
 
@@ -93,13 +105,22 @@ impl Record {
             Record::Damage(_) => RecordKind::Damage,
             Record::Painted(_) => RecordKind::Painted,
             Record::End(_) => RecordKind::End,
+            Record::LoopIteration(_) => RecordKind::LoopIteration,
+            Record::Dispatch(_) => RecordKind::Dispatch,
+            Record::Stall(_) => RecordKind::Stall,
+            Record::StallSample(_) => RecordKind::StallSample,
         }
     }
 
     /// The surface the record is about, if any.
     pub fn surface(&self) -> Option<SurfaceId> {
         match self {
-            Record::Header(_) | Record::End(_) => None,
+            Record::Header(_)
+            | Record::End(_)
+            | Record::LoopIteration(_)
+            | Record::Dispatch(_)
+            | Record::Stall(_)
+            | Record::StallSample(_) => None,
             Record::Surface(r) => Some(r.surface),
             Record::SurfaceDestroyed(r) => Some(r.surface),
             Record::Size(r) => Some(r.surface),
@@ -130,11 +151,15 @@ pub enum RecordKind {
     Damage = 10,
     Painted = 11,
     End = 12,
+    LoopIteration = 13,
+    Dispatch = 14,
+    Stall = 15,
+    StallSample = 16,
 }
 
 impl RecordKind {
     /// Every kind, in code order.
-    pub const ALL: [RecordKind; 12] = [
+    pub const ALL: [RecordKind; 16] = [
         RecordKind::Header,
         RecordKind::Surface,
         RecordKind::SurfaceDestroyed,
@@ -147,6 +172,10 @@ impl RecordKind {
         RecordKind::Damage,
         RecordKind::Painted,
         RecordKind::End,
+        RecordKind::LoopIteration,
+        RecordKind::Dispatch,
+        RecordKind::Stall,
+        RecordKind::StallSample,
     ];
 
     /// The kind with binary code `code`.
@@ -169,6 +198,10 @@ impl RecordKind {
             RecordKind::Damage => "damage",
             RecordKind::Painted => "painted",
             RecordKind::End => "end",
+            RecordKind::LoopIteration => "loop-iteration",
+            RecordKind::Dispatch => "dispatch",
+            RecordKind::Stall => "stall",
+            RecordKind::StallSample => "stall-sample",
         }
     }
 
@@ -397,7 +430,13 @@ pub struct Frame {
 impl Frame {
     /// The phases in [`PHASE_NAMES`] order.
     pub fn phases(&self) -> [Option<Phase>; 5] {
-        [self.before_paint, self.update, self.layout, self.paint, self.after_paint]
+        [
+            self.before_paint,
+            self.update,
+            self.layout,
+            self.paint,
+            self.after_paint,
+        ]
     }
 
     /// How long the whole cycle took.
@@ -444,7 +483,10 @@ pub struct Damage {
 impl Damage {
     /// Total area of the rectangles, in square pixels.
     pub fn area(&self) -> i64 {
-        self.rects.iter().map(|r| i64::from(r[2].max(0)) * i64::from(r[3].max(0))).sum()
+        self.rects
+            .iter()
+            .map(|r| i64::from(r[2].max(0)) * i64::from(r[3].max(0)))
+            .sum()
     }
 }
 
@@ -459,4 +501,81 @@ pub struct End {
     pub records: u64,
     /// How many records the recorder could not write (e.g. disk full).
     pub dropped: u64,
+}
+
+/// One iteration of the default `GMainContext` on the main thread: it slept in poll for
+/// `poll_ns`, woke at `t_ns`, then worked (dispatched sources) for `work_ns` before
+/// polling again.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LoopIteration {
+    /// When poll returned (the work started).
+    pub t_ns: Nanos,
+    /// Time asleep in the poll that ended at `t_ns`.
+    pub poll_ns: u64,
+    /// Time from `t_ns` until the next poll started.
+    pub work_ns: u64,
+}
+
+/// A code address with what is known about it. `symbol` may be missing when the recorder
+/// could not name it (non-exported functions); the tool then resolves `module` + `offset`
+/// from the module's symbol table.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CodeAddress {
+    /// The address in the recorded process.
+    pub addr: u64,
+    /// Path of the executable or library holding it.
+    pub module: Option<String>,
+    /// `addr` minus the module's load address.
+    pub offset: u64,
+    /// The function's (possibly mangled) name, when known.
+    pub symbol: Option<String>,
+}
+
+/// A GSource dispatch on the default main context that took longer than the threshold
+/// (`GDKRECORD_DISPATCH_US`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Dispatch {
+    /// When the dispatch started.
+    pub t_ns: Nanos,
+    /// How long it took.
+    pub duration_ns: u64,
+    /// `g_source_get_name()`, when the source has a name.
+    pub source: Option<String>,
+    /// What kind of source: `idle`, `timeout`, `io`, `unix-fd`, `child-watch`, or another
+    /// source's type (`gdk-x11-events`, `other`).
+    pub source_type: String,
+    /// The source's priority (`G_PRIORITY_DEFAULT` = 0, `G_PRIORITY_HIGH_IDLE` = 100 ...).
+    pub priority: i32,
+    /// The callback the source called, when it could be found.
+    pub callback: Option<CodeAddress>,
+}
+
+/// The main thread did not return to its main loop's poll for `duration_ns`
+/// (more than `GDKRECORD_STALL_MS`). Written when the stall ends.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Stall {
+    /// When the main thread last left poll (the stall started).
+    pub t_ns: Nanos,
+    /// How long the main thread was away from poll, ns.
+    pub duration_ns: u64,
+    /// The same in milliseconds (JSON convenience; always `duration_ns / 1e6`).
+    pub duration_ms: f64,
+    /// The GSource being dispatched when the stall was detected, when known.
+    pub source: Option<String>,
+    /// How many stack samples were taken during the stall (see `stall-sample`).
+    pub samples: u32,
+    /// The main thread's stack at the first sample, innermost frame first.
+    pub stack: Vec<CodeAddress>,
+}
+
+/// The main thread's stack captured while a stall went on (written at once, so a hung
+/// program that is killed still has it).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StallSample {
+    /// When the stack was captured.
+    pub t_ns: Nanos,
+    /// When the stall it belongs to started (the `t_ns` of its `stall` record).
+    pub stall_start_ns: Nanos,
+    /// The stack, innermost frame first.
+    pub stack: Vec<CodeAddress>,
 }

@@ -35,6 +35,17 @@ impl Put<'_> {
         self.varint(s.len() as u64);
         self.0.extend_from_slice(s.as_bytes());
     }
+
+    /// A presence byte, then the string when present.
+    pub fn opt_str(&mut self, s: Option<&str>) {
+        match s {
+            Some(s) => {
+                self.u8(1);
+                self.str(s);
+            }
+            None => self.u8(0),
+        }
+    }
 }
 
 /// What went wrong decoding a payload.
@@ -106,6 +117,14 @@ impl<'a> Get<'a> {
         let bytes = self.bytes.get(self.pos..end).ok_or(Malformed)?;
         self.pos = end;
         Ok(String::from_utf8_lossy(bytes).into_owned())
+    }
+
+    pub fn opt_str(&mut self) -> Result<Option<String>, Malformed> {
+        if self.bool()? {
+            self.str().map(Some)
+        } else {
+            Ok(None)
+        }
     }
 }
 

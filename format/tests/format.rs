@@ -66,8 +66,17 @@ fn sample_records() -> Vec<Record> {
             height: 80,
             scale_factor: 2,
         }),
-        Record::Size(Size { t_ns: 1_600, surface: SurfaceId(1), width: 900, height: 700 }),
-        Record::Scale(Scale { t_ns: 1_700, surface: SurfaceId(1), scale_factor: 2 }),
+        Record::Size(Size {
+            t_ns: 1_600,
+            surface: SurfaceId(1),
+            width: 900,
+            height: 700,
+        }),
+        Record::Scale(Scale {
+            t_ns: 1_700,
+            surface: SurfaceId(1),
+            scale_factor: 2,
+        }),
         Record::State(State {
             t_ns: 1_800,
             surface: SurfaceId(1),
@@ -84,11 +93,23 @@ fn sample_records() -> Vec<Record> {
             surface: SurfaceId(1),
             counter: 17,
             end_ns: 4_900_000,
-            before_paint: Some(Phase { start_ns: 4_000_000, end_ns: 4_010_000 }),
+            before_paint: Some(Phase {
+                start_ns: 4_000_000,
+                end_ns: 4_010_000,
+            }),
             update: None,
-            layout: Some(Phase { start_ns: 4_100_000, end_ns: 4_300_000 }),
-            paint: Some(Phase { start_ns: 4_300_000, end_ns: 4_800_000 }),
-            after_paint: Some(Phase { start_ns: 4_800_000, end_ns: 4_900_000 }),
+            layout: Some(Phase {
+                start_ns: 4_100_000,
+                end_ns: 4_300_000,
+            }),
+            paint: Some(Phase {
+                start_ns: 4_300_000,
+                end_ns: 4_800_000,
+            }),
+            after_paint: Some(Phase {
+                start_ns: 4_800_000,
+                end_ns: 4_900_000,
+            }),
         }),
         Record::FrameTimings(FrameTimings {
             t_ns: 5_000_000,
@@ -113,8 +134,65 @@ fn sample_records() -> Vec<Record> {
             renderer: Renderer::GL,
             rects: vec![[0, 0, 900, 700]],
         }),
-        Record::SurfaceDestroyed(SurfaceDestroyed { t_ns: 6_000_000, surface: SurfaceId(2) }),
-        Record::End(End { t_ns: 7_000_000, reason: EndReason::EXIT, records: 19, dropped: 0 }),
+        Record::SurfaceDestroyed(SurfaceDestroyed {
+            t_ns: 6_000_000,
+            surface: SurfaceId(2),
+        }),
+        Record::LoopIteration(LoopIteration {
+            t_ns: 6_100_000,
+            poll_ns: 900_000,
+            work_ns: 45_000,
+        }),
+        Record::Dispatch(Dispatch {
+            t_ns: 6_200_000,
+            duration_ns: 12_000_000,
+            source: Some("[gtk] GtkWidget tick callback".into()),
+            source_type: "timeout".into(),
+            priority: 0,
+            callback: Some(CodeAddress {
+                addr: 0x5555_0000_1234,
+                module: Some("/usr/bin/blocker".into()),
+                offset: 0x1234,
+                symbol: Some("burn_cpu".into()),
+            }),
+        }),
+        Record::StallSample(StallSample {
+            t_ns: 6_400_000,
+            stall_start_ns: 6_300_000,
+            stack: vec![
+                CodeAddress {
+                    addr: 0x7f00_0000_1000,
+                    module: Some("/lib/libc.so.6".into()),
+                    offset: 0x1000,
+                    symbol: Some("nanosleep".into()),
+                },
+                CodeAddress {
+                    addr: 0x5555_0000_2000,
+                    module: None,
+                    offset: 0,
+                    symbol: None,
+                },
+            ],
+        }),
+        Record::Stall(Stall {
+            t_ns: 6_300_000,
+            duration_ns: 300_000_000,
+            duration_ms: 300.0,
+            source: None,
+            samples: 3,
+            stack: vec![CodeAddress {
+                addr: 0x7f00_0000_1000,
+                module: Some("/lib/libc.so.6".into()),
+                offset: 0x1000,
+                symbol: Some("nanosleep".into()),
+            }],
+        }),
+        Record::End(End {
+            t_ns: 7_000_000,
+            reason: EndReason::EXIT,
+            records: 23,
+            dropped: 0,
+        }),
     ]
 }
 
@@ -136,7 +214,11 @@ fn read_all(bytes: &[u8]) -> (Vec<Record>, Vec<ReadIssue>) {
 fn every_record_kind_round_trips() {
     let records = sample_records();
     let kinds: std::collections::BTreeSet<_> = records.iter().map(Record::kind).collect();
-    assert_eq!(kinds.len(), RecordKind::ALL.len(), "the sample must cover every kind");
+    assert_eq!(
+        kinds.len(),
+        RecordKind::ALL.len(),
+        "the sample must cover every kind"
+    );
     let (back, issues) = read_all(&encode(&records));
     assert_eq!(back, records);
     assert!(issues.is_empty());
@@ -158,18 +240,34 @@ fn json_round_trips_and_keeps_the_contract_names() {
     assert_eq!(json["modifiers"], serde_json::json!(["shift", "button1"]));
     assert_eq!(json["key"], serde_json::Value::Null);
     let damage = serde_json::to_value(&sample_records()[14]).unwrap();
-    assert_eq!(damage["rects"], serde_json::json!([[11, 57, 375, 42], [-5, 0, 20, 25]]));
+    let stall = serde_json::to_value(&sample_records()[20]).unwrap();
+    assert_eq!(stall["kind"], "stall");
+    assert_eq!(stall["duration_ms"], 300.0);
+    assert_eq!(stall["stack"][0]["symbol"], "nanosleep");
+    assert_eq!(
+        damage["rects"],
+        serde_json::json!([[11, 57, 375, 42], [-5, 0, 20, 25]])
+    );
 }
 
 #[test]
 fn a_motion_event_is_small() {
-    let mut motion = Event::new(12_345_678_901, SurfaceId(1), EventType::MOTION_NOTIFY, 4_000_000_000);
+    let mut motion = Event::new(
+        12_345_678_901,
+        SurfaceId(1),
+        EventType::MOTION_NOTIFY,
+        4_000_000_000,
+    );
     motion.x = Some(812.53);
     motion.y = Some(433.5);
     motion.modifiers = Some(Modifiers(0));
     let mut frame = Vec::new();
     encode_record(&Record::Event(motion), &mut frame);
-    assert!(frame.len() <= 30, "motion event takes {} bytes", frame.len());
+    assert!(
+        frame.len() <= 30,
+        "motion event takes {} bytes",
+        frame.len()
+    );
 }
 
 #[test]
@@ -195,7 +293,14 @@ fn a_file_cut_at_any_byte_yields_every_complete_record() {
         } else {
             assert_eq!(issues.len(), 1, "cut at {cut}: {issues:?}");
             assert_eq!(issues[0].problem, Problem::Truncated);
-            assert_eq!(issues[0].offset as usize, ends.iter().rev().find(|e| **e <= cut).copied().unwrap_or(FILE_HEADER_LEN));
+            assert_eq!(
+                issues[0].offset as usize,
+                ends.iter()
+                    .rev()
+                    .find(|e| **e <= cut)
+                    .copied()
+                    .unwrap_or(FILE_HEADER_LEN)
+            );
             assert_eq!((issues[0].offset + issues[0].len) as usize, cut);
         }
     }
@@ -269,11 +374,19 @@ fn random_bytes_after_the_header_never_panic() {
 #[test]
 fn bad_file_headers_are_named() {
     assert!(matches!(Reader::new(&b""[..]), Err(OpenError::Empty)));
-    assert!(matches!(Reader::new(&b"hello world, not a log"[..]), Err(OpenError::NotARecording)));
-    assert!(matches!(Reader::new(&MAGIC[..5]), Err(OpenError::ShortHeader)));
+    assert!(matches!(
+        Reader::new(&b"hello world, not a log"[..]),
+        Err(OpenError::NotARecording)
+    ));
+    assert!(matches!(
+        Reader::new(&MAGIC[..5]),
+        Err(OpenError::ShortHeader)
+    ));
     let mut newer = file_header();
     newer[8..10].copy_from_slice(&(FORMAT_VERSION + 1).to_le_bytes());
-    assert!(matches!(Reader::new(&newer[..]), Err(OpenError::NewerVersion { found }) if found == FORMAT_VERSION + 1));
+    assert!(
+        matches!(Reader::new(&newer[..]), Err(OpenError::NewerVersion { found }) if found == FORMAT_VERSION + 1)
+    );
 }
 
 #[test]

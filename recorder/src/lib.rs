@@ -1,1 +1,85 @@
-//! placeholder
+//! `libgdkrecord.so`: records the event loop of any unmodified GTK 4 program.
+//!
+//! # Loading
+//! GTK 4 scans `$GTK_PATH/4.0.0/media/` for GIO modules inside `gtk_init()`, before the
+//! display opens. With this library at `<dir>/4.0.0/media/libgdkrecord.so` (what
+//! `gdkrecord-tool module-dir` prints as `<dir>`), `GTK_PATH=<dir> app` loads it and GIO
+//! calls [`g_io_module_load`], which installs GObject emission hooks. GIO then
+//! `dlclose()`s the module, so it is linked with `-z nodelete` (see `build.rs`). GTK 3
+//! and non-GTK programs never look in `4.0.0/`.
+//!
+//! # What it writes
+//! When the default display opens, `<pid>-<prgname>.gdkrecord` (or `$GDKRECORD_FILENAME`)
+//! is created in the working directory with a Header record; then Surface, Size, State,
+//! Scale, SurfaceDestroyed, Event, Frame, FrameTimings, Damage and Painted records (see
+//! the `gdkrecord-format` crate); an End record at normal exit. Records go straight into
+//! a memory-mapped file, so a killed program loses nothing already recorded.
+//!
+//! # Environment
+//! - `GDKRECORD_FILENAME`: output path.
+//! - `GDKRECORD_DAMAGE=0`: do not patch GTK's private classes (no damage records).
+//! - `GDKRECORD_SELF_TIME=1`: print the recorder's own time per event and per frame at exit.
+//!
+//! # Design constraints
+//! A guest in someone else's process: only the -sys crates, libc and the format crate;
+//! every callback from C runs inside [`guard`] (a panic stops recording, never the
+//! host); nothing the app or the OS decides is unwrapped; hooks read fields, timestamp
+//! and append a binary record, nothing more.
+
+use std::ffi::c_void;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::Once;
+
+mod clock;
+mod damage;
+mod events;
+mod ffi;
+mod frames;
+mod hooks;
+mod mmap_writer;
+mod self_time;
+mod session;
+mod surfaces;
+
+/// Runs `f`, turning a panic into `default` and stopping the recording: no unwinding
+/// may cross into C.
+pub(crate) fn guard<R>(default: R, f: impl FnOnce() -> R) -> R {
+    match catch_unwind(AssertUnwindSafe(f)) {
+        Ok(value) => value,
+        Err(_) => {
+            session::stop_after_panic();
+            default
+        }
+    }
+}
+
+static INIT: Once = Once::new();
+
+/// Called by GIO when GTK loads the module (inside `gtk_init()`). Idempotent: a second
+/// copy on GTK_PATH, or a second load, does nothing.
+///
+/// # Safety
+/// Called by GIO with GTK 4 initialized.
+#[no_mangle]
+pub unsafe extern "C" fn g_io_module_load(_module: *mut c_void) {
+    guard((), || {
+        INIT.call_once(|| {
+            clock::set_start();
+            self_time::init_from_env();
+            damage::check_layout();
+            unsafe {
+                hooks::install();
+                libc::atexit(session::on_exit);
+                libc::pthread_atfork(None, None, Some(session::on_fork_child));
+            }
+        })
+    })
+}
+
+/// Called by GIO right after [`g_io_module_load`]; the hooks stay (the library is never
+/// unloaded).
+///
+/// # Safety
+/// Called by GIO.
+#[no_mangle]
+pub unsafe extern "C" fn g_io_module_unload(_module: *mut c_void) {}

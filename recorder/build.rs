@@ -1,0 +1,9 @@
+//! Link flags the recorder needs to survive being a GIO module.
+
+fn main() {
+    // GIO dlclose()s a module right after g_io_module_unload(); our emission hooks and
+    // patched vfuncs point into this library, so it must never be unmapped.
+    println!("cargo:rustc-cdylib-link-arg=-Wl,-z,nodelete");
+    // cairo_region_num_rectangles / cairo_region_get_rectangle (declared in ffi.rs).
+    println!("cargo:rustc-link-lib=cairo");
+}

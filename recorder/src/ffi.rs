@@ -1,0 +1,126 @@
+//! The few C declarations the -sys crates lack (cairo regions, GTK's private class
+//! layouts) and small helpers over GObject's type system.
+
+use std::ffi::{c_char, c_int, c_void, CStr};
+
+use glib_sys::GType;
+use gobject_sys::{GObjectClass, GTypeInstance};
+
+/// `cairo_region_t`, opaque.
+#[repr(C)]
+pub(crate) struct CairoRegion {
+    _private: [u8; 0],
+}
+
+/// `cairo_rectangle_int_t`.
+#[repr(C)]
+#[derive(Default)]
+pub(crate) struct CairoRectangleInt {
+    pub x: c_int,
+    pub y: c_int,
+    pub width: c_int,
+    pub height: c_int,
+}
+
+extern "C" {
+    pub(crate) fn cairo_region_num_rectangles(region: *const CairoRegion) -> c_int;
+    pub(crate) fn cairo_region_get_rectangle(
+        region: *const CairoRegion,
+        nth: c_int,
+        rect: *mut CairoRectangleInt,
+    );
+}
+
+/// `GskRendererClass.render`.
+pub(crate) type RenderFn = unsafe extern "C" fn(
+    renderer: *mut gsk4_sys::GskRenderer,
+    root: *mut gsk4_sys::GskRenderNode,
+    clip: *const CairoRegion,
+);
+
+/// `GdkDrawContextClass.end_frame`.
+pub(crate) type EndFrameFn =
+    unsafe extern "C" fn(context: *mut gdk4_sys::GdkDrawContext, painted: *mut CairoRegion);
+
+/// Mirror of GTK 4.8's private `GskRendererClass` (gsk/gskrendererprivate.h).
+#[repr(C)]
+pub(crate) struct GskRendererClassMirror {
+    pub parent_class: GObjectClass,
+    pub realize: *mut c_void,
+    pub unrealize: *mut c_void,
+    pub render_texture: *mut c_void,
+    pub render: Option<RenderFn>,
+}
+
+/// Mirror of GTK 4.8's private `GdkDrawContextClass` (gdk/gdkdrawcontextprivate.h).
+#[repr(C)]
+pub(crate) struct GdkDrawContextClassMirror {
+    pub parent_class: GObjectClass,
+    pub begin_frame: *mut c_void,
+    pub end_frame: Option<EndFrameFn>,
+    pub surface_resized: *mut c_void,
+}
+
+/// The rectangles of a cairo region, in its own coordinates.
+///
+/// # Safety
+/// `region` is null or a valid `cairo_region_t`.
+pub(crate) unsafe fn region_rects(region: *const CairoRegion) -> Vec<[i32; 4]> {
+    if region.is_null() {
+        return Vec::new();
+    }
+    let n = unsafe { cairo_region_num_rectangles(region) }.max(0);
+    (0..n)
+        .map(|i| {
+            let mut r = CairoRectangleInt::default();
+            unsafe { cairo_region_get_rectangle(region, i, &mut r) };
+            [r.x, r.y, r.width, r.height]
+        })
+        .collect()
+}
+
+/// Whether `instance` (a GObject) is of type `gtype`.
+///
+/// # Safety
+/// `instance` is null or a valid GTypeInstance.
+pub(crate) unsafe fn is_a<T>(instance: *mut T, gtype: GType) -> bool {
+    !instance.is_null()
+        && unsafe {
+            gobject_sys::g_type_check_instance_is_a(instance.cast::<GTypeInstance>(), gtype)
+        } != 0
+}
+
+/// The GType name of an instance (`GdkX11Toplevel`).
+///
+/// # Safety
+/// `instance` is null or a valid GTypeInstance.
+pub(crate) unsafe fn type_name_of<T>(instance: *mut T) -> String {
+    if instance.is_null() {
+        return String::new();
+    }
+    unsafe {
+        c_string(gobject_sys::g_type_name_from_instance(
+            instance.cast::<GTypeInstance>(),
+        ))
+    }
+}
+
+/// The GType of an instance.
+///
+/// # Safety
+/// `instance` is a valid GTypeInstance.
+pub(crate) unsafe fn type_of<T>(instance: *mut T) -> GType {
+    unsafe { (*(*instance.cast::<GTypeInstance>()).g_class).g_type }
+}
+
+/// A C string as a Rust string (lossy); empty for null.
+///
+/// # Safety
+/// `s` is null or a NUL-terminated string.
+pub(crate) unsafe fn c_string(s: *const c_char) -> String {
+    if s.is_null() {
+        String::new()
+    } else {
+        unsafe { CStr::from_ptr(s) }.to_string_lossy().into_owned()
+    }
+}

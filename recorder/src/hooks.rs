@@ -1,0 +1,153 @@
+//! Installing the emission hooks (they cover every instance of a class, popups
+//! included), and the hooks for display, widget realization and surface layout.
+
+use std::ffi::{c_uint, c_void, CStr};
+
+use gdk4_sys::GdkSurface;
+use glib_sys::{gboolean, gpointer, GType, GTRUE};
+use gobject_sys::{GSignalEmissionHook, GSignalInvocationHint, GValue};
+
+use crate::ffi::{is_a, type_name_of};
+use crate::self_time::{self, Timer};
+use crate::session::{self, with_session};
+use crate::{damage, events, frames};
+
+/// Adds `hook` to `signal` of `gtype`; false (with a warning) if the signal is missing.
+unsafe fn add_hook(gtype: GType, signal: &CStr, hook: GSignalEmissionHook, data: gpointer) -> bool {
+    // The class must exist for its signals to be registered; keep it forever.
+    unsafe { gobject_sys::g_type_class_ref(gtype) };
+    let id = unsafe { gobject_sys::g_signal_lookup(signal.as_ptr(), gtype) };
+    if id == 0 {
+        eprintln!(
+            "gdkrecord: signal {} not found; not recorded",
+            signal.to_string_lossy()
+        );
+        return false;
+    }
+    unsafe { gobject_sys::g_signal_add_emission_hook(id, 0, hook, data, None) };
+    true
+}
+
+/// Installs every hook (once per process, from `g_io_module_load`).
+///
+/// # Safety
+/// GTK 4 is initialized.
+pub(crate) unsafe fn install() {
+    unsafe {
+        add_hook(
+            gdk4_sys::gdk_display_get_type(),
+            c"opened",
+            Some(on_display_opened),
+            std::ptr::null_mut(),
+        );
+        add_hook(
+            gtk4_sys::gtk_widget_get_type(),
+            c"realize",
+            Some(on_widget_realize),
+            std::ptr::null_mut(),
+        );
+        let surface = gdk4_sys::gdk_surface_get_type();
+        add_hook(
+            surface,
+            c"event",
+            Some(events::on_surface_event),
+            std::ptr::null_mut(),
+        );
+        add_hook(
+            surface,
+            c"layout",
+            Some(on_surface_layout),
+            std::ptr::null_mut(),
+        );
+        let clock = gdk4_sys::gdk_frame_clock_get_type();
+        for (phase, signal) in frames::PHASE_SIGNALS.iter().enumerate() {
+            add_hook(
+                clock,
+                signal,
+                Some(frames::on_phase_start),
+                phase as *mut c_void,
+            );
+        }
+        let display = gdk4_sys::gdk_display_get_default();
+        if !display.is_null() {
+            session::start(display);
+        }
+    }
+}
+
+unsafe extern "C" fn on_display_opened(
+    _hint: *mut GSignalInvocationHint,
+    n_params: c_uint,
+    params: *const GValue,
+    _data: gpointer,
+) -> gboolean {
+    crate::guard((), || {
+        if n_params < 1 {
+            return;
+        }
+        let display = unsafe { gobject_sys::g_value_get_object(params) };
+        if !display.is_null() {
+            unsafe { session::start(display.cast()) };
+        }
+    });
+    GTRUE
+}
+
+/// Realized GtkNative widgets (windows, popovers, drag icons) have their surface and
+/// renderer now: the Surface record gets the widget's type, the renderer gets patched.
+unsafe extern "C" fn on_widget_realize(
+    _hint: *mut GSignalInvocationHint,
+    n_params: c_uint,
+    params: *const GValue,
+    _data: gpointer,
+) -> gboolean {
+    crate::guard((), || {
+        if n_params < 1 {
+            return;
+        }
+        let widget = unsafe { gobject_sys::g_value_get_object(params) };
+        if !unsafe { is_a(widget, gtk4_sys::gtk_native_get_type()) } {
+            return;
+        }
+        let surface = unsafe { gtk4_sys::gtk_native_get_surface(widget.cast()) };
+        if surface.is_null() {
+            return;
+        }
+        // In case GdkDisplay::opened went by before the module was loaded.
+        unsafe { session::start(gdk4_sys::gdk_surface_get_display(surface)) };
+        with_session(|session| {
+            if session.known_surface(surface as usize).is_none() {
+                unsafe { session.register_surface(surface, Some(type_name_of(widget))) };
+            }
+        });
+        unsafe { damage::patch_renderer(gtk4_sys::gtk_native_get_renderer(widget.cast())) };
+    });
+    GTRUE
+}
+
+/// `GdkSurface::layout(width, height)` runs every frame: Size records only on change.
+unsafe extern "C" fn on_surface_layout(
+    _hint: *mut GSignalInvocationHint,
+    n_params: c_uint,
+    params: *const GValue,
+    _data: gpointer,
+) -> gboolean {
+    crate::guard((), || {
+        if n_params < 3 || !session::recording() {
+            return;
+        }
+        let timer = Timer::start();
+        let surface = unsafe { gobject_sys::g_value_get_object(params) }.cast::<GdkSurface>();
+        let (width, height) = unsafe {
+            (
+                gobject_sys::g_value_get_int(params.add(1)),
+                gobject_sys::g_value_get_int(params.add(2)),
+            )
+        };
+        if !surface.is_null() {
+            with_session(|session| unsafe { session.surface_size(surface, width, height) });
+        }
+        timer.stop(&self_time::FRAMES, false);
+    });
+    GTRUE
+}

@@ -1,0 +1,243 @@
+//! Surfaces: a small id for each GdkSurface, its Surface record when first seen, and
+//! per-instance watchers (weak ref, `notify::state`, `notify::scale-factor`) for the
+//! records GLib cannot give through emission hooks (`GObject::notify` has NO_HOOKS).
+
+use std::ffi::c_void;
+
+use gdk4_sys::GdkSurface;
+use gdkrecord_format::{
+    Record, Scale, Size, State, Surface, SurfaceDestroyed, SurfaceId, SurfaceKind, ToplevelState,
+};
+use gobject_sys::{GObject, GParamSpec};
+
+use crate::clock;
+use crate::ffi::{is_a, type_name_of};
+use crate::session::{with_session, Session};
+
+/// What the recorder keeps about a live surface.
+#[derive(Debug)]
+pub(crate) struct SurfaceInfo {
+    pub(crate) id: SurfaceId,
+    pub(crate) size: (i32, i32),
+    pub(crate) scale: i32,
+    pub(crate) state: u32,
+}
+
+unsafe fn surface_kind(surface: *mut GdkSurface) -> SurfaceKind {
+    unsafe {
+        if is_a(surface, gdk4_sys::gdk_toplevel_get_type()) {
+            SurfaceKind::TOPLEVEL
+        } else if is_a(surface, gdk4_sys::gdk_popup_get_type()) {
+            SurfaceKind::POPUP
+        } else if is_a(surface, gdk4_sys::gdk_drag_surface_get_type()) {
+            SurfaceKind::DRAG
+        } else {
+            SurfaceKind::OTHER
+        }
+    }
+}
+
+impl Session {
+    /// The id of `surface`, registering it (and its parent) on first sight.
+    ///
+    /// # Safety
+    /// `surface` is a valid GdkSurface.
+    pub(crate) unsafe fn surface_id(&mut self, surface: *mut GdkSurface) -> SurfaceId {
+        match self.known_surface(surface as usize) {
+            Some(id) => id,
+            None => unsafe { self.register_surface(surface, None) },
+        }
+    }
+
+    /// Writes the Surface record of a surface seen for the first time and starts
+    /// watching it. `widget_type` is the GtkNative's type when the caller knows it.
+    ///
+    /// # Safety
+    /// `surface` is a valid GdkSurface not yet registered.
+    pub(crate) unsafe fn register_surface(
+        &mut self,
+        surface: *mut GdkSurface,
+        widget_type: Option<String>,
+    ) -> SurfaceId {
+        let kind = unsafe { surface_kind(surface) };
+        let parent = if kind == SurfaceKind::POPUP {
+            let parent = unsafe { gdk4_sys::gdk_popup_get_parent(surface.cast()) };
+            (!parent.is_null()).then(|| unsafe { self.surface_id(parent) })
+        } else {
+            None
+        };
+        let id = SurfaceId(self.next_surface);
+        self.next_surface += 1;
+        let widget_type = widget_type.or_else(|| {
+            let native = unsafe { gtk4_sys::gtk_native_get_for_surface(surface) };
+            (!native.is_null()).then(|| unsafe { type_name_of(native) })
+        });
+        let (width, height, scale) = unsafe {
+            (
+                gdk4_sys::gdk_surface_get_width(surface),
+                gdk4_sys::gdk_surface_get_height(surface),
+                gdk4_sys::gdk_surface_get_scale_factor(surface),
+            )
+        };
+        let state = if kind == SurfaceKind::TOPLEVEL {
+            unsafe { gdk4_sys::gdk_toplevel_get_state(surface.cast()) }
+        } else {
+            0
+        };
+        self.surfaces.insert(
+            surface as usize,
+            SurfaceInfo {
+                id,
+                size: (width, height),
+                scale,
+                state,
+            },
+        );
+        unsafe { watch_surface(surface, kind == SurfaceKind::TOPLEVEL) };
+        let frame_clock = unsafe { gdk4_sys::gdk_surface_get_frame_clock(surface) };
+        if !frame_clock.is_null() {
+            // Popups share their parent's clock, registered before them.
+            let clock = unsafe { self.clock_state(frame_clock) };
+            clock.surface.get_or_insert(id);
+        }
+        let t_ns = clock::now();
+        self.write(&Record::Surface(Surface {
+            t_ns,
+            surface: id,
+            surface_kind: kind,
+            parent,
+            type_name: unsafe { type_name_of(surface) },
+            widget_type,
+            width,
+            height,
+            scale_factor: scale,
+        }));
+        if kind == SurfaceKind::TOPLEVEL {
+            self.write(&Record::State(State {
+                t_ns,
+                surface: id,
+                state: ToplevelState(state),
+            }));
+        }
+        id
+    }
+
+    /// Writes a Size record when the size differs from the last one recorded.
+    ///
+    /// # Safety
+    /// `surface` is a valid GdkSurface.
+    pub(crate) unsafe fn surface_size(
+        &mut self,
+        surface: *mut GdkSurface,
+        width: i32,
+        height: i32,
+    ) {
+        let id = unsafe { self.surface_id(surface) };
+        let Some(info) = self.surfaces.get_mut(&(surface as usize)) else {
+            return;
+        };
+        if info.size == (width, height) {
+            return;
+        }
+        info.size = (width, height);
+        self.write(&Record::Size(Size {
+            t_ns: clock::now(),
+            surface: id,
+            width,
+            height,
+        }));
+    }
+}
+
+/// Connects the per-instance watchers.
+unsafe fn watch_surface(surface: *mut GdkSurface, toplevel: bool) {
+    let object = surface.cast::<GObject>();
+    unsafe {
+        gobject_sys::g_object_weak_ref(object, Some(on_surface_finalized), std::ptr::null_mut());
+        let notify: unsafe extern "C" fn(*mut GObject, *mut GParamSpec, *mut c_void) =
+            on_scale_notify;
+        gobject_sys::g_signal_connect_data(
+            object,
+            c"notify::scale-factor".as_ptr(),
+            Some(std::mem::transmute::<_, unsafe extern "C" fn()>(notify)),
+            std::ptr::null_mut(),
+            None,
+            0,
+        );
+        if toplevel {
+            let notify: unsafe extern "C" fn(*mut GObject, *mut GParamSpec, *mut c_void) =
+                on_state_notify;
+            gobject_sys::g_signal_connect_data(
+                object,
+                c"notify::state".as_ptr(),
+                Some(std::mem::transmute::<_, unsafe extern "C" fn()>(notify)),
+                std::ptr::null_mut(),
+                None,
+                0,
+            );
+        }
+    }
+}
+
+unsafe extern "C" fn on_surface_finalized(_data: *mut c_void, where_the_object_was: *mut GObject) {
+    crate::guard((), || {
+        with_session(|session| {
+            if let Some(info) = session.surfaces.remove(&(where_the_object_was as usize)) {
+                session.write(&Record::SurfaceDestroyed(SurfaceDestroyed {
+                    t_ns: clock::now(),
+                    surface: info.id,
+                }));
+            }
+        });
+    })
+}
+
+unsafe extern "C" fn on_state_notify(
+    object: *mut GObject,
+    _pspec: *mut GParamSpec,
+    _data: *mut c_void,
+) {
+    crate::guard((), || {
+        let state = unsafe { gdk4_sys::gdk_toplevel_get_state(object.cast()) };
+        with_session(|session| {
+            let Some(info) = session.surfaces.get_mut(&(object as usize)) else {
+                return;
+            };
+            if info.state == state {
+                return;
+            }
+            info.state = state;
+            let id = info.id;
+            session.write(&Record::State(State {
+                t_ns: clock::now(),
+                surface: id,
+                state: ToplevelState(state),
+            }));
+        });
+    })
+}
+
+unsafe extern "C" fn on_scale_notify(
+    object: *mut GObject,
+    _pspec: *mut GParamSpec,
+    _data: *mut c_void,
+) {
+    crate::guard((), || {
+        let scale = unsafe { gdk4_sys::gdk_surface_get_scale_factor(object.cast()) };
+        with_session(|session| {
+            let Some(info) = session.surfaces.get_mut(&(object as usize)) else {
+                return;
+            };
+            if info.scale == scale {
+                return;
+            }
+            info.scale = scale;
+            let id = info.id;
+            session.write(&Record::Scale(Scale {
+                t_ns: clock::now(),
+                surface: id,
+                scale_factor: scale,
+            }));
+        });
+    })
+}

@@ -81,21 +81,22 @@ mod tests {
 
     #[test]
     fn exported_libc_function_is_named_with_its_module() {
-        let addr = libc::getpid as usize;
+        let addr = libc::getpid as *const () as usize;
         let code = resolve(addr, false);
         assert_eq!(code.addr, addr as u64);
-        assert_eq!(code.symbol.as_deref(), Some("getpid"), "{code:?}");
+        // glibc exports it as getpid and __getpid at one address: either name is right.
+        assert!(code.symbol.as_deref().is_some_and(|s| s.ends_with("getpid")), "{code:?}");
         assert!(code.module.as_deref().is_some_and(|m| m.contains("libc")), "{code:?}");
         assert!(code.offset > 0 && code.offset < addr as u64);
         // A return address just past the function's first byte names the same function.
-        assert_eq!(resolve(addr + 1, true).symbol.as_deref(), Some("getpid"));
+        assert_eq!(resolve(addr + 1, true).symbol, code.symbol);
     }
 
     #[test]
     fn main_program_gets_an_absolute_path() {
         #[inline(never)]
         fn local_function() -> usize {
-            local_function as usize
+            local_function as *const () as usize
         }
         let code = resolve(local_function(), false);
         let module = code.module.expect("the test binary is a module");

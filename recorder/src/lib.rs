@@ -31,14 +31,17 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Once;
 
 mod clock;
+mod code_address;
 mod damage;
 mod events;
 mod ffi;
 mod frames;
 mod hooks;
+mod mainloop;
 mod mmap_writer;
 mod self_time;
 mod session;
+mod stall;
 mod surfaces;
 
 /// Runs `f`, turning a panic into `default` and stopping the recording: no unwinding
@@ -69,6 +72,7 @@ pub unsafe extern "C" fn g_io_module_load(_module: *mut c_void) {
             damage::check_layout();
             unsafe {
                 hooks::install();
+                mainloop::install(&mainloop::Config::from_env());
                 libc::atexit(session::on_exit);
                 libc::pthread_atfork(None, None, Some(session::on_fork_child));
             }

@@ -6,14 +6,16 @@ use clap::Parser;
 
 mod cli;
 mod input;
+mod module_dir;
+mod record;
 
 use cli::{Cli, Command};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Record(args) => not_yet("record", &args),
-        Command::ModuleDir(args) => not_yet("module-dir", &args),
+        Command::Record(args) => record::run(&args),
+        Command::ModuleDir(args) => module_dir::run(&args),
         Command::Dump(args) => not_yet("dump", &args),
         Command::Stats(args) => not_yet("stats", &args),
         Command::Export(args) => not_yet("export", &args),

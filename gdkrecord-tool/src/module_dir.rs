@@ -1,0 +1,143 @@
+//! `gdkrecord-tool module-dir`: finds libgdkrecord.so and makes a directory GTK 4 loads it
+//! from (`<dir>/4.0.0/media/libgdkrecord.so`, a symlink kept pointing at the module), for
+//! `GTK_PATH=<dir>`.
+
+use std::hash::{Hash, Hasher};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{bail, Context, Result};
+
+use crate::cli::ModuleDirArgs;
+
+/// The module's file name; unique, so GIO never confuses it with a module GTK ships.
+const MODULE_NAME: &str = "libgdkrecord.so";
+/// Where GTK 4 looks for GIO modules under each GTK_PATH entry.
+const MEDIA_SUBDIR: &str = "4.0.0/media";
+
+pub fn run(_args: &ModuleDirArgs) -> Result<ExitCode> {
+    println!("{}", ensure_module_dir()?.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The recorder module: `$GDKRECORD_MODULE`, else beside this executable (a cargo build),
+/// else `<exe_dir>/../lib/gdkrecord/` (an installed layout).
+pub fn find_module() -> Result<PathBuf> {
+    if let Some(path) = std::env::var_os("GDKRECORD_MODULE").filter(|p| !p.is_empty()) {
+        let path = PathBuf::from(path);
+        if !path.is_file() {
+            bail!(
+                "GDKRECORD_MODULE is {}, which is not a file",
+                path.display()
+            );
+        }
+        return Ok(path);
+    }
+    let exe = std::env::current_exe().context("cannot find the gdkrecord-tool executable")?;
+    let exe_dir = exe.parent().context("the executable has no directory")?;
+    let candidates = [
+        exe_dir.join(MODULE_NAME),
+        exe_dir.join("../lib/gdkrecord").join(MODULE_NAME),
+    ];
+    match candidates.iter().find(|path| path.is_file()) {
+        Some(path) => Ok(path.clone()),
+        None => bail!(
+            "the recorder module {MODULE_NAME} is not in {} nor {}; build it with `cargo build -p gdkrecord-recorder` \
+             (same profile as the tool) or set GDKRECORD_MODULE to its path",
+            candidates[0].display(),
+            candidates[1].display()
+        ),
+    }
+}
+
+/// Makes sure a GTK_PATH directory holding the module exists and returns it: next to the
+/// module when that is writable, else under `$XDG_CACHE_HOME/gdkrecord`.
+pub fn ensure_module_dir() -> Result<PathBuf> {
+    let module = find_module()?;
+    let module = module
+        .canonicalize()
+        .with_context(|| format!("cannot resolve {}", module.display()))?;
+    let beside = module.parent().map(|dir| dir.join("gdkrecord-gtk-path"));
+    let mut errors = Vec::new();
+    for base in beside.into_iter().chain(cache_dir(&module)) {
+        match install(&base, &module) {
+            Ok(()) => return Ok(base),
+            Err(error) => errors.push(format!("{}: {error:#}", base.display())),
+        }
+    }
+    bail!(
+        "cannot make a GTK_PATH directory for {}: {}",
+        module.display(),
+        errors.join("; ")
+    )
+}
+
+/// `$XDG_CACHE_HOME/gdkrecord/gtk-path-<hash of the module path>` (one per build).
+fn cache_dir(module: &Path) -> Option<PathBuf> {
+    let cache = std::env::var_os("XDG_CACHE_HOME")
+        .filter(|p| !p.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cache")))?;
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    module.hash(&mut hasher);
+    Some(
+        cache
+            .join("gdkrecord")
+            .join(format!("gtk-path-{:016x}", hasher.finish())),
+    )
+}
+
+/// Creates `<base>/4.0.0/media/libgdkrecord.so` -> `module` (replacing a stale link).
+fn install(base: &Path, module: &Path) -> Result<()> {
+    let media = base.join(MEDIA_SUBDIR);
+    std::fs::create_dir_all(&media)
+        .with_context(|| format!("cannot create {}", media.display()))?;
+    let link = media.join(MODULE_NAME);
+    if std::fs::read_link(&link).is_ok_and(|target| target == module) {
+        return Ok(());
+    }
+    // Replace atomically: a program starting now sees the old link or the new one.
+    let temp = media.join(format!(".{MODULE_NAME}.{}", std::process::id()));
+    let _ = std::fs::remove_file(&temp);
+    std::os::unix::fs::symlink(module, &temp)
+        .with_context(|| format!("cannot create {}", temp.display()))?;
+    std::fs::rename(&temp, &link).with_context(|| format!("cannot create {}", link.display()))?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn install_creates_and_refreshes_the_link() {
+        let dir =
+            std::env::temp_dir().join(format!("gdkrecord-module-dir-test-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let (old, new) = (dir.join("old.so"), dir.join("new.so"));
+        std::fs::write(&old, b"").unwrap();
+        std::fs::write(&new, b"").unwrap();
+        let base = dir.join("gtk-path");
+        install(&base, &old).unwrap();
+        let link = base.join("4.0.0/media/libgdkrecord.so");
+        assert_eq!(std::fs::read_link(&link).unwrap(), old);
+        install(&base, &new).unwrap();
+        assert_eq!(std::fs::read_link(&link).unwrap(), new);
+        assert_eq!(
+            std::fs::read_dir(base.join("4.0.0/media")).unwrap().count(),
+            1,
+            "no temp link left"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn cache_dirs_differ_per_module() {
+        std::env::set_var("XDG_CACHE_HOME", "/nonexistent-cache");
+        let a = cache_dir(Path::new("/a/libgdkrecord.so")).unwrap();
+        let b = cache_dir(Path::new("/b/libgdkrecord.so")).unwrap();
+        assert!(a.starts_with("/nonexistent-cache/gdkrecord"));
+        assert_ne!(a, b);
+    }
+}

@@ -128,6 +128,9 @@ pub struct GraphArgs {
     /// The picture to write: .png or .svg (default: FILE.png beside the recording).
     #[arg(short, long, value_name = "OUT")]
     pub output: Option<PathBuf>,
+    /// Picture size in pixels.
+    #[arg(long, default_value = "1600x1000", value_name = "WxH")]
+    pub size: String,
 }
 
 #[derive(Debug, Args)]
@@ -143,4 +146,10 @@ pub struct ExposuresArgs {
     /// Write one picture of how often each pixel was repainted instead of an animation.
     #[arg(long)]
     pub heatmap: bool,
+    /// Over how many frames a repaint's flash fades out.
+    #[arg(long, default_value_t = 8, value_name = "N")]
+    pub fade: u32,
+    /// Scale pictures of wider surfaces down to this width (pixels).
+    #[arg(long, default_value_t = 1024, value_name = "PX")]
+    pub max_width: u32,
 }

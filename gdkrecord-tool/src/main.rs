@@ -5,6 +5,8 @@ use std::process::ExitCode;
 use clap::Parser;
 
 mod cli;
+mod exposures;
+mod graph;
 mod input;
 mod module_dir;
 mod record;
@@ -19,8 +21,8 @@ fn main() -> ExitCode {
         Command::Dump(args) => not_yet("dump", &args),
         Command::Stats(args) => not_yet("stats", &args),
         Command::Export(args) => not_yet("export", &args),
-        Command::Graph(args) => not_yet("graph", &args),
-        Command::Exposures(args) => not_yet("exposures", &args),
+        Command::Graph(args) => graph::run(&args),
+        Command::Exposures(args) => exposures::run(&args),
     };
     match result {
         Ok(code) => code,

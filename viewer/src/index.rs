@@ -1,0 +1,784 @@
+//! The recording index: one streaming pass over a file that keeps where every stretch of
+//! records lives and what the timeline needs (frames, input markers, resizes, surfaces),
+//! never the records themselves. Records are decoded later, a few hundred at a time
+//! around the playhead, by [`RecordingIndex::decode_window`]; so a 1 GB recording opens
+//! in about a second and takes memory proportional to its frames, not to its records.
+//!
+//! No GTK here: the window runs [`RecordingIndex::build`] on a named thread and receives
+//! progress and the finished index as messages.
+
+use std::fs::File;
+use std::io::{self, BufReader, Read, Seek, SeekFrom};
+use std::os::unix::fs::FileExt;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+use gdkrecord_format::{
+    check_file_header, decode_frame, file_header, End, EventType, FrameAt, Header, Nanos,
+    OpenError, ReadIssue, Reader, Record, RecordKind, SurfaceId, SurfaceKind, FILE_HEADER_LEN,
+};
+
+/// A checkpoint is kept every this many records: a lazy decode starts at one, so this
+/// bounds how many records are decoded needlessly before the wanted time.
+const CHECKPOINT_EVERY: u64 = 256;
+
+/// Bytes read from the file at a time by the index pass.
+const CHUNK: usize = 8 << 20;
+
+/// Frames up to this size are scanned in place; a bigger one (a long stack, say) goes
+/// through the [`Reader`].
+const MAX_FAST_FRAME: usize = 256 << 10;
+
+/// Files smaller than this are indexed by one thread.
+const MIN_PARALLEL_BYTES: u64 = 64 << 20;
+
+/// At most this many threads index one file.
+const MAX_INDEX_THREADS: usize = 4;
+
+/// How far past a part's nominal start its first record start is looked for.
+const SYNC_SEARCH_BYTES: usize = 1 << 20;
+
+/// How many clean frames in a row mark a record start.
+const SYNC_FRAMES: usize = 4;
+
+/// How often the index pass reports progress, in bytes.
+const PROGRESS_EVERY: u64 = 16 << 20;
+
+/// Motion events of one surface closer together than this share one timeline marker:
+/// a pointer moving at 1000 Hz would otherwise cost more memory than all the frames.
+const MOTION_MARKER_GAP_NS: Nanos = 4_000_000;
+
+/// Why a file could not be opened at all (a cut or damaged one still opens, see
+/// [`RecordingIndex::issues`]).
+#[derive(Debug)]
+pub struct IndexError {
+    /// The file.
+    pub path: PathBuf,
+    /// What is wrong with it.
+    pub error: OpenError,
+}
+
+impl std::fmt::Display for IndexError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "cannot open {}: {}", self.path.display(), self.error)
+    }
+}
+
+impl std::error::Error for IndexError {}
+
+/// One frame-clock cycle, as the timeline draws it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FrameMark {
+    /// When its first phase started.
+    pub t_ns: Nanos,
+    /// File offset of its `frame` record (decode it for the phases).
+    pub offset: u64,
+    /// How long the cycle took, saturated at `u32::MAX` ns (4.3 s).
+    pub duration_ns: u32,
+    /// The toplevel whose frame clock it is.
+    pub surface: SurfaceId,
+}
+
+/// An input event, as a timeline marker.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct InputMark {
+    #[allow(missing_docs)]
+    pub t_ns: Nanos,
+    #[allow(missing_docs)]
+    pub surface: SurfaceId,
+    #[allow(missing_docs)]
+    pub event_type: EventType,
+}
+
+/// A surface's size from a moment on (its creation or a resize).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SizeMark {
+    #[allow(missing_docs)]
+    pub t_ns: Nanos,
+    #[allow(missing_docs)]
+    pub surface: SurfaceId,
+    #[allow(missing_docs)]
+    pub width: i32,
+    #[allow(missing_docs)]
+    pub height: i32,
+}
+
+/// A time the main thread did not return to its main loop (from `stall` records).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StallMark {
+    /// When the stall started.
+    pub t_ns: Nanos,
+    #[allow(missing_docs)]
+    pub duration_ns: u64,
+    /// The GSource being dispatched, when known.
+    pub source: Option<String>,
+}
+
+/// A surface of the recording and its life.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SurfaceInfo {
+    #[allow(missing_docs)]
+    pub id: SurfaceId,
+    #[allow(missing_docs)]
+    pub kind: SurfaceKind,
+    /// A popup's parent.
+    pub parent: Option<SurfaceId>,
+    /// The widget owning it (`GtkApplicationWindow`), or the surface's GType name.
+    pub name: String,
+    /// When it appeared.
+    pub created_ns: Nanos,
+    /// When it was destroyed, if it was.
+    pub destroyed_ns: Option<Nanos>,
+}
+
+impl SurfaceInfo {
+    /// The surface whose frame clock drives this one (popups share their parent's).
+    pub fn clock_surface(&self) -> SurfaceId {
+        self.parent.unwrap_or(self.id)
+    }
+
+    /// A one-line label: `1 · toplevel · GtkApplicationWindow`.
+    pub fn label(&self) -> String {
+        format!("{} · {} · {}", self.id, self.kind, self.name)
+    }
+}
+
+/// A known-good record start, for starting lazy decodes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Checkpoint {
+    offset: u64,
+    /// Largest `t_ns` of the records before this one (records are nearly, not exactly,
+    /// in time order: a frame record is written when its cycle ends).
+    max_t_before: Nanos,
+    /// Smallest `t_ns` of the records from this one to the end (filled after the pass).
+    min_t_from: Nanos,
+}
+
+/// Everything the viewer knows about a file without decoding it again.
+#[derive(Debug)]
+pub struct RecordingIndex {
+    /// The file.
+    pub path: PathBuf,
+    /// Its size in bytes.
+    pub file_len: u64,
+    /// The header record, when the file has one.
+    pub header: Option<Header>,
+    /// Surfaces in order of appearance.
+    pub surfaces: Vec<SurfaceInfo>,
+    /// Every frame-clock cycle, in file order.
+    pub frames: Vec<FrameMark>,
+    /// Input events (motion thinned out, see [`MOTION_MARKER_GAP_NS`]), in file order.
+    pub inputs: Vec<InputMark>,
+    /// Surface sizes over time, in file order.
+    pub sizes: Vec<SizeMark>,
+    /// Main-loop stalls, in file order.
+    pub stalls: Vec<StallMark>,
+    /// The end record, when the recording ended normally.
+    pub end: Option<End>,
+    /// Stretches of the file that could not be read (cut or corrupt).
+    pub issues: Vec<ReadIssue>,
+    /// How many records the file holds.
+    pub records: u64,
+    /// Time of the last record.
+    pub duration_ns: Nanos,
+    /// File offset just after the last complete record.
+    data_end: u64,
+    /// File offset of the first record.
+    first_offset: Option<u64>,
+    /// Surfaces destroyed that this part of the file did not see created.
+    destroyed_elsewhere: Vec<(SurfaceId, Nanos)>,
+    checkpoints: Vec<Checkpoint>,
+}
+
+/// Indexes the records starting in `start..end` (a record start; `end` may be
+/// `u64::MAX`: to the end of the file).
+fn scan_part(
+    path: &Path,
+    file_len: u64,
+    start: u64,
+    end: u64,
+    scanned: &AtomicU64,
+    stop: &AtomicBool,
+) -> io::Result<RecordingIndex> {
+    let mut index = RecordingIndex::empty(path, file_len, start);
+    let mut file = File::open(path)?;
+    file.seek(SeekFrom::Start(start))?;
+    let mut scan = Scan { max_t: 0 };
+    let mut chunk = Chunk { buf: Vec::with_capacity(CHUNK + MAX_FAST_FRAME), start, pos: 0, eof: false };
+    let mut reported = start;
+    loop {
+        chunk.fill(&mut file, MAX_FAST_FRAME)?;
+        let offset = chunk.start + chunk.pos as u64;
+        if offset >= reported + PROGRESS_EVERY {
+            scanned.fetch_add(offset - reported, Ordering::Relaxed);
+            reported = offset;
+            if stop.load(Ordering::Relaxed) {
+                return Err(io::ErrorKind::Interrupted.into());
+            }
+        }
+        let bytes = &chunk.buf[chunk.pos..];
+        if bytes.is_empty() || offset >= end {
+            break;
+        }
+        let fast = clean_frame(bytes).and_then(|(payload_at, len)| {
+            let payload = &bytes[payload_at..len];
+            if !needs_decoding(payload[0]) {
+                return Some((None, Get::t_ns(payload), len));
+            }
+            match decode_frame(bytes) {
+                FrameAt::Record { record, .. } => Some((Some(record), 0, len)),
+                // An unknown kind, or a valid CRC over a bad payload: the reader's call.
+                _ => None,
+            }
+        });
+        match fast {
+            Some((record, t_ns, len)) => {
+                match record {
+                    Some(record) => {
+                        index.count(&mut scan, offset, record.t_ns());
+                        index.note(offset, record);
+                    }
+                    None => index.count(&mut scan, offset, t_ns),
+                }
+                chunk.pos += len;
+            }
+            None => match index.read_slowly(&mut scan, offset)? {
+                Some(resume) => {
+                    file.seek(SeekFrom::Start(resume))?;
+                    chunk.buf.clear();
+                    chunk = Chunk { buf: std::mem::take(&mut chunk.buf), start: resume, pos: 0, eof: false };
+                }
+                None => break,
+            },
+        }
+        index.data_end = chunk.start + chunk.pos as u64;
+    }
+    scanned.fetch_add(index.data_end.saturating_sub(reported), Ordering::Relaxed);
+    index.duration_ns = scan.max_t;
+    Ok(index)
+}
+
+/// Where the index pass's threads start: the file header's end, and for big files one
+/// record start near each 1/n of the file.
+fn part_starts(file: &File, file_len: u64) -> io::Result<Vec<u64>> {
+    let mut starts = vec![FILE_HEADER_LEN as u64];
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(MAX_INDEX_THREADS) as u64;
+    if file_len < MIN_PARALLEL_BYTES || threads < 2 {
+        return Ok(starts);
+    }
+    let mut window = vec![0u8; SYNC_SEARCH_BYTES];
+    for n in 1..threads {
+        let boundary = file_len / threads * n;
+        let read = file.read_at(&mut window, boundary)?;
+        if let Some(at) = first_record_start(&window[..read]) {
+            let start = boundary + at as u64;
+            if start > *starts.last().unwrap_or(&0) {
+                starts.push(start);
+            }
+        }
+    }
+    Ok(starts)
+}
+
+/// The first position in `bytes` where [`SYNC_FRAMES`] clean frames follow each other
+/// (CRC-checked, so a false start is vanishingly unlikely).
+fn first_record_start(bytes: &[u8]) -> Option<usize> {
+    (0..bytes.len()).find(|&at| {
+        let mut pos = at;
+        (0..SYNC_FRAMES).all(|_| match clean_frame(&bytes[pos..]) {
+            Some((_, len)) => {
+                pos += len;
+                true
+            }
+            None => false,
+        })
+    })
+}
+
+/// Joins the indexes of consecutive parts of a file into one.
+fn merge(parts: Vec<RecordingIndex>) -> RecordingIndex {
+    let mut parts = parts.into_iter();
+    let mut index = parts.next().expect("at least one part");
+    for part in parts {
+        let max_before = index.duration_ns;
+        index.checkpoints.extend(part.checkpoints.into_iter().map(|c| Checkpoint {
+            max_t_before: c.max_t_before.max(max_before),
+            ..c
+        }));
+        index.header = index.header.or(part.header);
+        index.surfaces.extend(part.surfaces);
+        for (surface, t_ns) in part.destroyed_elsewhere {
+            index.surface_destroyed(surface, t_ns);
+        }
+        index.frames.extend(part.frames);
+        index.inputs.extend(part.inputs);
+        index.sizes.extend(part.sizes);
+        index.stalls.extend(part.stalls);
+        index.end = part.end.or(index.end);
+        index.issues.extend(part.issues);
+        index.records += part.records;
+        index.duration_ns = index.duration_ns.max(part.duration_ns);
+        index.data_end = part.data_end;
+    }
+    index
+}
+
+/// Running state of the index pass.
+#[derive(Debug)]
+struct Scan {
+    max_t: Nanos,
+}
+
+/// The stretch of the file in memory during the index pass.
+#[derive(Debug)]
+struct Chunk {
+    buf: Vec<u8>,
+    /// File offset of `buf[0]`.
+    start: u64,
+    /// Next unread byte in `buf`.
+    pos: usize,
+    eof: bool,
+}
+
+impl Chunk {
+    /// Makes at least `want` unread bytes available unless the file ends first.
+    fn fill(&mut self, file: &mut File, want: usize) -> io::Result<()> {
+        if self.eof || self.buf.len() - self.pos >= want {
+            return Ok(());
+        }
+        self.buf.drain(..self.pos);
+        self.start += self.pos as u64;
+        self.pos = 0;
+        let have = self.buf.len();
+        self.buf.resize(have + CHUNK, 0);
+        let mut filled = have;
+        while filled < self.buf.len() {
+            match file.read(&mut self.buf[filled..]) {
+                Ok(0) => {
+                    self.eof = true;
+                    break;
+                }
+                Ok(n) => filled += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        self.buf.truncate(filled);
+        Ok(())
+    }
+}
+
+/// Whether the index keeps something from records of kind `code` (unknown kinds go
+/// through [`decode_frame`] too, which reports them).
+fn needs_decoding(code: u8) -> bool {
+    !matches!(
+        RecordKind::from_code(code),
+        Some(
+            RecordKind::Damage
+                | RecordKind::Painted
+                | RecordKind::FrameTimings
+                | RecordKind::Scale
+                | RecordKind::State
+                | RecordKind::LoopIteration
+                | RecordKind::Dispatch
+                | RecordKind::StallSample
+        )
+    )
+}
+
+/// The payload start and total length of the well-formed frame (length, CRC, payload
+/// of at most [`MAX_FAST_FRAME`] bytes with a matching CRC) at the start of `bytes`;
+/// `None` for anything else, which the [`Reader`] then handles.
+fn clean_frame(bytes: &[u8]) -> Option<(usize, usize)> {
+    let mut len = 0usize;
+    let mut varint_len = 0;
+    for (i, b) in bytes.iter().take(3).enumerate() {
+        len |= usize::from(b & 0x7f) << (7 * i);
+        if b & 0x80 == 0 {
+            varint_len = i + 1;
+            break;
+        }
+    }
+    if varint_len == 0 || len < 2 || len > MAX_FAST_FRAME {
+        return None;
+    }
+    let payload_at = varint_len + 4;
+    let total = payload_at + len;
+    let crc = u32::from_le_bytes(bytes.get(varint_len..payload_at)?.try_into().ok()?);
+    let payload = bytes.get(payload_at..total)?;
+    (crc32fast::hash(payload) == crc).then_some((payload_at, total))
+}
+
+/// Reads varints from a payload without the format crate's error plumbing.
+struct Get;
+
+impl Get {
+    /// The `t_ns` varint after a payload's kind byte (0 if malformed: only used for
+    /// checkpoints, and a CRC-checked payload is not malformed).
+    fn t_ns(payload: &[u8]) -> Nanos {
+        let mut v: u64 = 0;
+        for (i, b) in payload.iter().skip(1).take(10).enumerate() {
+            v |= u64::from(b & 0x7f) << (7 * i);
+            if b & 0x80 == 0 {
+                return v;
+            }
+        }
+        0
+    }
+}
+
+/// A decoded record and where it is in the file.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Located {
+    /// File offset of the record's frame.
+    pub offset: u64,
+    #[allow(missing_docs)]
+    pub record: Record,
+}
+
+impl RecordingIndex {
+    /// Reads the whole file once. `progress(bytes_read, file_len)` is called every few
+    /// megabytes; return `false` from it to stop (the result is then an error of kind
+    /// `Interrupted`).
+    ///
+    /// Clean stretches are scanned here directly: each frame's length and CRC are checked,
+    /// and only the kinds the index keeps are decoded (damage, timings and main-loop
+    /// records, most of a file, are skipped until shown). Anything unusual (corruption, a
+    /// cut, padding, an unknown kind) is handed to the format crate's [`Reader`], which
+    /// resynchronises and reports what it skipped exactly as the tool does.
+    pub fn build(
+        path: &Path,
+        progress: &mut dyn FnMut(u64, u64) -> bool,
+    ) -> Result<RecordingIndex, IndexError> {
+        let fail = |error: OpenError| IndexError { path: path.to_path_buf(), error };
+        let mut file = File::open(path).map_err(|e| fail(e.into()))?;
+        let meta = file.metadata().map_err(|e| fail(e.into()))?;
+        if meta.is_dir() {
+            return Err(fail(OpenError::Io(io::Error::other("is a directory"))));
+        }
+        let file_len = meta.len();
+        let mut head = Vec::with_capacity(FILE_HEADER_LEN);
+        (&mut file)
+            .take(FILE_HEADER_LEN as u64)
+            .read_to_end(&mut head)
+            .map_err(|e| fail(e.into()))?;
+        check_file_header(&head).map_err(fail)?;
+        let starts = part_starts(&file, file_len).map_err(|e| fail(e.into()))?;
+        let scanned = AtomicU64::new(0);
+        let stop = AtomicBool::new(false);
+        let parts: Vec<io::Result<RecordingIndex>> = std::thread::scope(|scope| {
+            let mut workers = Vec::new();
+            for (n, &start) in starts.iter().enumerate() {
+                let end = starts.get(n + 1).copied().unwrap_or(u64::MAX);
+                let (scanned, stop) = (&scanned, &stop);
+                workers.push(
+                    std::thread::Builder::new()
+                        .name(format!("gdkrecord-index-{n}"))
+                        .spawn_scoped(scope, move || {
+                            scan_part(path, file_len, start, end, scanned, stop)
+                        }),
+                );
+            }
+            while workers.iter().any(|w| w.as_ref().is_ok_and(|w| !w.is_finished())) {
+                let done = scanned.load(Ordering::Relaxed);
+                if !stop.load(Ordering::Relaxed) && !progress(done, file_len) {
+                    stop.store(true, Ordering::Relaxed);
+                }
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+            workers
+                .into_iter()
+                .map(|worker| match worker {
+                    Ok(handle) => handle
+                        .join()
+                        .unwrap_or_else(|_| Err(io::Error::other("index thread panicked"))),
+                    Err(e) => Err(e),
+                })
+                .collect()
+        });
+        if stop.load(Ordering::Relaxed) {
+            return Err(fail(OpenError::Io(io::ErrorKind::Interrupted.into())));
+        }
+        let parts = parts.into_iter().collect::<io::Result<Vec<_>>>().map_err(|e| fail(e.into()))?;
+        // Parts meet where the next one starts, unless corruption next to a seam misled the
+        // search for a record start: then the file is read again in one piece.
+        let seams_agree = parts.windows(2).all(|pair| Some(pair[0].data_end) == pair[1].first_offset);
+        let mut index = if seams_agree {
+            merge(parts)
+        } else {
+            let whole = FILE_HEADER_LEN as u64;
+            scan_part(path, file_len, whole, u64::MAX, &scanned, &stop).map_err(|e| fail(e.into()))?
+        };
+        // Suffix minimum: the smallest time from each checkpoint to the end of the file.
+        let mut min_t = Nanos::MAX;
+        for checkpoint in index.checkpoints.iter_mut().rev() {
+            min_t = min_t.min(checkpoint.min_t_from);
+            checkpoint.min_t_from = min_t;
+        }
+        progress(file_len, file_len);
+        Ok(index)
+    }
+
+    /// An empty index of the file at `path`.
+    fn empty(path: &Path, file_len: u64, start: u64) -> RecordingIndex {
+        RecordingIndex {
+            path: path.to_path_buf(),
+            file_len,
+            header: None,
+            surfaces: Vec::new(),
+            frames: Vec::new(),
+            inputs: Vec::new(),
+            sizes: Vec::new(),
+            stalls: Vec::new(),
+            end: None,
+            issues: Vec::new(),
+            records: 0,
+            duration_ns: 0,
+            data_end: start,
+            first_offset: None,
+            destroyed_elsewhere: Vec::new(),
+            checkpoints: Vec::new(),
+        }
+    }
+
+    /// Counts one record at `offset` and keeps a checkpoint every [`CHECKPOINT_EVERY`].
+    fn count(&mut self, scan: &mut Scan, offset: u64, t_ns: Nanos) {
+        self.first_offset.get_or_insert(offset);
+        if self.records % CHECKPOINT_EVERY == 0 {
+            self.checkpoints.push(Checkpoint {
+                offset,
+                max_t_before: scan.max_t,
+                min_t_from: Nanos::MAX,
+            });
+        }
+        if let Some(stretch) = self.checkpoints.last_mut() {
+            // The minimum of this stretch only, for now; made a suffix minimum at the end.
+            stretch.min_t_from = stretch.min_t_from.min(t_ns);
+        }
+        self.records += 1;
+        scan.max_t = scan.max_t.max(t_ns);
+    }
+
+    /// Reads from `offset` with the format crate's [`Reader`] through the unusual bytes
+    /// there, noting the records and issues it reports. Returns where the fast scan can
+    /// resume (the record after the first one read past a skipped stretch), or `None`
+    /// when the reader got to the end of the file.
+    fn read_slowly(&mut self, scan: &mut Scan, offset: u64) -> io::Result<Option<u64>> {
+        let mut file = File::open(&self.path)?;
+        file.seek(SeekFrom::Start(offset))?;
+        // The reader wants a file header first; its offsets are then shifted by this much.
+        let shift = offset - FILE_HEADER_LEN as u64;
+        let source = io::Cursor::new(file_header()).chain(BufReader::with_capacity(1 << 20, file));
+        let mut reader = Reader::new(source).map_err(|e| io::Error::other(e.to_string()))?;
+        let seen_issues = 0;
+        if let Some(record) = reader.next() {
+            let record = record?;
+            for issue in &reader.issues()[seen_issues..] {
+                self.issues.push(ReadIssue { offset: issue.offset + shift, ..*issue });
+            }
+            let at = reader.last_record_offset() + shift;
+            self.count(scan, at, record.t_ns());
+            self.note(at, record);
+            self.data_end = reader.offset() + shift;
+            // Past the unusual bytes: the fast scan takes over again.
+            return Ok(Some(self.data_end));
+        }
+        for issue in &reader.issues()[seen_issues..] {
+            self.issues.push(ReadIssue { offset: issue.offset + shift, ..*issue });
+        }
+        Ok(None)
+    }
+
+    /// Keeps what the timeline needs from one record.
+    fn note(&mut self, offset: u64, record: Record) {
+        match record {
+            Record::Header(header) => self.header = Some(header),
+            Record::Surface(s) => {
+                self.sizes.push(SizeMark {
+                    t_ns: s.t_ns,
+                    surface: s.surface,
+                    width: s.width,
+                    height: s.height,
+                });
+                self.surfaces.push(SurfaceInfo {
+                    id: s.surface,
+                    kind: s.surface_kind,
+                    parent: s.parent,
+                    name: s.widget_type.unwrap_or(s.type_name),
+                    created_ns: s.t_ns,
+                    destroyed_ns: None,
+                });
+            }
+            Record::SurfaceDestroyed(d) => self.surface_destroyed(d.surface, d.t_ns),
+            Record::Size(s) => self.sizes.push(SizeMark {
+                t_ns: s.t_ns,
+                surface: s.surface,
+                width: s.width,
+                height: s.height,
+            }),
+            Record::Event(e) => {
+                let thinned = e.event_type == EventType::MOTION_NOTIFY
+                    && self.inputs.last().is_some_and(|last| {
+                        last.event_type == EventType::MOTION_NOTIFY
+                            && last.surface == e.surface
+                            && e.t_ns.saturating_sub(last.t_ns) < MOTION_MARKER_GAP_NS
+                    });
+                if !thinned {
+                    self.inputs.push(InputMark {
+                        t_ns: e.t_ns,
+                        surface: e.surface,
+                        event_type: e.event_type,
+                    });
+                }
+            }
+            Record::Frame(f) => self.frames.push(FrameMark {
+                t_ns: f.t_ns,
+                offset,
+                duration_ns: u32::try_from(f.duration_ns()).unwrap_or(u32::MAX),
+                surface: f.surface,
+            }),
+            Record::Stall(stall) => self.stalls.push(StallMark {
+                t_ns: stall.t_ns,
+                duration_ns: stall.duration_ns,
+                source: stall.source,
+            }),
+            Record::End(end) => self.end = Some(end),
+            // Damage and timings are decoded with their frame when it is shown; scale,
+            // state and main-loop records only appear in the records list.
+            _ => {}
+        }
+    }
+
+    fn surface_destroyed(&mut self, surface: SurfaceId, t_ns: Nanos) {
+        match self.surfaces.iter_mut().rev().find(|s| s.id == surface) {
+            Some(s) => s.destroyed_ns = Some(t_ns),
+            // Created in an earlier part of the file (see `merge`).
+            None => self.destroyed_elsewhere.push((surface, t_ns)),
+        }
+    }
+
+    /// The surface with id `id`.
+    pub fn surface(&self, id: SurfaceId) -> Option<&SurfaceInfo> {
+        self.surfaces.iter().find(|s| s.id == id)
+    }
+
+    /// The first toplevel, else the first surface: what the viewer shows first.
+    pub fn default_surface(&self) -> Option<SurfaceId> {
+        self.surfaces
+            .iter()
+            .find(|s| s.kind == SurfaceKind::TOPLEVEL)
+            .or(self.surfaces.first())
+            .map(|s| s.id)
+    }
+
+    /// The size `surface` had at `t_ns` (its first size if it did not exist yet).
+    pub fn size_at(&self, surface: SurfaceId, t_ns: Nanos) -> Option<(i32, i32)> {
+        let mut size = None;
+        for mark in self.sizes.iter().filter(|m| m.surface == surface) {
+            if mark.t_ns > t_ns && size.is_some() {
+                break;
+            }
+            size = Some((mark.width, mark.height));
+        }
+        size
+    }
+
+    /// The frames of `surface`'s frame clock, in time order.
+    pub fn frames_of(&self, surface: SurfaceId) -> Vec<FrameMark> {
+        let clock = self.surface(surface).map_or(surface, SurfaceInfo::clock_surface);
+        let mut frames: Vec<FrameMark> =
+            self.frames.iter().copied().filter(|f| f.surface == clock).collect();
+        frames.sort_by_key(|f| f.t_ns);
+        frames
+    }
+
+    /// Decodes every record whose time is in `from_ns..=to_ns`, in file order, reading
+    /// only the stretch of the file between the checkpoints around that span.
+    pub fn decode_window(&self, from_ns: Nanos, to_ns: Nanos) -> io::Result<Vec<Located>> {
+        let Some(first) = self.checkpoints.first() else { return Ok(Vec::new()) };
+        // Records before the last checkpoint preceded only by earlier times cannot be in
+        // the span; nor can those from the first checkpoint followed only by later times.
+        let start = self.checkpoints.partition_point(|c| c.max_t_before < from_ns).saturating_sub(1);
+        let start_offset = self.checkpoints.get(start).map_or(first.offset, |c| c.offset);
+        let end = self.checkpoints.partition_point(|c| c.min_t_from <= to_ns).max(start + 1);
+        let end_offset = self.checkpoints.get(end).map_or(self.data_end, |c| c.offset);
+        let mut records = Vec::new();
+        self.decode_bytes(start_offset, end_offset, &mut |located| {
+            let t = located.record.t_ns();
+            if (from_ns..=to_ns).contains(&t) {
+                records.push(located);
+            }
+        })?;
+        Ok(records)
+    }
+
+    /// Decodes the records stored between two record offsets, skipping the stretches
+    /// the index pass found unreadable.
+    fn decode_bytes(
+        &self,
+        start: u64,
+        end: u64,
+        emit: &mut dyn FnMut(Located),
+    ) -> io::Result<()> {
+        let mut file = File::open(&self.path)?;
+        let len = usize::try_from(end.saturating_sub(start)).map_err(io::Error::other)?;
+        let mut bytes = vec![0u8; len];
+        file.seek(SeekFrom::Start(start))?;
+        file.read_exact(&mut bytes)?;
+        let mut pos = 0usize;
+        while pos < bytes.len() {
+            let offset = start + pos as u64;
+            if let Some(issue) = self.issues.iter().find(|i| i.offset == offset) {
+                pos += usize::try_from(issue.len).unwrap_or(usize::MAX).max(1);
+                continue;
+            }
+            match decode_frame(&bytes[pos..]) {
+                FrameAt::Record { record, len } => {
+                    emit(Located { offset, record });
+                    pos += len;
+                }
+                FrameAt::Unknown { len, .. } => pos += len,
+                FrameAt::Padding | FrameAt::Incomplete => break,
+                FrameAt::Corrupt => pos += 1,
+            }
+        }
+        Ok(())
+    }
+
+    /// Decodes the one record at `offset` (an offset the index handed out).
+    pub fn decode_at(&self, offset: u64) -> io::Result<Record> {
+        let file = File::open(&self.path)?;
+        let mut bytes = vec![0u8; 4096];
+        let mut read = file.read_at(&mut bytes, offset)?;
+        loop {
+            match decode_frame(&bytes[..read]) {
+                FrameAt::Record { record, .. } => return Ok(record),
+                FrameAt::Incomplete if read == bytes.len() => {
+                    bytes.resize(bytes.len() * 16, 0);
+                    read += file.read_at(&mut bytes[read..], offset + read as u64)?;
+                }
+                _ => {
+                    return Err(io::Error::new(
+                        io::ErrorKind::InvalidData,
+                        format!("no record at offset {offset}"),
+                    ))
+                }
+            }
+        }
+    }
+
+    /// A one-line summary of what could not be read, for the banner.
+    pub fn issues_summary(&self) -> Option<String> {
+        let first = self.issues.first()?;
+        let skipped: u64 = self.issues.iter().map(|i| i.len).sum();
+        Some(if self.issues.len() == 1 {
+            format!("{first}; showing the {} readable records", self.records)
+        } else {
+            format!(
+                "{} unreadable stretches ({skipped} bytes skipped), the first: {first}; showing the {} readable records",
+                self.issues.len(),
+                self.records
+            )
+        })
+    }
+}

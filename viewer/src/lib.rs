@@ -1,0 +1,4 @@
+//! gdkrecord-viewer: replays a gdkrecord recording's exposures interactively.
+
+pub mod index;
+pub mod scene;

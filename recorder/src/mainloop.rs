@@ -84,8 +84,11 @@ impl Config {
     /// The configuration `lookup(name)` (the environment) asks for.
     pub(crate) fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Config {
         let enabled = lookup("GDKRECORD_MAINLOOP").is_none_or(|v| v.trim() != "0");
-        let dispatch_us =
-            env_number("GDKRECORD_DISPATCH_US", lookup("GDKRECORD_DISPATCH_US").as_deref(), DEFAULT_DISPATCH_US);
+        let dispatch_us = env_number(
+            "GDKRECORD_DISPATCH_US",
+            lookup("GDKRECORD_DISPATCH_US").as_deref(),
+            DEFAULT_DISPATCH_US,
+        );
         Config {
             enabled,
             dispatch_threshold_ns: dispatch_us.saturating_mul(1000),
@@ -177,7 +180,8 @@ pub(crate) fn install(config: &Config) {
 /// The default context's poll function while recording: times the iteration.
 unsafe extern "C" fn poll_wrapper(fds: *mut GPollFD, nfds: c_uint, timeout: c_int) -> c_int {
     // SAFETY: set (Release) before this wrapper was installed, never changed after.
-    let original: PollFn = unsafe { std::mem::transmute::<usize, PollFn>(ORIGINAL_POLL.load(Ordering::Acquire)) };
+    let original: PollFn =
+        unsafe { std::mem::transmute::<usize, PollFn>(ORIGINAL_POLL.load(Ordering::Acquire)) };
     if !on_main_thread() {
         return unsafe { original(fds, nfds, timeout) };
     }
@@ -273,8 +277,9 @@ unsafe extern "C" fn dispatch_wrapper<const SLOT: usize>(
     user_data: gpointer,
 ) -> gboolean {
     // SAFETY: stored (Release) before the table pointed here.
-    let original: DispatchFn =
-        unsafe { std::mem::transmute::<usize, DispatchFn>(ORIGINAL_DISPATCH[SLOT].load(Ordering::Acquire)) };
+    let original: DispatchFn = unsafe {
+        std::mem::transmute::<usize, DispatchFn>(ORIGINAL_DISPATCH[SLOT].load(Ordering::Acquire))
+    };
     let ours = !source.is_null()
         && unsafe { (*source).context } == DEFAULT_CONTEXT.load(Ordering::Relaxed)
         && on_main_thread();
@@ -289,7 +294,9 @@ unsafe extern "C" fn dispatch_wrapper<const SLOT: usize>(
     let id = unsafe { (*source).source_id };
     MAX_SEEN_ID.fetch_max(id, Ordering::Relaxed);
     if duration_ns >= DISPATCH_THRESHOLD_NS.load(Ordering::Relaxed) {
-        crate::guard((), || unsafe { record_dispatch(SLOT, source, callback, start, duration_ns) });
+        crate::guard((), || unsafe {
+            record_dispatch(SLOT, source, callback, start, duration_ns)
+        });
     }
     result
 }
@@ -298,16 +305,28 @@ unsafe extern "C" fn dispatch_wrapper<const SLOT: usize>(
 ///
 /// # Safety
 /// `source` is alive (its dispatch just returned; GLib still holds its reference).
-unsafe fn record_dispatch(slot: usize, source: *mut GSource, callback: GSourceFunc, start: u64, duration_ns: u64) {
+unsafe fn record_dispatch(
+    slot: usize,
+    source: *mut GSource,
+    callback: GSourceFunc,
+    start: u64,
+    duration_ns: u64,
+) {
     let name = unsafe { glib_sys::g_source_get_name(source) };
-    let source_name =
-        (!name.is_null()).then(|| unsafe { CStr::from_ptr(name) }.to_string_lossy().into_owned());
+    let source_name = (!name.is_null()).then(|| {
+        unsafe { CStr::from_ptr(name) }
+            .to_string_lossy()
+            .into_owned()
+    });
     let callback = callback.map(|f| code_address::resolve(f as usize, false));
     write(&Record::Dispatch(Dispatch {
         t_ns: since_start(start),
         duration_ns,
         source: source_name,
-        source_type: SOURCE_TYPES[slot].get().cloned().unwrap_or_else(|| "other".to_owned()),
+        source_type: SOURCE_TYPES[slot]
+            .get()
+            .cloned()
+            .unwrap_or_else(|| "other".to_owned()),
         priority: unsafe { glib_sys::g_source_get_priority(source) },
         callback,
     }));
@@ -334,7 +353,9 @@ unsafe fn discover_private_tables() {
     // Ids are handed out in order; look a little past the highest one seen, for sources
     // (like GDK's event source) that never go through a patched table.
     let max_seen = MAX_SEEN_ID.load(Ordering::Relaxed);
-    let last = max_seen.saturating_add(32).min(first.saturating_add(PROBES_PER_SEARCH));
+    let last = max_seen
+        .saturating_add(32)
+        .min(first.saturating_add(PROBES_PER_SEARCH));
     // An id below the highest one seen that is not found now belongs to a destroyed
     // source and never comes back: the next search starts past it.
     let mut next = first.max(last.min(max_seen).saturating_add(1));
@@ -345,11 +366,17 @@ unsafe fn discover_private_tables() {
         }
         next = next.max(id + 1);
         let table = unsafe { (*source).source_funcs } as usize;
-        let dispatch = if table == 0 { 0 } else { unsafe { (*(table as *const GSourceFuncs)).dispatch }.map_or(0, |f| f as usize) };
+        let dispatch = if table == 0 {
+            0
+        } else {
+            unsafe { (*(table as *const GSourceFuncs)).dispatch }.map_or(0, |f| f as usize)
+        };
         if dispatch == 0 || is_wrapper(dispatch) {
             continue;
         }
-        let mut seen = SEEN_TABLES.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut seen = SEEN_TABLES
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         if seen.contains(&table) {
             continue;
         }
@@ -357,7 +384,13 @@ unsafe fn discover_private_tables() {
         drop(seen);
         if is_writable(table, std::mem::size_of::<GSourceFuncs>()) {
             let name = unsafe { glib_sys::g_source_get_name(source) };
-            let name = if name.is_null() { String::new() } else { unsafe { CStr::from_ptr(name) }.to_string_lossy().into_owned() };
+            let name = if name.is_null() {
+                String::new()
+            } else {
+                unsafe { CStr::from_ptr(name) }
+                    .to_string_lossy()
+                    .into_owned()
+            };
             unsafe { patch_table(table as *mut GSourceFuncs, &source_type_from_name(&name)) };
         }
     }
@@ -367,7 +400,12 @@ unsafe fn discover_private_tables() {
 /// A source type for a private table, from its source's name: `GDK X11 Event source`
 /// gives `gdk-x11-event-source`; no name gives `other`.
 fn source_type_from_name(name: &str) -> String {
-    let words: Vec<String> = name.split_whitespace().map(str::to_ascii_lowercase).collect();
+    // Instance details in parentheses (`(:0)`, the display) are not part of the type.
+    let words: Vec<String> = name
+        .split_whitespace()
+        .take_while(|w| !w.starts_with('('))
+        .map(str::to_ascii_lowercase)
+        .collect();
     if words.is_empty() {
         "other".to_owned()
     } else {
@@ -393,7 +431,10 @@ fn maps_say_writable(maps: &str, addr: usize, len: usize) -> bool {
         let Some((low, high)) = range.split_once('-') else {
             return false;
         };
-        let (Ok(low), Ok(high)) = (usize::from_str_radix(low, 16), usize::from_str_radix(high, 16)) else {
+        let (Ok(low), Ok(high)) = (
+            usize::from_str_radix(low, 16),
+            usize::from_str_radix(high, 16),
+        ) else {
             return false;
         };
         low <= addr && addr.saturating_add(len) <= high && perms.as_bytes().get(1) == Some(&b'w')
@@ -409,7 +450,10 @@ mod tests {
         let none = Config::from_lookup(|_| None);
         assert!(none.enabled);
         assert_eq!(none.dispatch_threshold_ns, 1_000_000);
-        assert_eq!(none.stall.as_ref().map(|s| s.threshold_ns), Some(100_000_000));
+        assert_eq!(
+            none.stall.as_ref().map(|s| s.threshold_ns),
+            Some(100_000_000)
+        );
         let set = Config::from_lookup(|name| match name {
             "GDKRECORD_DISPATCH_US" => Some("250".into()),
             "GDKRECORD_STALL_MS" => Some("0".into()),
@@ -419,13 +463,17 @@ mod tests {
         assert_eq!(set.stall, None);
         let off = Config::from_lookup(|name| (name == "GDKRECORD_MAINLOOP").then(|| "0".into()));
         assert!(!off.enabled);
-        let bad = Config::from_lookup(|name| (name == "GDKRECORD_DISPATCH_US").then(|| "fast".into()));
+        let bad =
+            Config::from_lookup(|name| (name == "GDKRECORD_DISPATCH_US").then(|| "fast".into()));
         assert_eq!(bad.dispatch_threshold_ns, 1_000_000);
     }
 
     #[test]
     fn private_source_types_come_from_names() {
-        assert_eq!(source_type_from_name("GDK X11 Event source"), "gdk-x11-event-source");
+        assert_eq!(
+            source_type_from_name("GDK X11 Event source (:99)"),
+            "gdk-x11-event-source"
+        );
         assert_eq!(source_type_from_name(""), "other");
     }
 
@@ -434,7 +482,10 @@ mod tests {
         let maps = "00400000-00401000 r-xp 00000000 08:01 1 /bin/x\n00600000-00602000 rw-p 00000000 08:01 1 /bin/x\n";
         assert!(!maps_say_writable(maps, 0x400010, 48));
         assert!(maps_say_writable(maps, 0x600010, 48));
-        assert!(!maps_say_writable(maps, 0x601ff0, 48), "crosses the end of the mapping");
+        assert!(
+            !maps_say_writable(maps, 0x601ff0, 48),
+            "crosses the end of the mapping"
+        );
         assert!(!maps_say_writable(maps, 0x700000, 8));
         static mut WRITABLE: [usize; 6] = [0; 6];
         assert!(is_writable((&raw const WRITABLE) as usize, 48));

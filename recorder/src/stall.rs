@@ -73,9 +73,16 @@ pub(crate) struct Config {
 impl Config {
     /// Reads the settings; `None` when `GDKRECORD_STALL_MS=0` turns detection off.
     pub(crate) fn from_lookup(lookup: &impl Fn(&str) -> Option<String>) -> Option<Config> {
-        let threshold_ms = env_number("GDKRECORD_STALL_MS", lookup("GDKRECORD_STALL_MS").as_deref(), DEFAULT_STALL_MS);
-        let sample_ms =
-            env_number("GDKRECORD_STALL_SAMPLE_MS", lookup("GDKRECORD_STALL_SAMPLE_MS").as_deref(), DEFAULT_SAMPLE_MS);
+        let threshold_ms = env_number(
+            "GDKRECORD_STALL_MS",
+            lookup("GDKRECORD_STALL_MS").as_deref(),
+            DEFAULT_STALL_MS,
+        );
+        let sample_ms = env_number(
+            "GDKRECORD_STALL_SAMPLE_MS",
+            lookup("GDKRECORD_STALL_SAMPLE_MS").as_deref(),
+            DEFAULT_SAMPLE_MS,
+        );
         (threshold_ms > 0).then(|| Config {
             threshold_ns: threshold_ms.saturating_mul(1_000_000),
             sample_interval_ns: sample_ms.max(1).saturating_mul(1_000_000),
@@ -132,7 +139,12 @@ struct Ongoing {
     source: Option<String>,
 }
 
-static ONGOING: Mutex<Ongoing> = Mutex::new(Ongoing { start: 0, samples: 0, first_stack: Vec::new(), source: None });
+static ONGOING: Mutex<Ongoing> = Mutex::new(Ongoing {
+    start: 0,
+    samples: 0,
+    first_stack: Vec::new(),
+    source: None,
+});
 
 /// Installs the signal handler and starts the watchdog; call on the main thread. False
 /// (with a warning) when no signal is free or the thread cannot start.
@@ -147,7 +159,9 @@ pub(crate) fn start(config: &Config) -> bool {
     // SAFETY: gettid has no preconditions.
     MAIN_TID.store(unsafe { libc::gettid() }, Ordering::Relaxed);
     let Some(signal) = (unsafe { install_handler() }) else {
-        eprintln!("gdkrecord: no free real-time signal; stalls are timed but their stacks not sampled");
+        eprintln!(
+            "gdkrecord: no free real-time signal; stalls are timed but their stacks not sampled"
+        );
         return true;
     };
     SIGNAL.store(signal, Ordering::Relaxed);
@@ -157,7 +171,9 @@ pub(crate) fn start(config: &Config) -> bool {
         .stack_size(256 * 1024)
         .spawn(move || crate::guard((), || watchdog(&config)));
     if let Err(error) = spawned {
-        eprintln!("gdkrecord: cannot start the stall watchdog: {error}; stalls are timed but not sampled");
+        eprintln!(
+            "gdkrecord: cannot start the stall watchdog: {error}; stalls are timed but not sampled"
+        );
     }
     true
 }
@@ -170,7 +186,9 @@ unsafe fn install_handler() -> Option<c_int> {
     let (first, last) = (libc::SIGRTMIN() + 2, libc::SIGRTMAX());
     for signal in first..=last {
         let mut old: libc::sigaction = unsafe { std::mem::zeroed() };
-        if unsafe { libc::sigaction(signal, std::ptr::null(), &mut old) } != 0 || old.sa_sigaction != libc::SIG_DFL {
+        if unsafe { libc::sigaction(signal, std::ptr::null(), &mut old) } != 0
+            || old.sa_sigaction != libc::SIG_DFL
+        {
             continue;
         }
         let mut action: libc::sigaction = unsafe { std::mem::zeroed() };
@@ -212,7 +230,10 @@ unsafe fn interrupted_pc(context: *mut c_void) -> usize {
 /// The sampling signal's handler, on the main thread. Async-signal-safe apart from the
 /// unwinder (see the module docs): no allocation, no lock, no formatting.
 extern "C" fn on_sample_signal(_signal: c_int, _info: *mut libc::siginfo_t, context: *mut c_void) {
-    if STATE.compare_exchange(REQUESTED, CAPTURING, Ordering::Acquire, Ordering::Relaxed).is_err() {
+    if STATE
+        .compare_exchange(REQUESTED, CAPTURING, Ordering::Acquire, Ordering::Relaxed)
+        .is_err()
+    {
         return; // late or foreign: nobody asked for this one
     }
     // SAFETY: __errno_location is the thread's errno; STATE == CAPTURING gives this
@@ -220,7 +241,8 @@ extern "C" fn on_sample_signal(_signal: c_int, _info: *mut libc::siginfo_t, cont
     unsafe {
         let errno = *libc::__errno_location();
         let capture = &mut *CAPTURE.0.get();
-        capture.in_stall = BUSY_SINCE.load(Ordering::Relaxed) == REQUESTED_FOR.load(Ordering::Relaxed);
+        capture.in_stall =
+            BUSY_SINCE.load(Ordering::Relaxed) == REQUESTED_FOR.load(Ordering::Relaxed);
         capture.pc = interrupted_pc(context);
         let n = libc::backtrace(capture.frames.as_mut_ptr(), MAX_FRAMES as c_int);
         capture.frame_count = n.max(0) as usize;
@@ -259,7 +281,8 @@ fn take_sample(busy_since: u64) -> Option<Sample> {
     REQUESTED_FOR.store(busy_since, Ordering::Relaxed);
     STATE.store(REQUESTED, Ordering::Release);
     // SAFETY: plain syscalls; a thread id of our own process.
-    let sent = unsafe { libc::tgkill(libc::getpid(), MAIN_TID.load(Ordering::Relaxed), signal) } == 0;
+    let sent =
+        unsafe { libc::tgkill(libc::getpid(), MAIN_TID.load(Ordering::Relaxed), signal) } == 0;
     if !sent {
         STATE.store(IDLE, Ordering::Relaxed);
         return None;
@@ -271,7 +294,10 @@ fn take_sample(busy_since: u64) -> Option<Sample> {
             REQUESTED if monotonic_ns() - asked > 200_000_000 => {
                 // Not delivered (the main thread blocks the signal?): withdraw the request;
                 // a late delivery then finds nothing asked.
-                if STATE.compare_exchange(REQUESTED, IDLE, Ordering::AcqRel, Ordering::Acquire).is_ok() {
+                if STATE
+                    .compare_exchange(REQUESTED, IDLE, Ordering::AcqRel, Ordering::Acquire)
+                    .is_ok()
+                {
                     return None;
                 }
             }
@@ -282,8 +308,12 @@ fn take_sample(busy_since: u64) -> Option<Sample> {
     // the next request.
     let capture = unsafe { &*CAPTURE.0.get() };
     let sample = capture.in_stall.then(|| Sample {
-        stack: name_frames(&capture.frames[..capture.frame_count.min(MAX_FRAMES)], capture.pc),
-        source: (capture.name_len > 0).then(|| String::from_utf8_lossy(&capture.name[..capture.name_len]).into_owned()),
+        stack: name_frames(
+            &capture.frames[..capture.frame_count.min(MAX_FRAMES)],
+            capture.pc,
+        ),
+        source: (capture.name_len > 0)
+            .then(|| String::from_utf8_lossy(&capture.name[..capture.name_len]).into_owned()),
     });
     STATE.store(IDLE, Ordering::Release);
     sample
@@ -309,7 +339,9 @@ fn name_frames(frames: &[*mut c_void], pc: usize) -> Vec<CodeAddress> {
 /// Sample intervals grow with the number of samples already taken.
 fn sample_interval(base_ns: u64, samples: u32) -> u64 {
     let doublings = (samples / 10).min(16);
-    base_ns.saturating_mul(1 << doublings).min(MAX_SAMPLE_INTERVAL_NS.max(base_ns))
+    base_ns
+        .saturating_mul(1 << doublings)
+        .min(MAX_SAMPLE_INTERVAL_NS.max(base_ns))
 }
 
 /// The watchdog thread's loop.
@@ -339,10 +371,13 @@ fn watchdog(config: &Config) {
                 record_sample(busy_since, sample);
                 samples += 1;
             }
-            next_sample_at = monotonic_ns().saturating_add(sample_interval(config.sample_interval_ns, samples));
+            next_sample_at =
+                monotonic_ns().saturating_add(sample_interval(config.sample_interval_ns, samples));
         }
         // Wake for the next sample, or sooner to catch a new stall after this one ends.
-        let wait = next_sample_at.saturating_sub(monotonic_ns()).clamp(1_000_000, config.threshold_ns.max(1_000_000));
+        let wait = next_sample_at
+            .saturating_sub(monotonic_ns())
+            .clamp(1_000_000, config.threshold_ns.max(1_000_000));
         std::thread::sleep(Duration::from_nanos(wait));
     }
 }
@@ -350,7 +385,9 @@ fn watchdog(config: &Config) {
 /// Writes a `stall-sample` and keeps the first sample of the stall for its `stall` record.
 fn record_sample(busy_since: u64, sample: Sample) {
     let t = monotonic_ns();
-    let mut ongoing = ONGOING.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let mut ongoing = ONGOING
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     if BUSY_SINCE.load(Ordering::Acquire) != busy_since {
         return; // the stall ended (and was recorded) while the stack was being named
     }
@@ -360,7 +397,12 @@ fn record_sample(busy_since: u64, sample: Sample) {
         stack: sample.stack.clone(),
     }));
     if ongoing.start != busy_since {
-        *ongoing = Ongoing { start: busy_since, samples: 0, first_stack: sample.stack, source: sample.source };
+        *ongoing = Ongoing {
+            start: busy_since,
+            samples: 0,
+            first_stack: sample.stack,
+            source: sample.source,
+        };
     }
     ongoing.samples += 1;
 }
@@ -369,9 +411,19 @@ fn record_sample(busy_since: u64, sample: Sample) {
 /// threshold ended: writes its `stall` record.
 pub(crate) fn stall_ended(busy_since: u64, ended: u64) {
     let (samples, stack, source) = {
-        let mut ongoing = ONGOING.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut ongoing = ONGOING
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         if ongoing.start == busy_since {
-            let taken = std::mem::replace(&mut *ongoing, Ongoing { start: 0, samples: 0, first_stack: Vec::new(), source: None });
+            let taken = std::mem::replace(
+                &mut *ongoing,
+                Ongoing {
+                    start: 0,
+                    samples: 0,
+                    first_stack: Vec::new(),
+                    source: None,
+                },
+            );
             (taken.samples, taken.first_stack, taken.source)
         } else {
             (0, Vec::new(), None)
@@ -407,8 +459,14 @@ mod tests {
             _ => None,
         })
         .unwrap();
-        assert_eq!((custom.threshold_ns, custom.sample_interval_ns), (40_000_000, 20_000_000));
-        assert_eq!(Config::from_lookup(&|name: &str| (name == "GDKRECORD_STALL_MS").then(|| "0".into())), None);
+        assert_eq!(
+            (custom.threshold_ns, custom.sample_interval_ns),
+            (40_000_000, 20_000_000)
+        );
+        assert_eq!(
+            Config::from_lookup(&|name: &str| (name == "GDKRECORD_STALL_MS").then(|| "0".into())),
+            None
+        );
     }
 
     #[test]
@@ -468,8 +526,15 @@ mod tests {
         // The test binary does not export the function: find it by address range (the
         // innermost frame may be a helper it calls, such as AtomicBool::load unoptimised).
         let function = spin_in_a_named_function as *const () as usize as u64;
-        let position = sample.stack.iter().position(|f| f.addr > function && f.addr < function + 1024);
-        assert!(position.is_some_and(|p| p <= 2), "{:?} vs {function:#x}", sample.stack);
+        let position = sample
+            .stack
+            .iter()
+            .position(|f| f.addr > function && f.addr < function + 1024);
+        assert!(
+            position.is_some_and(|p| p <= 2),
+            "{:?} vs {function:#x}",
+            sample.stack
+        );
         assert_eq!(STATE.load(Ordering::Relaxed), IDLE);
     }
 

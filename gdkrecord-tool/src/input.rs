@@ -8,7 +8,9 @@ use std::io::{BufReader, IsTerminal};
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
-use gdkrecord_format::{EventType, Header, Nanos, OpenError, Reader, Record, RecordKind, SurfaceId};
+use gdkrecord_format::{
+    EventType, Header, Nanos, OpenError, Reader, Record, RecordKind, SurfaceId,
+};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::cli::{Filters, ReadArgs};
@@ -33,7 +35,10 @@ impl Filter {
             for name in &args.kind {
                 let kind = RecordKind::from_name(name.trim()).with_context(|| {
                     let known: Vec<_> = RecordKind::ALL.iter().map(|k| k.name()).collect();
-                    format!("--kind: unknown record kind `{name}` (known: {})", known.join(", "))
+                    format!(
+                        "--kind: unknown record kind `{name}` (known: {})",
+                        known.join(", ")
+                    )
                 })?;
                 kinds.insert(kind);
             }
@@ -51,14 +56,32 @@ impl Filter {
             }
             Some(types)
         };
-        let from_ns = args.from.as_deref().map(|t| parse_time(t).context("--from")).transpose()?;
-        let to_ns = args.to.as_deref().map(|t| parse_time(t).context("--to")).transpose()?;
+        let from_ns = args
+            .from
+            .as_deref()
+            .map(|t| parse_time(t).context("--from"))
+            .transpose()?;
+        let to_ns = args
+            .to
+            .as_deref()
+            .map(|t| parse_time(t).context("--to"))
+            .transpose()?;
         if let (Some(from), Some(to)) = (from_ns, to_ns) {
             if from > to {
-                bail!("--from ({}) is after --to ({})", args.from.as_deref().unwrap_or_default(), args.to.as_deref().unwrap_or_default());
+                bail!(
+                    "--from ({}) is after --to ({})",
+                    args.from.as_deref().unwrap_or_default(),
+                    args.to.as_deref().unwrap_or_default()
+                );
             }
         }
-        Ok(Filter { kinds, event_types, surface: args.surface.map(SurfaceId), from_ns, to_ns })
+        Ok(Filter {
+            kinds,
+            event_types,
+            surface: args.surface.map(SurfaceId),
+            from_ns,
+            to_ns,
+        })
     }
 
     /// Whether `record` passes every filter.
@@ -80,6 +103,13 @@ impl Filter {
         }
         let t = record.t_ns();
         self.from_ns.is_none_or(|from| t >= from) && self.to_ns.is_none_or(|to| t <= to)
+    }
+
+    /// Whether records of `kind` can pass (`--kind`, or `--type` implying events).
+    pub fn allows_kind(&self, kind: RecordKind) -> bool {
+        self.kinds
+            .as_ref()
+            .is_none_or(|kinds| kinds.contains(&kind))
     }
 
     /// The `--from` time, if any.
@@ -177,7 +207,9 @@ impl Recording {
         };
         recording.check_issues()?;
         if recording.header.is_none() {
-            recording.problem(format_args!("no header record at the start of the recording"))?;
+            recording.problem(format_args!(
+                "no header record at the start of the recording"
+            ))?;
         }
         Ok(recording)
     }
@@ -311,11 +343,29 @@ mod tests {
 
     #[test]
     fn type_alone_implies_events_only() {
-        let args = Filters { event_type: vec!["button-press".into()], ..Filters::default() };
+        let args = Filters {
+            event_type: vec!["button-press".into()],
+            ..Filters::default()
+        };
         let filter = Filter::from_args(&args).unwrap();
-        let press = Record::Event(gdkrecord_format::Event::new(5, SurfaceId(1), EventType::BUTTON_PRESS, 0));
-        let motion = Record::Event(gdkrecord_format::Event::new(5, SurfaceId(1), EventType::MOTION_NOTIFY, 0));
-        let size = Record::Size(gdkrecord_format::Size { t_ns: 5, surface: SurfaceId(1), width: 1, height: 1 });
+        let press = Record::Event(gdkrecord_format::Event::new(
+            5,
+            SurfaceId(1),
+            EventType::BUTTON_PRESS,
+            0,
+        ));
+        let motion = Record::Event(gdkrecord_format::Event::new(
+            5,
+            SurfaceId(1),
+            EventType::MOTION_NOTIFY,
+            0,
+        ));
+        let size = Record::Size(gdkrecord_format::Size {
+            t_ns: 5,
+            surface: SurfaceId(1),
+            width: 1,
+            height: 1,
+        });
         assert!(filter.matches(&press));
         assert!(!filter.matches(&motion));
         assert!(!filter.matches(&size));
@@ -323,9 +373,16 @@ mod tests {
 
     #[test]
     fn bad_filters_are_refused_with_the_flag_named() {
-        let bad_kind = Filters { kind: vec!["nope".into()], ..Filters::default() };
+        let bad_kind = Filters {
+            kind: vec!["nope".into()],
+            ..Filters::default()
+        };
         assert!(format!("{:#}", Filter::from_args(&bad_kind).unwrap_err()).contains("--kind"));
-        let backwards = Filters { from: Some("2s".into()), to: Some("1s".into()), ..Filters::default() };
+        let backwards = Filters {
+            from: Some("2s".into()),
+            to: Some("1s".into()),
+            ..Filters::default()
+        };
         assert!(Filter::from_args(&backwards).is_err());
     }
 }

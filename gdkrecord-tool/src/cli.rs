@@ -36,6 +36,9 @@ pub enum Command {
     /// Replay what was repainted as an animated GIF, or a repaint heatmap.
     #[command(after_help = "EXAMPLES:\n  gdkrecord-tool exposures x.gdkrecord        # writes x.gdkrecord.gif\n  gdkrecord-tool exposures x.gdkrecord --surface 1 --speed 0.5 -o slow.gif\n  gdkrecord-tool exposures x.gdkrecord --heatmap -o heat.png")]
     Exposures(ExposuresArgs),
+    /// List the stalls of the main loop: when, how long, which source, the blocking stack.
+    #[command(after_help = "EXAMPLES:\n  gdkrecord-tool stalls x.gdkrecord\n  gdkrecord-tool stalls x.gdkrecord --group          # identical stacks merged\n  gdkrecord-tool stalls x.gdkrecord --from 2s --type button-press,key-press")]
+    Stalls(StallsArgs),
 }
 
 #[derive(Debug, Args)]
@@ -152,4 +155,13 @@ pub struct ExposuresArgs {
     /// Scale pictures of wider surfaces down to this width (pixels).
     #[arg(long, default_value_t = 1024, value_name = "PX")]
     pub max_width: u32,
+}
+
+#[derive(Debug, Args)]
+pub struct StallsArgs {
+    #[command(flatten)]
+    pub read: ReadArgs,
+    /// Merge stalls with identical (symbolised) stacks: count, total and longest time.
+    #[arg(long)]
+    pub group: bool,
 }

@@ -10,6 +10,8 @@ mod graph;
 mod input;
 mod module_dir;
 mod record;
+mod stalls;
+mod symbolize;
 
 use cli::{Cli, Command};
 
@@ -23,6 +25,7 @@ fn main() -> ExitCode {
         Command::Export(args) => not_yet("export", &args),
         Command::Graph(args) => graph::run(&args),
         Command::Exposures(args) => exposures::run(&args),
+        Command::Stalls(args) => stalls::run(&args),
     };
     match result {
         Ok(code) => code,

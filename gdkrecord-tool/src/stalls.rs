@@ -1,0 +1,412 @@
+//! `gdkrecord-tool stalls`: when the main loop was blocked, for how long, in which
+//! source, with the blocking code's stack named, and which input event waited for it.
+//!
+//! The analysis ([`StallIndex`]) is reusable: `stats`, `graph` and `export` can build
+//! one from the records they read ([`StallIndex::add`] each record, then
+//! [`StallIndex::finish`]) and ask [`stall_covering`] which stall delayed an input or a
+//! frame.
+//!
+//! # The input event a stall is shown with
+//! GDK events carry the windowing system's time (`time_ms`, another clock). The offset
+//! between that clock and the recording's is estimated as the smallest
+//! `t_ns/1e6 − time_ms` over the recording's events (the event handled fastest); an
+//! event's *arrival* is its `time_ms` plus that offset. Then, for a stall from `start`
+//! to `end`:
+//! - **waiting**: the first input event recorded after `end` that arrived between
+//!   `start` and `end`: the user acted during the freeze and waited; its wait is the
+//!   time from arrival to delivery.
+//! - else **trigger**: the last input event recorded between one second before `start`
+//!   and `end`: what the app was handling when it blocked (a click's handler runs on
+//!   the button release).
+//!
+//! Input events are every `event` record but focus, crossing and proximity changes; the
+//! shared `--type` and `--surface` filters narrow them, `--from`/`--to` select stalls by
+//! their start.
+
+use std::collections::{BTreeMap, HashMap};
+use std::io::{self, BufWriter, Write};
+use std::process::ExitCode;
+
+use anyhow::Result;
+use gdkrecord_format::{CodeAddress, Event, EventType, Nanos, Record};
+
+use crate::cli::StallsArgs;
+use crate::input::{Filter, Recording};
+use crate::symbolize::{NamedFrame, Symbolizer};
+
+/// One stall of the main loop.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StallInfo {
+    /// When the main thread left poll, ns since the start of the recording.
+    pub start_ns: Nanos,
+    /// How long it stayed away; for a stall still going on at the end of the recording,
+    /// up to its last sample (a lower bound).
+    pub duration_ns: u64,
+    /// The recording ended (the program was killed or crashed) during the stall.
+    pub ongoing_at_end: bool,
+    /// The GSource being dispatched, when known.
+    pub source: Option<String>,
+    /// Stack samples taken during the stall.
+    pub samples: u32,
+    /// The first sample's stack, innermost frame first (empty when none was taken).
+    pub stack: Vec<CodeAddress>,
+    /// The input event shown with the stall (see the module docs).
+    pub input: Option<StallInput>,
+}
+
+impl StallInfo {
+    /// When the stall ended (for an ongoing one: its last sample).
+    pub fn end_ns(&self) -> Nanos {
+        self.start_ns.saturating_add(self.duration_ns)
+    }
+}
+
+/// How an input event relates to a stall.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InputRole {
+    /// It arrived during the stall and was delivered after it.
+    Waiting,
+    /// It was being handled when the stall began (or arrived just before).
+    Trigger,
+}
+
+/// The input event a stall is shown with.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StallInput {
+    #[allow(missing_docs)]
+    pub role: InputRole,
+    /// When the recorder saw it.
+    pub t_ns: Nanos,
+    #[allow(missing_docs)]
+    pub event_type: EventType,
+    /// For a waiting event: the time from its estimated arrival to its delivery.
+    pub waited_ns: Option<u64>,
+}
+
+/// Whether an event record is user input: pointer, keys, scrolling, touch, touchpad and
+/// pad events (not focus, crossing, proximity, drag-and-drop or grab bookkeeping).
+fn is_input(event: &Event) -> bool {
+    matches!(event.event_type.0, 1..=5 | 15 | 17..=28)
+}
+
+/// The stalls of a recording, built record by record.
+#[derive(Debug, Default)]
+pub struct StallIndex {
+    stalls: Vec<StallInfo>,
+    /// Samples by the start of their stall: `(count, last sample t_ns, first stack)`.
+    samples: BTreeMap<Nanos, (u32, Nanos, Vec<CodeAddress>)>,
+    /// Input events: `(t_ns, time_ms, type)`.
+    inputs: Vec<(Nanos, u32, EventType)>,
+    /// Smallest `t_ms − time_ms` seen: the windowing clock's offset.
+    clock_offset_ms: Option<f64>,
+}
+
+impl StallIndex {
+    /// An empty index.
+    pub fn new() -> StallIndex {
+        StallIndex::default()
+    }
+
+    /// Takes in one record (stall, stall-sample and input event records matter).
+    /// `input_filter` decides which events may be shown with a stall.
+    pub fn add(&mut self, record: &Record, input_filter: &Filter) {
+        match record {
+            Record::Stall(stall) => self.stalls.push(StallInfo {
+                start_ns: stall.t_ns,
+                duration_ns: stall.duration_ns,
+                ongoing_at_end: false,
+                source: stall.source.clone(),
+                samples: stall.samples,
+                stack: stall.stack.clone(),
+                input: None,
+            }),
+            Record::StallSample(sample) => {
+                let entry = self.samples.entry(sample.stall_start_ns).or_insert_with(|| (0, sample.t_ns, sample.stack.clone()));
+                entry.0 += 1;
+                entry.1 = entry.1.max(sample.t_ns);
+            }
+            Record::Event(event) if is_input(event) => {
+                if event.time_ms != 0 {
+                    let offset = event.t_ns as f64 / 1e6 - f64::from(event.time_ms);
+                    self.clock_offset_ms = Some(self.clock_offset_ms.map_or(offset, |o| o.min(offset)));
+                }
+                if input_filter.matches(record) {
+                    self.inputs.push((event.t_ns, event.time_ms, event.event_type));
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Adds the stalls known only from their samples (ongoing when the recording ended),
+    /// sorts by start, and finds each stall's input event.
+    pub fn finish(mut self) -> Vec<StallInfo> {
+        let ended: std::collections::HashSet<Nanos> = self.stalls.iter().map(|s| s.start_ns).collect();
+        for (start, (count, last, stack)) in &self.samples {
+            if !ended.contains(start) {
+                self.stalls.push(StallInfo {
+                    start_ns: *start,
+                    duration_ns: last.saturating_sub(*start),
+                    ongoing_at_end: true,
+                    source: None,
+                    samples: *count,
+                    stack: stack.clone(),
+                    input: None,
+                });
+            }
+        }
+        self.stalls.sort_by_key(|s| s.start_ns);
+        self.inputs.sort_by_key(|i| i.0);
+        for index in 0..self.stalls.len() {
+            let input = self.input_for(&self.stalls[index]);
+            self.stalls[index].input = input;
+        }
+        self.stalls
+    }
+
+    fn input_for(&self, stall: &StallInfo) -> Option<StallInput> {
+        let (start, end) = (stall.start_ns, stall.end_ns());
+        if let Some(offset_ms) = self.clock_offset_ms {
+            let after = self.inputs.partition_point(|i| i.0 < end);
+            for &(t_ns, time_ms, event_type) in &self.inputs[after..] {
+                let arrival_ns = ((f64::from(time_ms) + offset_ms) * 1e6).max(0.0) as Nanos;
+                if arrival_ns > end {
+                    break; // later events arrived after the stall
+                }
+                if arrival_ns >= start {
+                    return Some(StallInput {
+                        role: InputRole::Waiting,
+                        t_ns,
+                        event_type,
+                        waited_ns: Some(t_ns.saturating_sub(arrival_ns)),
+                    });
+                }
+            }
+        }
+        let upto = self.inputs.partition_point(|i| i.0 <= end);
+        self.inputs[..upto]
+            .last()
+            .filter(|i| i.0.saturating_add(1_000_000_000) >= start)
+            .map(|&(t_ns, _, event_type)| StallInput { role: InputRole::Trigger, t_ns, event_type, waited_ns: None })
+    }
+}
+
+/// The stall covering `t_ns` (started at or before it, not yet over), if any: what
+/// delayed an input or a frame at that moment. `stalls` sorted by start, as
+/// [`StallIndex::finish`] returns them.
+// For the jank blame of `stats`, `graph` and `export`, which are wired after this command.
+#[cfg_attr(not(test), allow(dead_code))]
+pub fn stall_covering(stalls: &[StallInfo], t_ns: Nanos) -> Option<&StallInfo> {
+    let index = stalls.partition_point(|s| s.start_ns <= t_ns).checked_sub(1)?;
+    let stall = &stalls[index];
+    (t_ns <= stall.end_ns()).then_some(stall)
+}
+
+/// Reads the recording and lists its stalls.
+pub fn run(args: &StallsArgs) -> Result<ExitCode> {
+    let filter = Filter::from_args(&args.read.filters)?;
+    let mut recording = Recording::open(&args.read.file, Filter::default(), args.read.strict)?;
+    recording.show_progress("reading stalls");
+    let mut index = StallIndex::new();
+    recording.for_each(|record| {
+        index.add(&record, &filter);
+        Ok(())
+    })?;
+    let stalls: Vec<StallInfo> = index
+        .finish()
+        .into_iter()
+        .filter(|s| filter.from_ns().is_none_or(|from| s.start_ns >= from) && filter.to_ns().is_none_or(|to| s.start_ns <= to))
+        .collect();
+    let mut out = BufWriter::new(io::stdout().lock());
+    let mut symbolizer = Symbolizer::new();
+    if args.group {
+        print_groups(&mut out, &stalls, &mut symbolizer)?;
+    } else {
+        print_list(&mut out, &stalls, &mut symbolizer)?;
+    }
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn ms(ns: u64) -> String {
+    format!("{:.1} ms", ns as f64 / 1e6)
+}
+
+fn seconds(ns: u64) -> String {
+    format!("{:.3} s", ns as f64 / 1e9)
+}
+
+fn summary_line(out: &mut impl Write, stalls: &[StallInfo]) -> io::Result<()> {
+    let total: u64 = stalls.iter().map(|s| s.duration_ns).sum();
+    let ongoing = stalls.iter().filter(|s| s.ongoing_at_end).count();
+    write!(out, "{} stall{}, {} in total", stalls.len(), if stalls.len() == 1 { "" } else { "s" }, ms(total))?;
+    if ongoing > 0 {
+        write!(out, " ({ongoing} ongoing at end)")?;
+    }
+    writeln!(out)
+}
+
+fn write_stack(out: &mut impl Write, frames: &[NamedFrame]) -> io::Result<()> {
+    if frames.is_empty() {
+        return writeln!(out, "    (no stack sample: the stall ended before the watchdog sampled it)");
+    }
+    for (i, frame) in frames.iter().enumerate() {
+        match &frame.function {
+            Some(function) => writeln!(out, "    #{i:<2} {function}  ({})", frame.location())?,
+            None => writeln!(out, "    #{i:<2} {}", frame.location())?,
+        }
+    }
+    Ok(())
+}
+
+fn print_list(out: &mut impl Write, stalls: &[StallInfo], symbolizer: &mut Symbolizer) -> io::Result<()> {
+    summary_line(out, stalls)?;
+    for stall in stalls {
+        writeln!(out)?;
+        let length = if stall.ongoing_at_end {
+            format!("ongoing at end (at least {})", ms(stall.duration_ns))
+        } else {
+            ms(stall.duration_ns)
+        };
+        write!(out, "stall at {}: {length}", seconds(stall.start_ns))?;
+        if let Some(source) = &stall.source {
+            write!(out, " in {source}")?;
+        }
+        writeln!(out, ", {} sample{}", stall.samples, if stall.samples == 1 { "" } else { "s" })?;
+        if let Some(input) = &stall.input {
+            match input.role {
+                InputRole::Waiting => writeln!(
+                    out,
+                    "  waiting input: {} delivered at {} after waiting {}",
+                    input.event_type,
+                    seconds(input.t_ns),
+                    ms(input.waited_ns.unwrap_or(0))
+                )?,
+                InputRole::Trigger => {
+                    writeln!(out, "  during input: {} at {}", input.event_type, seconds(input.t_ns))?
+                }
+            }
+        }
+        write_stack(out, &symbolizer.name_stack(&stall.stack))?;
+    }
+    Ok(())
+}
+
+fn print_groups(out: &mut impl Write, stalls: &[StallInfo], symbolizer: &mut Symbolizer) -> io::Result<()> {
+    summary_line(out, stalls)?;
+    // Stacks are compared by their frames' names, so the same code reached through the
+    // same calls groups even when addresses differ within the functions.
+    let mut groups: HashMap<Vec<String>, (Vec<NamedFrame>, u32, u64, u64)> = HashMap::new();
+    for stall in stalls {
+        let frames = symbolizer.name_stack(&stall.stack);
+        let key: Vec<String> = frames.iter().map(NamedFrame::label).collect();
+        let group = groups.entry(key).or_insert_with(|| (frames, 0, 0, 0));
+        group.1 += 1;
+        group.2 += stall.duration_ns;
+        group.3 = group.3.max(stall.duration_ns);
+    }
+    let mut groups: Vec<_> = groups.into_values().collect();
+    groups.sort_by(|a, b| b.2.cmp(&a.2).then(b.1.cmp(&a.1)));
+    for (frames, count, total, longest) in groups {
+        writeln!(out)?;
+        writeln!(out, "{count} \u{d7} stack, {} in total, longest {}", ms(total), ms(longest))?;
+        write_stack(out, &frames)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use gdkrecord_format::{Stall, StallSample, SurfaceId};
+
+    fn code(offset: u64) -> CodeAddress {
+        CodeAddress { addr: 0x5000 + offset, module: Some("/nonexistent/app".into()), offset, symbol: None }
+    }
+
+    fn stall(t_ns: Nanos, duration_ns: u64) -> Record {
+        Record::Stall(Stall {
+            t_ns,
+            duration_ns,
+            duration_ms: duration_ns as f64 / 1e6,
+            source: Some("GDK X11 Event source (:99)".into()),
+            samples: 1,
+            stack: vec![code(0x10), code(0x20)],
+        })
+    }
+
+    fn event(t_ns: Nanos, time_ms: u32, event_type: EventType) -> Record {
+        Record::Event(Event::new(t_ns, SurfaceId(1), event_type, time_ms))
+    }
+
+    fn index(records: &[Record]) -> Vec<StallInfo> {
+        let mut index = StallIndex::new();
+        for record in records {
+            index.add(record, &Filter::default());
+        }
+        index.finish()
+    }
+
+    #[test]
+    fn input_arriving_during_a_stall_is_the_waiting_one() {
+        // Windowing clock = recording ms + 1000. A press handled at once fixes the offset;
+        // a release starts the stall at 2.0 s for 300 ms; a key pressed at 2.1 s waits.
+        let stalls = index(&[
+            event(1_000_000_000, 2000, EventType::BUTTON_PRESS),
+            event(2_000_000_000, 3000, EventType::BUTTON_RELEASE),
+            stall(2_000_100_000, 300_000_000),
+            event(2_300_200_000, 3100, EventType::KEY_PRESS),
+        ]);
+        assert_eq!(stalls.len(), 1);
+        let input = stalls[0].input.as_ref().unwrap();
+        assert_eq!((input.role, input.event_type), (InputRole::Waiting, EventType::KEY_PRESS));
+        assert_eq!(input.waited_ns, Some(200_200_000));
+    }
+
+    #[test]
+    fn without_waiting_input_the_trigger_is_shown() {
+        let stalls = index(&[
+            event(2_000_000_000, 3000, EventType::BUTTON_RELEASE),
+            event(2_000_000_000, 3000, EventType::ENTER_NOTIFY),
+            stall(2_000_100_000, 300_000_000),
+            event(9_000_000_000, 10_000, EventType::KEY_PRESS),
+        ]);
+        let input = stalls[0].input.as_ref().unwrap();
+        assert_eq!((input.role, input.event_type), (InputRole::Trigger, EventType::BUTTON_RELEASE));
+        // Nothing within a second before: no input shown.
+        let lonely = index(&[event(1_000, 1, EventType::KEY_PRESS), stall(5_000_000_000, 200_000_000)]);
+        assert_eq!(lonely[0].input, None);
+    }
+
+    #[test]
+    fn samples_without_a_stall_record_are_an_ongoing_stall() {
+        let sample = |t_ns| {
+            Record::StallSample(StallSample { t_ns, stall_start_ns: 1_000_000_000, stack: vec![code(0x30)] })
+        };
+        let stalls = index(&[stall(100, 200_000_000), sample(1_100_000_000), sample(1_350_000_000)]);
+        assert_eq!(stalls.len(), 2);
+        let ongoing = &stalls[1];
+        assert!(ongoing.ongoing_at_end);
+        assert_eq!((ongoing.start_ns, ongoing.duration_ns, ongoing.samples), (1_000_000_000, 350_000_000, 2));
+        assert_eq!(ongoing.stack, vec![code(0x30)]);
+        assert!(!stalls[0].ongoing_at_end);
+        assert_eq!(stall_covering(&stalls, 1_200_000_000).map(|s| s.start_ns), Some(1_000_000_000));
+        assert_eq!(stall_covering(&stalls, 500_000_000), None);
+    }
+
+    #[test]
+    fn list_and_groups_print_locations_when_modules_are_gone() {
+        let stalls = index(&[stall(1_000_000_000, 300_000_000), stall(3_000_000_000, 310_000_000)]);
+        let mut symbolizer = Symbolizer::new();
+        let mut list = Vec::new();
+        print_list(&mut list, &stalls, &mut symbolizer).unwrap();
+        let list = String::from_utf8(list).unwrap();
+        assert!(list.starts_with("2 stalls, 610.0 ms in total\n"), "{list}");
+        assert!(list.contains("stall at 1.000 s: 300.0 ms in GDK X11 Event source (:99), 1 sample"), "{list}");
+        assert!(list.contains("#0  app+0x10"), "{list}");
+        let mut groups = Vec::new();
+        print_groups(&mut groups, &stalls, &mut symbolizer).unwrap();
+        let groups = String::from_utf8(groups).unwrap();
+        assert!(groups.contains("2 \u{d7} stack, 610.0 ms in total, longest 310.0 ms"), "{groups}");
+    }
+}

@@ -39,7 +39,7 @@ fn install_forwarding() {
         // SAFETY: a plain sigaction with a handler that only calls kill().
         unsafe {
             let mut action: libc::sigaction = std::mem::zeroed();
-            action.sa_sigaction = forward_signal as usize;
+            action.sa_sigaction = forward_signal as *const () as usize;
             action.sa_flags = libc::SA_SIGINFO | libc::SA_RESTART;
             libc::sigemptyset(&mut action.sa_mask);
             libc::sigaction(signal, &action, std::ptr::null_mut());

@@ -62,7 +62,10 @@ unsafe fn watch_clock(clock: *mut GdkFrameClock) {
             gobject_sys::g_signal_connect_data(
                 object,
                 signal.as_ptr(),
-                Some(std::mem::transmute::<_, unsafe extern "C" fn()>(handler)),
+                Some(std::mem::transmute::<
+                    unsafe extern "C" fn(*mut GdkFrameClock, *mut c_void),
+                    unsafe extern "C" fn(),
+                >(handler)),
                 phase as *mut c_void,
                 None,
                 gobject_sys::G_CONNECT_AFTER,

@@ -22,7 +22,7 @@
 //!
 //! # Design constraints
 //! A guest in someone else's process: only the -sys crates, libc and the format crate;
-//! every callback from C runs inside [`guard`] (a panic stops recording, never the
+//! every callback from C runs inside `guard` (a panic stops recording, never the
 //! host); nothing the app or the OS decides is unwrapped; hooks read fields, timestamp
 //! and append a binary record, nothing more.
 

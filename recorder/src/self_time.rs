@@ -74,7 +74,7 @@ pub(crate) fn report(total_bytes: u64) -> String {
             b.ns.load(Ordering::Relaxed),
             b.count.load(Ordering::Relaxed),
         );
-        (n, if n == 0 { 0 } else { ns / n })
+        (n, ns.checked_div(n).unwrap_or(0))
     };
     let (events, ns_per_event) = per(&EVENTS);
     let (frames, ns_per_frame) = per(&FRAMES);

@@ -149,28 +149,33 @@ impl Session {
     }
 }
 
+/// A `notify::<property>` handler.
+type NotifyFn = unsafe extern "C" fn(*mut GObject, *mut GParamSpec, *mut c_void);
+
 /// Connects the per-instance watchers.
 unsafe fn watch_surface(surface: *mut GdkSurface, toplevel: bool) {
     let object = surface.cast::<GObject>();
     unsafe {
         gobject_sys::g_object_weak_ref(object, Some(on_surface_finalized), std::ptr::null_mut());
-        let notify: unsafe extern "C" fn(*mut GObject, *mut GParamSpec, *mut c_void) =
-            on_scale_notify;
+        let notify: NotifyFn = on_scale_notify;
         gobject_sys::g_signal_connect_data(
             object,
             c"notify::scale-factor".as_ptr(),
-            Some(std::mem::transmute::<_, unsafe extern "C" fn()>(notify)),
+            Some(std::mem::transmute::<NotifyFn, unsafe extern "C" fn()>(
+                notify,
+            )),
             std::ptr::null_mut(),
             None,
             0,
         );
         if toplevel {
-            let notify: unsafe extern "C" fn(*mut GObject, *mut GParamSpec, *mut c_void) =
-                on_state_notify;
+            let notify: NotifyFn = on_state_notify;
             gobject_sys::g_signal_connect_data(
                 object,
                 c"notify::state".as_ptr(),
-                Some(std::mem::transmute::<_, unsafe extern "C" fn()>(notify)),
+                Some(std::mem::transmute::<NotifyFn, unsafe extern "C" fn()>(
+                    notify,
+                )),
                 std::ptr::null_mut(),
                 None,
                 0,

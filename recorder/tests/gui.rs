@@ -20,6 +20,8 @@ use gdkrecord_format::{
 };
 
 type TestResult = Result<(), String>;
+/// A test: a name and its function.
+type Test = (&'static str, fn(&Ctx) -> TestResult);
 
 /// Fails the test with a message unless `cond`.
 macro_rules! ensure {
@@ -960,7 +962,7 @@ fn setup() -> Result<(Xvfb, Ctx), String> {
 }
 
 fn main() -> std::process::ExitCode {
-    let tests: [(&str, fn(&Ctx) -> TestResult); 8] = [
+    let tests: [Test; 8] = [
         (
             "counter_records_input_damage_frames",
             counter_records_input_damage_frames,

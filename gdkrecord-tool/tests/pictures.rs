@@ -442,7 +442,7 @@ fn graph_writes_svg_with_text_labels() {
         "time since start of recording (s)",
         "frame duration (ms)",
         "repainted area (% of window)",
-        "frame budget",
+        "budget 16.7 ms",
         "800×500",
     ] {
         assert!(

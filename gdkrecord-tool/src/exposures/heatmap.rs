@@ -112,14 +112,14 @@ fn draw_legend(canvas: &mut Canvas, max: u32, x: u32, y: u32, height: u32) {
         let t = (f64::from(count).ln() / f64::from(max).ln()).clamp(0.0, 1.0);
         bar_bottom - 1 - (t * f64::from(bar_h - 1)).round() as u32
     };
-    let mut ticks = vec![1u32];
-    let mut tick = 10u32;
-    while tick < max {
-        ticks.push(tick);
-        tick = tick.saturating_mul(10);
-    }
-    if max > 1 {
-        ticks.push(max);
+    // 1, 2, 5, 10, 20, 50, ... and the maximum; labels that would overlap are dropped.
+    let mut ticks: Vec<u32> = (0..10u32)
+        .flat_map(|power| [1u32, 2, 5].map(|m| m.saturating_mul(10u32.saturating_pow(power))))
+        .filter(|&t| t < max)
+        .collect();
+    ticks.dedup();
+    if ticks.is_empty() || max > 1 {
+        ticks.push(max.max(1));
     }
     let mut last_y = u32::MAX;
     for &count in ticks.iter().rev() {

@@ -1,6 +1,9 @@
 //! Draws the dashboard with plotters on any backend (bitmap for PNG, SVG): a title, then
 //! panels sharing the time axis — input events by type, frame durations against the
 //! frame budget, repainted area — with window resizes marked across them.
+//!
+//! Every panel has the same label-area width, so their time axes line up; legends sit
+//! on each panel's heading line rather than over the data.
 
 use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
@@ -19,13 +22,13 @@ const OVER_BUDGET: RGBColor = RGBColor(215, 35, 45);
 const BUDGET_LINE: RGBColor = RGBColor(240, 140, 0);
 const DAMAGE: RGBColor = RGBColor(150, 80, 200);
 const DAMAGE_MEAN: RGBColor = RGBColor(70, 25, 105);
-const RESIZE: RGBColor = RGBColor(0, 150, 120);
+const RESIZE: RGBColor = RGBColor(0, 130, 140);
 /// One colour per [`EVENT_ROWS`] row.
 const EVENT_COLORS: [RGBColor; 8] = [
     RGBColor(120, 120, 130),
     RGBColor(30, 110, 230),
     RGBColor(230, 120, 0),
-    RGBColor(0, 160, 90),
+    RGBColor(110, 160, 0),
     RGBColor(150, 100, 60),
     RGBColor(200, 60, 160),
     RGBColor(0, 170, 190),
@@ -33,8 +36,35 @@ const EVENT_COLORS: [RGBColor; 8] = [
 ];
 /// Width of the label area left of every panel, so that the panels' time axes line up.
 const Y_LABEL_AREA: u32 = 130;
+/// The damage axis is logarithmic: a 24×24 spinner (0.1 % of a window) and a full
+/// repaint must both be visible. Smaller repaints sit on the bottom edge.
+const DAMAGE_FLOOR_PERCENT: f64 = 0.01;
 
 type DrawResult<T, DB> = Result<T, DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;
+type LinearChart<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+
+/// A legend entry: a swatch and what it means.
+enum Key {
+    Bar(RGBColor, String),
+    Line(RGBColor, String),
+    Dashed(RGBColor, String),
+}
+
+/// Pixel columns of the plots, shared by all panels (absolute backend pixels).
+#[derive(Clone, Copy)]
+struct TimeAxis {
+    left: i32,
+    right: i32,
+    span_s: f64,
+}
+
+impl TimeAxis {
+    fn x(&self, t_ns: u64) -> i32 {
+        self.left
+            + ((t_ns as f64 / 1e9) / self.span_s.max(1e-3) * f64::from(self.right - self.left))
+                .round() as i32
+    }
+}
 
 /// Draws the whole dashboard on `root`.
 pub fn dashboard<DB: DrawingBackend>(
@@ -42,25 +72,34 @@ pub fn dashboard<DB: DrawingBackend>(
     data: &GraphData,
 ) -> DrawResult<(), DB> {
     root.fill(&WHITE)?;
-    let (width, height) = root.dim_in_pixel();
+    let (_, height) = root.dim_in_pixel();
     let (title_area, body) = root.split_vertically(78);
     draw_title(&title_area, data)?;
     let body = body.margin(0, 8, 10, 24);
-    let body_height = height.saturating_sub(86) as f64;
-    let (resize_strip, rest) = body.split_vertically(34);
+    let body_height = f64::from(height.saturating_sub(86));
+    let (resize_strip, rest) = body.split_vertically(30);
     let (events, rest) = rest.split_vertically((body_height * 0.27) as u32);
-    let (frames, damage) = rest.split_vertically((body_height * 0.37) as u32);
+    let (frames, damage) = rest.split_vertically((body_height * 0.35) as u32);
     let span_s = data.span_ns as f64 / 1e9;
-    draw_events(&events, data, span_s)?;
+    let axis = draw_events(&events, data, span_s)?;
     draw_frames(&frames, data, span_s)?;
     draw_damage(&damage, data, span_s)?;
-    draw_resize_labels(&resize_strip, data, span_s, width)?;
+    draw_resize_labels(&resize_strip, data, axis)?;
     root.present()?;
     Ok(())
 }
 
 fn style(size: f64, color: &RGBColor) -> TextStyle<'static> {
     (FONT, size).into_font().color(color)
+}
+
+fn text_width(text: &str, size: f64) -> i32 {
+    (FONT, size)
+        .into_font()
+        .box_size(text)
+        .map_or(text.chars().count() as i32 * size as i32 / 2, |(w, _)| {
+            w as i32
+        })
 }
 
 fn draw_title<DB: DrawingBackend>(
@@ -73,21 +112,19 @@ fn draw_title<DB: DrawingBackend>(
         .map_or(("(no header)".to_owned(), String::new()), |h| {
             (h.program.clone(), format!(" (pid {})", h.pid))
         });
-    let frames = data.frames.len();
     let events: u64 = data.events.iter().map(|h| h.total()).sum();
-    let from = data.origin_ns as f64 / 1e9;
     let title = format!(
         "{program}{pid} — {:.1} s recorded",
         data.span_ns as f64 / 1e9
     );
     area.draw(&Text::new(title, (24, 12), style(30.0, &TEXT)))?;
     let mut facts = vec![
-        format!("{} frames", thousands(frames as u64)),
+        format!("{} frames", thousands(data.frames.len() as u64)),
         format!("{} input events", thousands(events)),
         format!("{} records", thousands(data.records)),
     ];
-    if from > 0.0 {
-        facts.push(format!("from {from:.3} s"));
+    if data.origin_ns > 0 {
+        facts.push(format!("from {:.3} s", data.origin_ns as f64 / 1e9));
     }
     if let Some(h) = &data.header {
         facts.push(format!(
@@ -109,57 +146,115 @@ fn draw_title<DB: DrawingBackend>(
     Ok(())
 }
 
-/// A chart over `0..span_s` with the shared label areas.
-fn panel<'a, DB: DrawingBackend>(
+/// A linear chart over `0..span_s` with the shared label areas.
+fn linear_panel<'a, DB: DrawingBackend>(
     area: &'a DrawingArea<DB, Shift>,
     span_s: f64,
     y: std::ops::Range<f64>,
-) -> DrawResult<ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>, DB> {
+    x_desc: bool,
+) -> DrawResult<LinearChart<'a, DB>, DB> {
     ChartBuilder::on(area)
         .margin_top(30)
         .margin_bottom(4)
-        .x_label_area_size(48)
+        .x_label_area_size(if x_desc { 48 } else { 26 })
         .y_label_area_size(Y_LABEL_AREA)
         .build_cartesian_2d(0.0..span_s.max(1e-3), y)
 }
 
-fn panel_heading<DB: DrawingBackend>(
-    chart: &ChartContext<'_, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
+/// The heading above a plot, and its legend on the same line, right-aligned.
+fn heading<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
+    plot: (i32, i32, i32),
     text: &str,
+    keys: &[Key],
 ) -> DrawResult<(), DB> {
-    let (x0, _) = chart.plotting_area().get_base_pixel();
+    let (left, right, top) = plot;
     let (ax, ay) = area.get_base_pixel();
-    let y0 = chart.plotting_area().get_base_pixel().1;
+    let y = top - ay - 16;
     area.draw(&Text::new(
         text.to_owned(),
-        (x0 - ax, y0 - ay - 26),
-        style(18.0, &TEXT),
-    ))
-}
-
-/// Vertical lines where a toplevel took a new size.
-fn resize_lines<DB: DrawingBackend>(
-    chart: &mut ChartContext<'_, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
-    data: &GraphData,
-    y: (f64, f64),
-) -> DrawResult<(), DB> {
-    chart.draw_series(data.resizes.iter().map(|r| {
-        let x = r.t_ns as f64 / 1e9;
-        PathElement::new(vec![(x, y.0), (x, y.1)], RESIZE.mix(0.55).stroke_width(1))
-    }))?;
+        (left - ax, y),
+        style(18.0, &TEXT).pos(Pos::new(HPos::Left, VPos::Center)),
+    ))?;
+    let mut x = right - ax;
+    for key in keys.iter().rev() {
+        let (color, label) = match key {
+            Key::Bar(c, l) | Key::Line(c, l) | Key::Dashed(c, l) => (c, l),
+        };
+        x -= text_width(label, 14.0);
+        area.draw(&Text::new(
+            label.clone(),
+            (x, y),
+            style(14.0, &TEXT).pos(Pos::new(HPos::Left, VPos::Center)),
+        ))?;
+        x -= 24;
+        match key {
+            Key::Bar(..) => area.draw(&Rectangle::new(
+                [(x, y - 6), (x + 16, y + 6)],
+                color.filled(),
+            ))?,
+            Key::Line(..) => area.draw(&PathElement::new(
+                vec![(x, y), (x + 16, y)],
+                color.stroke_width(3),
+            ))?,
+            Key::Dashed(..) => {
+                for dy in [-7, -1, 5] {
+                    area.draw(&PathElement::new(
+                        vec![(x + 8, y + dy), (x + 8, y + dy + 3)],
+                        color.stroke_width(2),
+                    ))?;
+                }
+            }
+        }
+        x -= 18;
+    }
     Ok(())
 }
 
-fn time_axis<DB: DrawingBackend>(
-    chart: &mut ChartContext<'_, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
+/// Where the plot of `chart` is, in backend pixels: left, right, top, bottom.
+fn plot_box<DB: DrawingBackend, Y: Ranged<ValueType = f64>>(
+    chart: &ChartContext<'_, DB, Cartesian2d<RangedCoordf64, Y>>,
+) -> (i32, i32, i32, i32) {
+    let (x, y) = chart.plotting_area().get_base_pixel();
+    let (w, h) = chart.plotting_area().dim_in_pixel();
+    (x, x + w as i32, y, y + h as i32)
+}
+
+/// Dashed vertical lines where a toplevel took a new size, over the whole plot height.
+fn resize_lines<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    data: &GraphData,
+    axis: &TimeAxis,
+    plot: (i32, i32, i32, i32),
+) -> DrawResult<(), DB> {
+    let (ax, ay) = area.get_base_pixel();
+    let (_, _, top, bottom) = plot;
+    for resize in &data.resizes {
+        let x = axis.x(resize.t_ns) - ax;
+        let mut y = top;
+        while y < bottom {
+            let end = (y + 5).min(bottom);
+            area.draw(&PathElement::new(
+                vec![(x, y - ay), (x, end - ay)],
+                RESIZE.mix(0.8).stroke_width(1),
+            ))?;
+            y += 9;
+        }
+    }
+    Ok(())
+}
+
+fn mesh<DB: DrawingBackend>(
+    chart: &mut LinearChart<'_, DB>,
+    x_desc: bool,
     y_desc: &str,
     y_format: &dyn Fn(&f64) -> String,
 ) -> DrawResult<(), DB> {
-    chart
-        .configure_mesh()
-        .x_desc("time since start of recording (s)")
-        .y_desc(y_desc)
+    let mut mesh = chart.configure_mesh();
+    if x_desc {
+        mesh.x_desc("time since start of recording (s)");
+    }
+    mesh.y_desc(y_desc)
         .x_labels(16)
         .y_labels(6)
         .x_label_formatter(&|x| format_seconds(*x))
@@ -176,12 +271,12 @@ fn draw_events<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     data: &GraphData,
     span_s: f64,
-) -> DrawResult<(), DB> {
+) -> DrawResult<TimeAxis, DB> {
     let rows: Vec<usize> = (0..EVENT_ROWS.len())
         .filter(|&r| data.events[r].total() > 0)
         .collect();
     let n = rows.len().max(1) as f64;
-    let mut chart = panel(area, span_s, 0.0..n)?;
+    let mut chart = linear_panel(area, span_s, 0.0..n, false)?;
     chart
         .configure_mesh()
         .disable_y_mesh()
@@ -193,7 +288,13 @@ fn draw_events<DB: DrawingBackend>(
         .light_line_style(GRID.mix(0.5))
         .bold_line_style(GRID)
         .draw()?;
-    resize_lines(&mut chart, data, (0.0, n))?;
+    let plot = plot_box(&chart);
+    let axis = TimeAxis {
+        left: plot.0,
+        right: plot.1,
+        span_s,
+    };
+    resize_lines(area, data, &axis, plot)?;
     let columns = chart.plotting_area().dim_in_pixel().0 as usize;
     let column_s = span_s / columns.max(1) as f64;
     let (ax, ay) = area.get_base_pixel();
@@ -224,13 +325,11 @@ fn draw_events<DB: DrawingBackend>(
             EVENT_ROWS[row],
             thousands(data.events[row].total())
         );
-        let x = Y_LABEL_AREA as i32 - 8;
         area.draw(&Text::new(
             label,
-            (x, py - ay),
+            (plot.0 - ax - 10, py - ay),
             style(15.0, &color).pos(Pos::new(HPos::Right, VPos::Center)),
         ))?;
-        let _ = ax;
     }
     if rows.is_empty() {
         let (px, py) = chart.backend_coord(&(span_s / 2.0, n / 2.0));
@@ -240,12 +339,17 @@ fn draw_events<DB: DrawingBackend>(
             style(16.0, &MUTED).pos(Pos::new(HPos::Center, VPos::Center)),
         ))?;
     }
-    panel_heading(
-        &chart,
+    let mut keys = Vec::new();
+    if !data.resizes.is_empty() {
+        keys.push(Key::Dashed(RESIZE, "window resized".into()));
+    }
+    heading(
         area,
+        (plot.0, plot.1, plot.2),
         "Input events by type (bar height: events per pixel column)",
+        &keys,
     )?;
-    Ok(())
+    Ok(axis)
 }
 
 fn draw_frames<DB: DrawingBackend>(
@@ -256,8 +360,9 @@ fn draw_frames<DB: DrawingBackend>(
     let budget = data.budget_ms();
     let mut durations: Vec<f32> = data.frames.iter().map(|s| s.value).collect();
     let longest = durations.iter().copied().fold(0.0f32, f32::max);
-    // Scale to the 99th percentile (but show at least twice the budget) so that one
-    // 2-second stall does not flatten every other frame; taller frames are clipped and marked.
+    let over_budget = durations.iter().filter(|&&d| d > budget).count() as u64;
+    // Scale to the 99th percentile (but show at least 2.5 budgets) so that one 2-second
+    // stall does not flatten every other frame; taller frames are clipped and marked.
     let top = if durations.is_empty() {
         budget * 2.5
     } else {
@@ -268,38 +373,34 @@ fn draw_frames<DB: DrawingBackend>(
             .min(longest * 1.08)
             .max(budget * 1.5)
     };
-    let mut chart = panel(area, span_s, 0.0..f64::from(top))?;
-    time_axis(&mut chart, "frame duration (ms)", &|y| format!("{y:.0}"))?;
-    resize_lines(&mut chart, data, (0.0, f64::from(top)))?;
+    let mut chart = linear_panel(area, span_s, 0.0..f64::from(top), false)?;
+    mesh(&mut chart, false, "frame duration (ms)", &|y| {
+        format!("{y:.0}")
+    })?;
+    let plot = plot_box(&chart);
+    let axis = TimeAxis {
+        left: plot.0,
+        right: plot.1,
+        span_s,
+    };
+    resize_lines(area, data, &axis, plot)?;
     let columns = chart.plotting_area().dim_in_pixel().0 as usize;
     let column_s = span_s / columns.max(1) as f64;
     let bins = binned(&data.frames, columns, data.span_ns);
     let clip = |v: f32| f64::from(v.min(top));
-    chart
-        .draw_series(
-            bins.iter()
-                .enumerate()
-                .filter(|(_, b)| b.count > 0 && b.max <= budget)
-                .map(|(i, b)| bar(i, column_s, clip(b.max), FRAME_OK)),
-        )?
-        .label("frame duration (tallest frame per pixel column)")
-        .legend(|(x, y)| Rectangle::new([(x, y - 6), (x + 16, y + 6)], FRAME_OK.filled()));
-    chart
-        .draw_series(
-            bins.iter()
-                .enumerate()
-                .filter(|(_, b)| b.count > 0 && b.max > budget)
-                .map(|(i, b)| bar(i, column_s, clip(b.max), OVER_BUDGET)),
-        )?
-        .label(format!(
-            "over budget ({} frames)",
-            thousands(durations.iter().filter(|&&d| d > budget).count() as u64)
-        ))
-        .legend(|(x, y)| Rectangle::new([(x, y - 6), (x + 16, y + 6)], OVER_BUDGET.filled()));
-    chart
-        .draw_series(mean_ticks(&bins, column_s, top, FRAME_MEAN))?
-        .label("mean per pixel column")
-        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], FRAME_MEAN.stroke_width(3)));
+    chart.draw_series(
+        bins.iter()
+            .enumerate()
+            .filter(|(_, b)| b.count > 0 && b.max <= budget)
+            .map(|(i, b)| bar(i, column_s, 0.0, clip(b.max), FRAME_OK)),
+    )?;
+    chart.draw_series(
+        bins.iter()
+            .enumerate()
+            .filter(|(_, b)| b.count > 0 && b.max > budget)
+            .map(|(i, b)| bar(i, column_s, 0.0, clip(b.max), OVER_BUDGET)),
+    )?;
+    chart.draw_series(mean_ticks(&bins, column_s, top, FRAME_MEAN))?;
     // Frames taller than the scale: a triangle at the top edge.
     chart.draw_series(
         bins.iter()
@@ -307,33 +408,35 @@ fn draw_frames<DB: DrawingBackend>(
             .filter(|(_, b)| b.max > top)
             .map(|(i, _)| {
                 TriangleMarker::new(
-                    ((i as f64 + 0.5) * column_s, f64::from(top) * 0.97),
+                    ((i as f64 + 1.0) * column_s, f64::from(top) * 0.96),
                     6,
                     OVER_BUDGET.filled(),
                 )
             }),
     )?;
-    chart
-        .draw_series(std::iter::once(PathElement::new(
-            vec![(0.0, f64::from(budget)), (span_s, f64::from(budget))],
-            BUDGET_LINE.stroke_width(2),
-        )))?
-        .label(format!(
-            "frame budget {budget:.1} ms ({})",
-            budget_source(data)
-        ))
-        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], BUDGET_LINE.stroke_width(2)));
-    legend(&mut chart)?;
-    let mut heading = "Frame-clock cycles: how long each frame took".to_owned();
-    if longest > top {
-        heading.push_str(&format!(
-            "   (▲ taller than the scale; longest {longest:.0} ms)"
-        ));
-    }
+    chart.draw_series(std::iter::once(PathElement::new(
+        vec![(0.0, f64::from(budget)), (span_s, f64::from(budget))],
+        BUDGET_LINE.stroke_width(2),
+    )))?;
+    let mut title = "Frame-clock cycles: how long each frame took".to_owned();
     if data.frames.is_empty() {
-        heading.push_str("   — no frames in this range");
+        title.push_str(" — no frames in this range");
+    } else if longest > top {
+        title.push_str(&format!(" (▲ off the scale: longest {longest:.0} ms)"));
     }
-    panel_heading(&chart, area, &heading)
+    let keys = [
+        Key::Bar(FRAME_OK, "longest per pixel column".into()),
+        Key::Bar(
+            OVER_BUDGET,
+            format!("over budget ({} frames)", thousands(over_budget)),
+        ),
+        Key::Line(FRAME_MEAN, "mean".into()),
+        Key::Line(
+            BUDGET_LINE,
+            format!("budget {budget:.1} ms ({})", budget_source(data)),
+        ),
+    ];
+    heading(area, (plot.0, plot.1, plot.2), &title, &keys)
 }
 
 fn draw_damage<DB: DrawingBackend>(
@@ -341,43 +444,65 @@ fn draw_damage<DB: DrawingBackend>(
     data: &GraphData,
     span_s: f64,
 ) -> DrawResult<(), DB> {
-    let top = data.damage.iter().map(|s| s.value).fold(0.0f32, f32::max);
-    let top = if top > 50.0 {
-        100.0
-    } else {
-        (top * 1.15).max(1.0)
+    let floor = DAMAGE_FLOOR_PERCENT;
+    let mut chart = ChartBuilder::on(area)
+        .margin_top(30)
+        .margin_bottom(4)
+        .x_label_area_size(48)
+        .y_label_area_size(Y_LABEL_AREA)
+        .build_cartesian_2d(0.0..span_s.max(1e-3), (floor..100.0).log_scale())?;
+    chart
+        .configure_mesh()
+        .x_desc("time since start of recording (s)")
+        .y_desc("repainted area (% of window)")
+        .x_labels(16)
+        .x_label_formatter(&|x| format_seconds(*x))
+        .y_label_formatter(&|y| format_percent(*y))
+        .label_style(style(15.0, &TEXT))
+        .axis_desc_style(style(16.0, &MUTED))
+        .max_light_lines(1)
+        .light_line_style(GRID.mix(0.5))
+        .bold_line_style(GRID)
+        .draw()?;
+    let plot = plot_box(&chart);
+    let axis = TimeAxis {
+        left: plot.0,
+        right: plot.1,
+        span_s,
     };
-    let mut chart = panel(area, span_s, 0.0..f64::from(top))?;
-    time_axis(&mut chart, "repainted area (% of window)", &|y| {
-        format!("{y:.0}%")
-    })?;
-    resize_lines(&mut chart, data, (0.0, f64::from(top)))?;
+    resize_lines(area, data, &axis, plot)?;
     let columns = chart.plotting_area().dim_in_pixel().0 as usize;
     let column_s = span_s / columns.max(1) as f64;
     let bins = binned(&data.damage, columns, data.span_ns);
-    chart
-        .draw_series(
-            bins.iter()
-                .enumerate()
-                .filter(|(_, b)| b.count > 0)
-                .map(|(i, b)| bar(i, column_s, f64::from(b.max), DAMAGE)),
-        )?
-        .label("largest repaint per pixel column")
-        .legend(|(x, y)| Rectangle::new([(x, y - 6), (x + 16, y + 6)], DAMAGE.filled()));
-    chart
-        .draw_series(mean_ticks(&bins, column_s, top, DAMAGE_MEAN))?
-        .label("mean per pixel column")
-        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], DAMAGE_MEAN.stroke_width(3)));
-    if !data.resizes.is_empty() {
-        chart
-            .draw_series(std::iter::empty::<PathElement<(f64, f64)>>())?
-            .label("window resized")
-            .legend(|(x, y)| {
-                PathElement::new(vec![(x + 8, y - 7), (x + 8, y + 7)], RESIZE.stroke_width(2))
-            });
-    }
-    legend(&mut chart)?;
-    let mut heading = if data.damage_is_painted {
+    let at_least = |v: f32| f64::from(v).clamp(floor, 100.0);
+    chart.draw_series(
+        bins.iter()
+            .enumerate()
+            .filter(|(_, b)| b.count > 0)
+            .map(|(i, b)| {
+                let x = i as f64 * column_s;
+                Rectangle::new(
+                    [(x, floor), (x + 2.0 * column_s, at_least(b.max))],
+                    DAMAGE.filled(),
+                )
+            }),
+    )?;
+    chart.draw_series(
+        bins.iter()
+            .enumerate()
+            .filter(|(_, b)| b.count > 1)
+            .map(|(i, b)| {
+                let x = i as f64 * column_s;
+                PathElement::new(
+                    vec![
+                        (x, at_least(b.mean)),
+                        (x + 2.0 * column_s, at_least(b.mean)),
+                    ],
+                    DAMAGE_MEAN.stroke_width(2),
+                )
+            }),
+    )?;
+    let mut title = if data.damage_is_painted {
         "Repainted area per frame (presented region: no renderer damage recorded)".to_owned()
     } else {
         "Repainted area per frame (GSK renderer damage)".to_owned()
@@ -387,35 +512,34 @@ fn draw_damage<DB: DrawingBackend>(
             .header
             .as_ref()
             .filter(|h| !h.damage_capture)
-            .map(|h| h.damage_note.as_str())
-            .unwrap_or("");
-        heading.push_str(&format!(
-            "   — no damage recorded{}",
-            if note.is_empty() {
-                String::new()
-            } else {
-                format!(": {note}")
-            }
-        ));
+            .map_or("", |h| h.damage_note.as_str());
+        title.push_str(" — no damage recorded");
+        if !note.is_empty() {
+            title.push_str(&format!(": {note}"));
+        }
     }
-    panel_heading(&chart, area, &heading)
+    let keys = [
+        Key::Bar(DAMAGE, "largest repaint per pixel column".into()),
+        Key::Line(DAMAGE_MEAN, "mean".into()),
+    ];
+    heading(area, (plot.0, plot.1, plot.2), &title, &keys)
 }
 
-/// `WxH` labels above the panels where toplevels were resized, skipping labels that would
-/// overlap the previous one.
+/// `WxH` labels above the panels where toplevels were resized.
 fn draw_resize_labels<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     data: &GraphData,
-    span_s: f64,
-    _width: u32,
+    axis: TimeAxis,
 ) -> DrawResult<(), DB> {
+    if data.resizes.is_empty() {
+        return Ok(());
+    }
+    let (ax, ay) = area.get_base_pixel();
     let (area_w, area_h) = area.dim_in_pixel();
-    let plot_w = area_w.saturating_sub(Y_LABEL_AREA) as f64;
-    let x_of =
-        |t_ns: u64| Y_LABEL_AREA as i32 + (t_ns as f64 / 1e9 / span_s.max(1e-3) * plot_w) as i32;
+    let mid = area_h as i32 / 2;
     area.draw(&Text::new(
         "window size",
-        (Y_LABEL_AREA as i32 - 8, 10),
+        (axis.left - ax - 10, mid),
         style(15.0, &RESIZE).pos(Pos::new(HPos::Right, VPos::Center)),
     ))?;
     let several_windows = data
@@ -424,12 +548,12 @@ fn draw_resize_labels<DB: DrawingBackend>(
         .any(|r| r.surface != data.resizes[0].surface);
     // Label from the last resize backwards, so that a burst of resizes (dragging a
     // window edge) is labelled with the size it ended at.
-    let mut label_limit = area_w as i32;
+    let mut label_limit = ax + area_w as i32;
     let mut skipped = 0u64;
     for resize in data.resizes.iter().rev() {
-        let x = x_of(resize.t_ns);
+        let x = axis.x(resize.t_ns);
         area.draw(&PathElement::new(
-            vec![(x, area_h as i32 - 10), (x, area_h as i32)],
+            vec![(x - ax, area_h as i32 - 8), (x - ax, area_h as i32)],
             RESIZE.stroke_width(2),
         ))?;
         let label = if several_windows {
@@ -437,33 +561,41 @@ fn draw_resize_labels<DB: DrawingBackend>(
         } else {
             format!("{}×{}", resize.width, resize.height)
         };
-        let label_width = 8 * label.chars().count() as i32 + 6;
-        if x + label_width > label_limit {
+        let width = text_width(&label, 14.0);
+        if x + 3 + width > label_limit {
             skipped += 1;
             continue;
         }
         area.draw(&Text::new(
             label,
-            (x + 3, area_h as i32 / 2),
+            (x - ax + 3, mid),
             style(14.0, &RESIZE).pos(Pos::new(HPos::Left, VPos::Center)),
         ))?;
-        label_limit = x - 6;
+        label_limit = x - 8;
     }
     if skipped > 0 {
-        let note = format!("{} more not labelled", thousands(skipped));
+        let note = format!("+{} more", thousands(skipped));
         area.draw(&Text::new(
             note,
-            (Y_LABEL_AREA as i32 - 8, area_h as i32 - 6),
-            style(12.0, &MUTED).pos(Pos::new(HPos::Right, VPos::Bottom)),
+            (axis.left - ax - 10, area_h as i32 + 4),
+            style(12.0, &MUTED).pos(Pos::new(HPos::Right, VPos::Center)),
         ))?;
     }
+    let _ = ay;
     Ok(())
 }
 
-fn bar(column: usize, column_s: f64, value: f64, color: RGBColor) -> Rectangle<(f64, f64)> {
+/// A bar from `from` to `value`, two columns wide so that a lone frame in a long
+/// recording is still visible.
+fn bar(
+    column: usize,
+    column_s: f64,
+    from: f64,
+    value: f64,
+    color: RGBColor,
+) -> Rectangle<(f64, f64)> {
     let x = column as f64 * column_s;
-    // Two columns wide, so that a lone frame in a long recording is still visible.
-    Rectangle::new([(x, 0.0), (x + 2.0 * column_s, value)], color.filled())
+    Rectangle::new([(x, from), (x + 2.0 * column_s, value)], color.filled())
 }
 
 fn mean_ticks(
@@ -478,28 +610,19 @@ fn mean_ticks(
         .map(move |(i, b)| {
             let x = i as f64 * column_s;
             PathElement::new(
-                vec![(x, f64::from(b.mean)), (x + column_s, f64::from(b.mean))],
+                vec![
+                    (x, f64::from(b.mean)),
+                    (x + 2.0 * column_s, f64::from(b.mean)),
+                ],
                 color.stroke_width(2),
             )
         })
 }
 
-fn legend<'a, DB: DrawingBackend + 'a>(
-    chart: &mut ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
-) -> DrawResult<(), DB> {
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperRight)
-        .background_style(WHITE.mix(0.85))
-        .border_style(GRID)
-        .label_font(style(14.0, &TEXT))
-        .draw()
-}
-
 fn budget_source(data: &GraphData) -> String {
     match data.refresh_interval_ns {
         Some(ns) => format!("{:.0} Hz display", 1e9 / ns as f64),
-        None => "60 Hz assumed: refresh rate not recorded".into(),
+        None => "60 Hz assumed".into(),
     }
 }
 
@@ -518,6 +641,14 @@ fn format_seconds(s: f64) -> String {
     }
 }
 
+fn format_percent(p: f64) -> String {
+    if p >= 1.0 {
+        format!("{p:.0}%")
+    } else {
+        format!("{p}%")
+    }
+}
+
 /// `12345678` -> `12,345,678`.
 pub fn thousands(n: u64) -> String {
     let digits = n.to_string();
@@ -529,4 +660,20 @@ pub fn thousands(n: u64) -> String {
         out.push(c);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_are_readable() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(1234), "1,234");
+        assert_eq!(thousands(12_345_678), "12,345,678");
+        assert_eq!(format_seconds(2.5), "2.5");
+        assert_eq!(format_seconds(12.25), "12.2");
+        assert_eq!(format_percent(0.1), "0.1%");
+        assert_eq!(format_percent(100.0), "100%");
+    }
 }

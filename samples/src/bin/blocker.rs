@@ -8,11 +8,19 @@
 //! an idle that it removes again with `g_idle_remove_by_data()` (which must find it:
 //! it compares the idle's source functions by identity).
 //!
-//! Prints `ready` once the window is shown, and `blocked N ms` after each block.
-//! Exits with status 3 when a sleep came back early, 4 when `g_idle_remove_by_data()`
-//! did not find its idle, 5 when that idle ran. Options: `--exit-after SECS`.
+//! A worker thread runs its own `GMainContext` with a timeout source named
+//! `blocker-worker` that burns 15 ms every 200 ms: a recorder must leave it alone.
+//!
+//! Keys: `q` quits; `h` runs [`hang_main_loop_forever`] (for recordings of a program
+//! killed while hung).
+//!
+//! Prints `ready` once the window is shown, `blocked N ms` after each block, and
+//! `worker ticks N` at exit. Exits with status 3 when a sleep came back early, 4 when
+//! `g_idle_remove_by_data()` did not find its idle, 5 when that idle ran, 6 when the
+//! worker's timeout never ran. Options: `--exit-after SECS`.
 
 use std::ffi::c_void;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 use gtk::prelude::*;
@@ -55,6 +63,41 @@ fn block_main_loop_for_300ms() {
 #[inline(never)]
 fn burn_cpu_for_30ms() {
     busy_wait(BURN);
+}
+
+/// What the `h` key does: blocks the main loop until the program is killed.
+#[inline(never)]
+fn hang_main_loop_forever() -> ! {
+    loop {
+        busy_wait(Duration::from_millis(50));
+    }
+}
+
+/// Ticks of the worker thread's own main context.
+static WORKER_TICKS: AtomicU32 = AtomicU32::new(0);
+
+/// Starts a thread iterating its own main context, with a CPU-burning timeout on it.
+fn start_worker() {
+    let spawned = std::thread::Builder::new().name("blocker-worker".into()).spawn(|| {
+        let context = glib::MainContext::new();
+        let main_loop = glib::MainLoop::new(Some(&context), false);
+        let source = glib::timeout_source_new(
+            Duration::from_millis(200),
+            Some("blocker-worker"),
+            glib::Priority::DEFAULT,
+            || {
+                busy_wait(Duration::from_millis(15));
+                WORKER_TICKS.fetch_add(1, Ordering::Relaxed);
+                glib::ControlFlow::Continue
+            },
+        );
+        source.attach(Some(&context));
+        main_loop.run();
+    });
+    if let Err(error) = spawned {
+        eprintln!("blocker: cannot start the worker thread: {error}");
+        std::process::exit(6);
+    }
 }
 
 /// The idle that must never run: it is removed right after being added.
@@ -130,6 +173,19 @@ fn build_window(app: &gtk::Application, exit_after: Option<f64>) {
             move || app.quit()
         });
     }
+    let keys = gtk::EventControllerKey::new();
+    keys.connect_key_pressed({
+        let app = app.clone();
+        move |_, key, _, _| match key.to_unicode() {
+            Some('q') => {
+                app.quit();
+                glib::Propagation::Stop
+            }
+            Some('h') => hang_main_loop_forever(),
+            _ => glib::Propagation::Proceed,
+        }
+    });
+    window.add_controller(keys);
     window.connect_map(|_| {
         // Once mapped and idle again, input reaches the button.
         glib::idle_add_local_once(|| println!("ready"));
@@ -151,6 +207,14 @@ fn main() -> glib::ExitCode {
         .flags(gio::ApplicationFlags::NON_UNIQUE)
         .build();
     app.connect_activate(move |app| build_window(app, exit_after));
+    start_worker();
     // Our own options were parsed above; GTK gets none.
-    app.run_with_args::<&str>(&[])
+    let status = app.run_with_args::<&str>(&[]);
+    let ticks = WORKER_TICKS.load(Ordering::Relaxed);
+    println!("worker ticks {ticks}");
+    if ticks == 0 {
+        eprintln!("blocker: the worker thread's timeout never ran");
+        return glib::ExitCode::from(6);
+    }
+    status
 }

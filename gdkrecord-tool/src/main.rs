@@ -5,12 +5,16 @@ use std::process::ExitCode;
 use clap::Parser;
 
 mod cli;
+mod dump;
 mod exposures;
+mod export;
+mod formats;
 mod graph;
 mod input;
 mod module_dir;
 mod record;
 mod stalls;
+mod stats;
 mod symbolize;
 
 use cli::{Cli, Command};
@@ -20,9 +24,9 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Record(args) => record::run(&args),
         Command::ModuleDir(args) => module_dir::run(&args),
-        Command::Dump(args) => not_yet("dump", &args),
-        Command::Stats(args) => not_yet("stats", &args),
-        Command::Export(args) => not_yet("export", &args),
+        Command::Dump(args) => dump::run(&args),
+        Command::Stats(args) => stats::run(&args),
+        Command::Export(args) => export::run(&args),
         Command::Graph(args) => graph::run(&args),
         Command::Exposures(args) => exposures::run(&args),
         Command::Stalls(args) => stalls::run(&args),
@@ -38,11 +42,6 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
-}
-
-// Placeholder wiring while the commands are written; each command module replaces one arm.
-fn not_yet(name: &str, args: &dyn std::fmt::Debug) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("`{name}` is not available in this build ({args:?})")
 }
 
 /// Whether the error comes from writing to a closed pipe.

@@ -83,7 +83,10 @@ pub fn write_recording<W: Write>(out: W, records: u64, seed: u64) -> io::Result<
         scale_factor: 1,
     }))?;
     let toplevel = SurfaceId(1);
-    let mut popup_open = false;
+    let mut resizes = 0u32;
+    // Surface numbers are never reused: each popup gets the next one.
+    let mut popup: Option<SurfaceId> = None;
+    let mut next_surface = 2u32;
     let mut t = 2_000_000u64;
     let mut counter = 0i64;
     let (mut x, mut y) = (100.0f64, 100.0f64);
@@ -140,8 +143,10 @@ pub fn write_recording<W: Write>(out: W, records: u64, seed: u64) -> io::Result<
             writer.emit(Record::Event(scroll))?;
         }
         if rng.below(200) == 0 {
-            width += 10;
-            height += 5;
+            // A window being resized back and forth.
+            resizes += 1;
+            width = 800 + 10 * (resizes % 40) as i32;
+            height = 600 + 5 * (resizes % 40) as i32;
             t += 50_000;
             writer.emit(Record::Size(Size {
                 t_ns: t,
@@ -152,15 +157,15 @@ pub fn write_recording<W: Write>(out: W, records: u64, seed: u64) -> io::Result<
         }
         if rng.below(300) == 0 {
             t += 50_000;
-            let record = if popup_open {
-                Record::SurfaceDestroyed(SurfaceDestroyed {
-                    t_ns: t,
-                    surface: SurfaceId(2),
-                })
+            let record = if let Some(surface) = popup.take() {
+                Record::SurfaceDestroyed(SurfaceDestroyed { t_ns: t, surface })
             } else {
+                let surface = SurfaceId(next_surface);
+                next_surface += 1;
+                popup = Some(surface);
                 Record::Surface(Surface {
                     t_ns: t,
-                    surface: SurfaceId(2),
+                    surface,
                     surface_kind: SurfaceKind::POPUP,
                     parent: Some(toplevel),
                     type_name: "GdkX11Popup".into(),
@@ -170,7 +175,6 @@ pub fn write_recording<W: Write>(out: W, records: u64, seed: u64) -> io::Result<
                     scale_factor: 1,
                 })
             };
-            popup_open = !popup_open;
             writer.emit(record)?;
         }
         // The main loop woke up for the frame.
@@ -257,11 +261,11 @@ pub fn write_recording<W: Write>(out: W, records: u64, seed: u64) -> io::Result<
         }
         t = t.max(end).max(start + REFRESH_NS - 200_000 - 10_000);
     }
-    if popup_open {
+    if let Some(surface) = popup {
         t += 1_000;
         writer.emit(Record::SurfaceDestroyed(SurfaceDestroyed {
             t_ns: t,
-            surface: SurfaceId(2),
+            surface,
         }))?;
     }
     t += 1_000;

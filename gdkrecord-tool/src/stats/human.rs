@@ -1,0 +1,242 @@
+//! The human form of the stats report: a few aligned lines per section.
+
+use std::io::{self, Write};
+
+use super::summary::{Durations, PerPhase};
+use super::Report;
+
+/// Surfaces listed one per line; the JSON has them all.
+const SURFACES_SHOWN: usize = 8;
+
+/// Writes `report` for people.
+pub fn write(report: &Report, out: &mut impl Write) -> io::Result<()> {
+    let label = |out: &mut dyn Write, name: &str| write!(out, "{name:<10} ");
+    label(out, "recording")?;
+    match &report.recording {
+        Some(r) => {
+            let [major, minor, micro] = r.gtk_version;
+            write!(
+                out,
+                "{} (pid {}), GTK {major}.{minor}.{micro}, {} {}",
+                r.program, r.pid, r.display_backend, r.display_name
+            )?;
+            if !r.damage_capture {
+                write!(out, ", no damage capture")?;
+            }
+            write!(out, "; ")?;
+        }
+        None => write!(out, "(no header); ")?,
+    }
+    writeln!(
+        out,
+        "{}, {} records",
+        seconds(report.duration_ms),
+        report.records
+    )?;
+
+    label(out, "records")?;
+    writeln!(
+        out,
+        "{}",
+        counts(report.kinds.iter().map(|(k, n)| (k.to_string(), *n)))
+    )?;
+    if !report.event_types.is_empty() {
+        label(out, "events")?;
+        let mut types: Vec<_> = report
+            .event_types
+            .iter()
+            .map(|(t, n)| (t.clone(), *n))
+            .collect();
+        types.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        writeln!(out, "{}", counts(types.into_iter()))?;
+    }
+
+    for s in report.surfaces.iter().take(SURFACES_SHOWN) {
+        label(out, &format!("surface {}", s.surface))?;
+        match (&s.surface_kind, &s.type_name) {
+            (Some(kind), Some(type_name)) => {
+                write!(out, "{kind}")?;
+                if let Some(parent) = s.parent {
+                    write!(out, " of {parent}")?;
+                }
+                match &s.widget_type {
+                    Some(widget) => write!(out, " {widget} ({type_name})")?,
+                    None => write!(out, " {type_name}")?,
+                }
+            }
+            _ => write!(out, "(its surface record was not read)")?,
+        }
+        if let (Some(first), Some(last)) = (s.sizes.first(), s.final_size) {
+            write!(out, ", {}×{}", first.width, first.height)?;
+            if s.size_changes > 1 {
+                write!(out, " → {}×{} ({} sizes)", last[0], last[1], s.size_changes)?;
+            }
+        }
+        if s.frames > 0 {
+            write!(out, ", {} frames", s.frames)?;
+            if let Some(fps) = s.fps {
+                write!(out, " at {fps:.1} fps")?;
+            }
+        }
+        if let Some(t) = s.destroyed_ms {
+            write!(out, ", destroyed at {}", seconds(t))?;
+        }
+        writeln!(out)?;
+    }
+
+    if report.surfaces.len() > SURFACES_SHOWN {
+        label(out, "")?;
+        writeln!(
+            out,
+            "and {} more surfaces (all in --json)",
+            report.surfaces.len() - SURFACES_SHOWN
+        )?;
+    }
+
+    let f = &report.frames;
+    label(out, "frames")?;
+    write!(out, "{}", f.count)?;
+    if let Some(fps) = f.fps {
+        write!(out, " at {fps:.1} fps")?;
+    }
+    if let Some(d) = &f.duration {
+        write!(out, "; duration {}", percentiles(d))?;
+    }
+    writeln!(out)?;
+    if f.count > 0 {
+        label(out, "  phases")?;
+        let means: Vec<String> = gdkrecord_format::PHASE_NAMES
+            .iter()
+            .zip(f.phase_mean_ms.0)
+            .filter_map(|(name, mean)| Some(format!("{name} {:.3}", mean?)))
+            .collect();
+        writeln!(out, "mean ms: {}", means.join(", "))?;
+        label(out, "  jank")?;
+        let o = &f.over_budget;
+        write!(
+            out,
+            "{} over the {:.3} ms budget ({:.1}%)",
+            o.count,
+            f.budget_ms,
+            o.share * 100.0
+        )?;
+        if o.count > 0 {
+            write!(out, ", slowest phase: {}", blame(&o.slowest_phase))?;
+        }
+        writeln!(out)?;
+        for w in o.worst.iter().take(3) {
+            label(out, "")?;
+            write!(
+                out,
+                "  frame {} of surface {} at {}: {:.3} ms",
+                w.counter,
+                w.surface,
+                seconds(w.t_ms),
+                w.duration_ms
+            )?;
+            if let (Some(phase), Some(phase_ms)) = (w.slowest_phase, w.slowest_phase_ms) {
+                write!(out, " ({phase} {phase_ms:.3} ms)")?;
+            }
+            writeln!(out)?;
+        }
+    }
+
+    let d = &report.damage;
+    label(out, "damage")?;
+    write!(out, "{} records", d.records)?;
+    if let Some(a) = &d.area {
+        write!(
+            out,
+            "; area per frame px: mean {}, p50 {}, p95 {}, max {}; full window {} ({:.1}%)",
+            a.mean_px,
+            a.p50_px,
+            a.p95_px,
+            a.max_px,
+            d.full_window,
+            d.full_window_share * 100.0
+        )?;
+    }
+    writeln!(out)?;
+    if !d.top_rects.is_empty() {
+        label(out, "  most")?;
+        let top: Vec<String> = d
+            .top_rects
+            .iter()
+            .take(5)
+            .map(|r| {
+                let [x, y, w, h] = r.rect;
+                format!("{w}×{h}+{x}+{y} on {} ×{}", r.surface, r.count)
+            })
+            .collect();
+        writeln!(
+            out,
+            "{}{}",
+            top.join(", "),
+            if d.top_rects_approximate {
+                " (approximate)"
+            } else {
+                ""
+            }
+        )?;
+    }
+
+    let l = &report.input_latency;
+    label(out, "latency")?;
+    write!(
+        out,
+        "input → end of next painted frame: {} inputs",
+        l.inputs
+    )?;
+    if let Some(d) = &l.latency {
+        write!(out, "; {}", percentiles(d))?;
+    }
+    if l.unanswered > 0 {
+        write!(out, "; {} unanswered", l.unanswered)?;
+    }
+    writeln!(out)?;
+    if l.measured > 0 {
+        label(out, "  jank")?;
+        write!(out, "{} over {:.3} ms", l.over_budget.count, l.budget_ms)?;
+        if l.over_budget.count > 0 {
+            write!(
+                out,
+                ", slowest phase of the answering frame: {}",
+                blame(&l.over_budget.slowest_phase)
+            )?;
+        }
+        writeln!(out)?;
+        for (event_type, d) in &l.by_type {
+            label(out, "")?;
+            writeln!(out, "  {event_type}: {}", percentiles(d))?;
+        }
+    }
+    Ok(())
+}
+
+fn seconds(ms: f64) -> String {
+    format!("{:.3} s", ms / 1000.0)
+}
+
+fn counts(items: impl Iterator<Item = (String, u64)>) -> String {
+    items
+        .map(|(name, n)| format!("{name} {n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn percentiles(d: &Durations) -> String {
+    format!(
+        "n {} p50 {:.3} ms, p95 {:.3}, p99 {:.3}, max {:.3}",
+        d.count, d.p50_ms, d.p95_ms, d.p99_ms, d.max_ms
+    )
+}
+
+fn blame(per_phase: &PerPhase) -> String {
+    let mut phases: Vec<_> = per_phase.nonzero().collect();
+    phases.sort_by(|a, b| b.1.cmp(&a.1));
+    phases
+        .iter()
+        .map(|(name, n)| format!("{name} {n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}

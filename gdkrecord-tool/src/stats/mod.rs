@@ -1,0 +1,176 @@
+//! `gdkrecord-tool stats`: a summary of a recording in one streaming pass: counts, surfaces
+//! and their sizes, frame times with the phase to blame for slow frames, damage, and input
+//! latency. `--json` prints [`Report`] (documented in `docs/formats.md`); otherwise
+//! [`human`] prints a compact report.
+//!
+//! Each section is a collector with `observe(&Record)` and `report()`; a new section (main
+//! loop, stalls) is one more field of [`Collector`] and of [`Report`].
+
+use std::collections::BTreeMap;
+use std::io::{BufWriter, Write};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use gdkrecord_format::{Header, Nanos, Record, RecordKind};
+use serde::Serialize;
+
+use crate::cli::StatsArgs;
+use crate::input;
+
+mod damage;
+mod frames;
+mod human;
+mod latency;
+mod summary;
+mod surfaces;
+
+pub use damage::DamageReport;
+pub use frames::FramesReport;
+pub use latency::LatencyReport;
+pub use surfaces::SurfaceReport;
+
+/// Runs `stats`.
+pub fn run(args: &StatsArgs) -> Result<ExitCode> {
+    let mut recording = input::open(&args.read)?;
+    recording.show_progress("stats");
+    let file = recording.path().display().to_string();
+    let mut collector = Collector::new(recording.header());
+    recording.for_each(|record| {
+        collector.observe(&record);
+        Ok(())
+    })?;
+    let report = collector.report(file);
+    let mut out = BufWriter::new(std::io::stdout().lock());
+    if args.json {
+        // As an io::Error, a closed pipe stays recognisable (`stats --json | head`).
+        serde_json::to_writer_pretty(&mut out, &report)
+            .map_err(std::io::Error::from)
+            .context("standard output")?;
+        writeln!(out).context("standard output")?;
+    } else {
+        human::write(&report, &mut out).context("standard output")?;
+    }
+    out.flush().context("standard output")?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Everything `stats` reports (JSON form of `--json`). Times are ms since the start of
+/// the recording unless a name says otherwise.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Report {
+    pub file: String,
+    /// From the header record; null when the file has none.
+    pub recording: Option<RecordingInfo>,
+    /// From the first record read to the last time seen (a frame's end included).
+    pub duration_ms: f64,
+    /// Records read (after the filters).
+    pub records: u64,
+    /// Records per kind, by name; kinds absent from the file are left out.
+    pub kinds: BTreeMap<&'static str, u64>,
+    /// Events per type (GDK nick).
+    pub event_types: BTreeMap<String, u64>,
+    pub surfaces: Vec<SurfaceReport>,
+    pub frames: FramesReport,
+    pub damage: DamageReport,
+    pub input_latency: LatencyReport,
+}
+
+/// JSON `recording`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct RecordingInfo {
+    pub program: String,
+    pub pid: u32,
+    pub argv: Vec<String>,
+    pub gtk_version: [u32; 3],
+    pub recorder_version: String,
+    pub display_backend: String,
+    pub display_name: String,
+    pub damage_capture: bool,
+    pub start_unix_ns: u64,
+}
+
+/// Builds the report from the records, one at a time.
+#[derive(Debug)]
+pub struct Collector {
+    recording: Option<RecordingInfo>,
+    first_ns: Option<Nanos>,
+    last_ns: Nanos,
+    records: u64,
+    kinds: BTreeMap<RecordKind, u64>,
+    event_types: BTreeMap<String, u64>,
+    surfaces: surfaces::Surfaces,
+    frames: frames::FrameStats,
+    damage: damage::DamageStats,
+    latency: latency::LatencyStats,
+}
+
+impl Collector {
+    /// A collector for a recording with `header`.
+    pub fn new(header: Option<&Header>) -> Collector {
+        Collector {
+            recording: header.map(|h| RecordingInfo {
+                program: h.program.clone(),
+                pid: h.pid,
+                argv: h.argv.clone(),
+                gtk_version: h.gtk_version,
+                recorder_version: h.recorder_version.clone(),
+                display_backend: h.display_backend.clone(),
+                display_name: h.display_name.clone(),
+                damage_capture: h.damage_capture,
+                start_unix_ns: h.start_unix_ns,
+            }),
+            first_ns: None,
+            last_ns: 0,
+            records: 0,
+            kinds: BTreeMap::new(),
+            event_types: BTreeMap::new(),
+            surfaces: surfaces::Surfaces::default(),
+            frames: frames::FrameStats::default(),
+            damage: damage::DamageStats::default(),
+            latency: latency::LatencyStats::new(header.is_none_or(|h| h.damage_capture)),
+        }
+    }
+
+    /// Takes in one record.
+    pub fn observe(&mut self, record: &Record) {
+        let t = record.t_ns();
+        self.first_ns = Some(self.first_ns.map_or(t, |first| first.min(t)));
+        self.last_ns = self.last_ns.max(t);
+        self.records += 1;
+        *self.kinds.entry(record.kind()).or_insert(0) += 1;
+        match record {
+            Record::Event(event) => {
+                let nick = event.event_type.nick();
+                match self.event_types.get_mut(nick.as_ref()) {
+                    Some(count) => *count += 1,
+                    None => {
+                        self.event_types.insert(nick.into_owned(), 1);
+                    }
+                }
+            }
+            Record::Frame(frame) => self.last_ns = self.last_ns.max(frame.end_ns),
+            _ => {}
+        }
+        self.surfaces.observe(record);
+        self.frames.observe(record);
+        self.damage.observe(record, &self.surfaces);
+        self.latency.observe(record, &self.surfaces);
+    }
+
+    /// The report; `file` names the recording.
+    pub fn report(self, file: String) -> Report {
+        let frame_budget_ns = self.frames.budget_ns();
+        Report {
+            file,
+            recording: self.recording,
+            duration_ms: summary::ms(self.last_ns.saturating_sub(self.first_ns.unwrap_or(0))),
+            records: self.records,
+            kinds: self.kinds.into_iter().map(|(k, n)| (k.name(), n)).collect(),
+            event_types: self.event_types,
+            surfaces: self.surfaces.report(),
+            frames: self.frames.report(),
+            damage: self.damage.report(),
+            input_latency: self.latency.report(frame_budget_ns),
+        }
+    }
+}

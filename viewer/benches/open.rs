@@ -1,35 +1,106 @@
-//! Benchmark: how long opening (indexing) a big recording takes, and how long a lazy
-//! decode around the playhead takes. `cargo bench -p gdkrecord-viewer --bench open -- [MB]`
+//! Benchmark: opening a big recording and scrubbing through it.
+//!
+//! `cargo bench -p gdkrecord-viewer --bench open -- [MEGABYTES] [--gui]`
+//!
+//! Generates a synthetic session of MEGABYTES (default 1024) in the temp folder once,
+//! then measures: the index pass ([`RecordingIndex::build`]); seeks to random times as a
+//! scrub does ([`SceneSource::moment`], lazy decoding around the playhead); and with
+//! `--gui`, on a private Xvfb, the time from `open_path` to the window showing the first
+//! frame.
 
+#[path = "../tests/support/gui.rs"]
+#[allow(dead_code)]
+mod gui;
 #[path = "../tests/support/synth.rs"]
 #[allow(dead_code)]
 mod synth;
 
-use std::time::Instant;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use gdkrecord_viewer::index::RecordingIndex;
+use gdkrecord_viewer::scene::{SceneSource, ViewMode};
 
 fn main() {
-    let megabytes: u64 = std::env::args()
-        .skip(1)
-        .find_map(|a| a.parse().ok())
-        .unwrap_or(1024);
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let megabytes: u64 = args.iter().find_map(|a| a.parse().ok()).unwrap_or(1024);
+    let with_gui = args.iter().any(|a| a == "--gui");
     let path = std::env::temp_dir().join(format!("gdkrecord-viewer-bench-{megabytes}M.gdkrecord"));
     if !path.exists() {
         let started = Instant::now();
-        let file = std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(&path).unwrap());
+        let file =
+            std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(&path).unwrap());
         let records = synth::write_session(file, megabytes << 20).unwrap();
-        println!("generated {} ({records} records) in {:.2?}", path.display(), started.elapsed());
+        println!(
+            "generated {} ({records} records) in {:.2?}",
+            path.display(),
+            started.elapsed()
+        );
     }
-    let started = Instant::now();
-    let index = RecordingIndex::build(&path, &mut |_, _| true).unwrap();
-    let open = started.elapsed();
+    // Warm the page cache, as a file just recorded or opened before would be.
+    let _ = RecordingIndex::build(&path, &mut |_, _| true).unwrap();
+    let mut times = Vec::new();
+    let mut index = None;
+    for _ in 0..3 {
+        let started = Instant::now();
+        index = Some(RecordingIndex::build(&path, &mut |_, _| true).unwrap());
+        times.push(started.elapsed());
+    }
+    let index = Arc::new(index.unwrap());
+    times.sort();
     println!(
-        "indexed {} MB: {} records, {} frames, {} input markers, {:.1} s recorded, in {open:.2?}",
+        "index {} MB: {} records, {} frames, {} input markers, {:.0} s recorded: median {:.2?} (min {:.2?}, max {:.2?}) on {} threads",
         index.file_len >> 20,
         index.records,
         index.frames.len(),
         index.inputs.len(),
-        index.duration_ns as f64 / 1e9
+        index.duration_ns as f64 / 1e9,
+        times[1],
+        times[0],
+        times[2],
+        std::thread::available_parallelism().map_or(1, |n| n.get()).min(4),
     );
+    let surface = index.default_surface().unwrap();
+    for mode in [ViewMode::Flash, ViewMode::Heatmap] {
+        let mut source = SceneSource::new(index.clone());
+        let mut rng = synth::Rng::new(7);
+        let mut seeks = Vec::new();
+        for _ in 0..200 {
+            let t = rng.below(index.duration_ns);
+            let started = Instant::now();
+            source.moment(surface, t, mode).unwrap();
+            seeks.push(started.elapsed());
+        }
+        // Small steps, as dragging the playhead or playing does.
+        let mut t = index.duration_ns / 2;
+        let mut steps = Vec::new();
+        for _ in 0..200 {
+            t += 16_666_667;
+            let started = Instant::now();
+            source.moment(surface, t, mode).unwrap();
+            steps.push(started.elapsed());
+        }
+        seeks.sort();
+        steps.sort();
+        println!(
+            "{mode:?}: random seek median {:.2?}, p95 {:.2?}, max {:.2?}; frame step median {:.2?}, max {:.2?}",
+            seeks[100], seeks[190], seeks[199], steps[100], steps[199]
+        );
+    }
+    if with_gui {
+        use gtk::prelude::*;
+        let (_xvfb, app) = gui::start_gtk();
+        let window = gdkrecord_viewer::window::GdkrecordViewerWindow::new(&app);
+        window.present();
+        gui::pump_for(Duration::from_millis(300));
+        let started = Instant::now();
+        window.open_path(&path);
+        gui::pump_until(Duration::from_secs(60), || !window.is_loading());
+        let loaded = started.elapsed();
+        gui::pump_until(Duration::from_secs(10), || {
+            window.canvas().scene().caption.contains("frame")
+        });
+        let shown = started.elapsed();
+        println!("gui: open_path to indexed {loaded:.2?}, to first frame shown {shown:.2?}");
+    }
 }

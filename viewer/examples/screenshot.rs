@@ -25,7 +25,8 @@ fn main() {
         _ => ViewMode::Flash,
     };
     let (_xvfb, app) = gui::start_gtk();
-    let recording = std::env::temp_dir().join(format!("widget-demo-{}.gdkrecord", std::process::id()));
+    let recording =
+        std::env::temp_dir().join(format!("widget-demo-{}.gdkrecord", std::process::id()));
     let file = std::io::BufWriter::new(std::fs::File::create(&recording).expect("temp file"));
     synth::write_session(file, 300 << 10).expect("recording written");
     let window = GdkrecordViewerWindow::new(&app);

@@ -17,7 +17,7 @@ fn main() -> ExitCode {
     };
     let megabytes: f64 = args.next().and_then(|a| a.parse().ok()).unwrap_or(0.2);
     let written = std::fs::File::create(&out)
-        .map(|f| std::io::BufWriter::new(f))
+        .map(std::io::BufWriter::new)
         .and_then(|f| synth::write_session(f, (megabytes * 1048576.0) as u64));
     match written {
         Ok(records) => {

@@ -54,11 +54,16 @@ mod imp {
                 #[upgrade_or]
                 glib::Propagation::Proceed,
                 move |controller, _, dy| {
-                    if !controller.current_event_state().contains(gtk::gdk::ModifierType::CONTROL_MASK) {
+                    if !controller
+                        .current_event_state()
+                        .contains(gtk::gdk::ModifierType::CONTROL_MASK)
+                    {
                         return glib::Propagation::Proceed;
                     }
                     let current = canvas.zoom_factor();
-                    canvas.set_zoom(Some((current * if dy < 0.0 { 1.25 } else { 0.8 }).clamp(0.05, 16.0)));
+                    canvas.set_zoom(Some(
+                        (current * if dy < 0.0 { 1.25 } else { 0.8 }).clamp(0.05, 16.0),
+                    ));
                     glib::Propagation::Stop
                 }
             ));
@@ -82,12 +87,20 @@ mod imp {
             let size = self.scene.borrow().size;
             let natural = match self.zoom.get() {
                 Some(zoom) => {
-                    let extent = if orientation == gtk::Orientation::Horizontal { size[0] } else { size[1] };
+                    let extent = if orientation == gtk::Orientation::Horizontal {
+                        size[0]
+                    } else {
+                        size[1]
+                    };
                     (f64::from(extent.max(1)) * zoom + 2.0 * MARGIN) as i32
                 }
                 None => 200,
             };
-            let minimum = if self.zoom.get().is_some() { natural } else { 120 };
+            let minimum = if self.zoom.get().is_some() {
+                natural
+            } else {
+                120
+            };
             (minimum, natural, -1, -1)
         }
 
@@ -145,7 +158,8 @@ impl GrvCanvas {
 
     /// Widget pixels per surface pixel at the current size.
     pub fn zoom_factor(&self) -> f64 {
-        self.placement(f64::from(self.width()), f64::from(self.height())).2
+        self.placement(f64::from(self.width()), f64::from(self.height()))
+            .2
     }
 
     /// Where surface pixel (0, 0) goes in the widget, and the scale: `(x, y, scale)`.
@@ -153,9 +167,15 @@ impl GrvCanvas {
         let size = self.imp().scene.borrow().size;
         let (sw, sh) = (f64::from(size[0].max(1)), f64::from(size[1].max(1)));
         let scale = self.imp().zoom.get().unwrap_or_else(|| {
-            ((width - 2.0 * MARGIN) / sw).min((height - 2.0 * MARGIN) / sh).clamp(0.01, 4.0)
+            ((width - 2.0 * MARGIN) / sw)
+                .min((height - 2.0 * MARGIN) / sh)
+                .clamp(0.01, 4.0)
         });
-        (((width - sw * scale) / 2.0).max(MARGIN).round(), ((height - sh * scale) / 2.0).max(MARGIN).round(), scale)
+        (
+            ((width - sw * scale) / 2.0).max(MARGIN).round(),
+            ((height - sh * scale) / 2.0).max(MARGIN).round(),
+            scale,
+        )
     }
 
     /// Where the surface point (`x`, `y`) is drawn, in widget coordinates.
@@ -201,7 +221,13 @@ impl GrvCanvas {
             let [x, y] = click.position.map(f64::from);
             cr.set_source_rgba(cr_, cg, cb, f64::from(click.alpha));
             cr.set_line_width(2.5 / scale);
-            cr.arc(x, y, (if click.pressed { 10.0 } else { 16.0 }) / scale.sqrt(), 0.0, std::f64::consts::TAU);
+            cr.arc(
+                x,
+                y,
+                (if click.pressed { 10.0 } else { 16.0 }) / scale.sqrt(),
+                0.0,
+                std::f64::consts::TAU,
+            );
             if click.pressed {
                 cr.fill()?;
             } else {
@@ -227,7 +253,13 @@ impl GrvCanvas {
         cr.stroke()?;
         cr.select_font_face("Sans", cairo::FontSlant::Normal, cairo::FontWeight::Normal);
         cr.set_font_size(12.0);
-        let info = format!("{}   {}×{} px   {:.0}%", scene.caption, scene.size[0], scene.size[1], scale * 100.0);
+        let info = format!(
+            "{}   {}×{} px   {:.0}%",
+            scene.caption,
+            scene.size[0],
+            scene.size[1],
+            scale * 100.0
+        );
         cr.set_source_rgb(0.85, 0.85, 0.88);
         cr.move_to(MARGIN, 16.0);
         cr.show_text(&info)?;
@@ -241,7 +273,10 @@ impl GrvCanvas {
     }
 }
 
-fn draw_heatmap(cr: &cairo::Context, heatmap: &gdkrecord_replay::Heatmap) -> Result<(), cairo::Error> {
+fn draw_heatmap(
+    cr: &cairo::Context,
+    heatmap: &gdkrecord_replay::Heatmap,
+) -> Result<(), cairo::Error> {
     let (columns, rows) = (heatmap.columns() as i32, heatmap.rows() as i32);
     let mut image = cairo::ImageSurface::create(cairo::Format::Rgb24, columns, rows)?;
     let stride = image.stride() as usize;
@@ -264,7 +299,12 @@ fn draw_heatmap(cr: &cairo::Context, heatmap: &gdkrecord_replay::Heatmap) -> Res
     cr.restore()
 }
 
-fn draw_heat_legend(cr: &cairo::Context, max: u32, width: f64, height: f64) -> Result<(), cairo::Error> {
+fn draw_heat_legend(
+    cr: &cairo::Context,
+    max: u32,
+    width: f64,
+    height: f64,
+) -> Result<(), cairo::Error> {
     let (w, h) = (160.0, 10.0);
     let (x, y) = (width - w - MARGIN, height - 22.0);
     for i in 0..w as i32 {
@@ -283,7 +323,15 @@ fn draw_heat_legend(cr: &cairo::Context, max: u32, width: f64, height: f64) -> R
 
 fn draw_pointer(cr: &cairo::Context, x: f64, y: f64, unit: f64) -> Result<(), cairo::Error> {
     // An arrow cursor, 18 widget pixels tall whatever the zoom.
-    let points = [(0.0, 0.0), (0.0, 17.0), (4.5, 13.0), (7.5, 19.5), (10.0, 18.5), (7.0, 12.0), (12.5, 12.0)];
+    let points = [
+        (0.0, 0.0),
+        (0.0, 17.0),
+        (4.5, 13.0),
+        (7.5, 19.5),
+        (10.0, 18.5),
+        (7.0, 12.0),
+        (12.5, 12.0),
+    ];
     cr.move_to(x, y);
     for (px, py) in points.iter().skip(1) {
         cr.line_to(x + px * unit, y + py * unit);
@@ -296,17 +344,46 @@ fn draw_pointer(cr: &cairo::Context, x: f64, y: f64, unit: f64) -> Result<(), ca
     cr.stroke()
 }
 
-fn draw_key_caption(cr: &cairo::Context, text: &str, width: f64, height: f64) -> Result<(), cairo::Error> {
+fn draw_key_caption(
+    cr: &cairo::Context,
+    text: &str,
+    width: f64,
+    height: f64,
+) -> Result<(), cairo::Error> {
     cr.set_font_size(18.0);
     let extents = cr.text_extents(text)?;
     let (w, h) = (extents.x_advance() + 24.0, 32.0);
     let (x, y) = ((width - w) / 2.0, height - h - 12.0);
     cr.new_sub_path();
     let radius = 8.0;
-    cr.arc(x + w - radius, y + radius, radius, -std::f64::consts::FRAC_PI_2, 0.0);
-    cr.arc(x + w - radius, y + h - radius, radius, 0.0, std::f64::consts::FRAC_PI_2);
-    cr.arc(x + radius, y + h - radius, radius, std::f64::consts::FRAC_PI_2, std::f64::consts::PI);
-    cr.arc(x + radius, y + radius, radius, std::f64::consts::PI, 1.5 * std::f64::consts::PI);
+    cr.arc(
+        x + w - radius,
+        y + radius,
+        radius,
+        -std::f64::consts::FRAC_PI_2,
+        0.0,
+    );
+    cr.arc(
+        x + w - radius,
+        y + h - radius,
+        radius,
+        0.0,
+        std::f64::consts::FRAC_PI_2,
+    );
+    cr.arc(
+        x + radius,
+        y + h - radius,
+        radius,
+        std::f64::consts::FRAC_PI_2,
+        std::f64::consts::PI,
+    );
+    cr.arc(
+        x + radius,
+        y + radius,
+        radius,
+        std::f64::consts::PI,
+        1.5 * std::f64::consts::PI,
+    );
     cr.close_path();
     cr.set_source_rgba(0.0, 0.0, 0.0, 0.75);
     cr.fill()?;

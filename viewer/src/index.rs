@@ -167,7 +167,7 @@ pub struct RecordingIndex {
     pub surfaces: Vec<SurfaceInfo>,
     /// Every frame-clock cycle, in file order.
     pub frames: Vec<FrameMark>,
-    /// Input events (motion thinned out, see [`MOTION_MARKER_GAP_NS`]), in file order.
+    /// Input events in file order; motion of a surface thinned out to one marker per 4 ms.
     pub inputs: Vec<InputMark>,
     /// Surface sizes over time, in file order.
     pub sizes: Vec<SizeMark>,
@@ -204,7 +204,12 @@ fn scan_part(
     let mut file = File::open(path)?;
     file.seek(SeekFrom::Start(start))?;
     let mut scan = Scan { max_t: 0 };
-    let mut chunk = Chunk { buf: Vec::with_capacity(CHUNK + MAX_FAST_FRAME), start, pos: 0, eof: false };
+    let mut chunk = Chunk {
+        buf: Vec::with_capacity(CHUNK + MAX_FAST_FRAME),
+        start,
+        pos: 0,
+        eof: false,
+    };
     let mut reported = start;
     loop {
         chunk.fill(&mut file, MAX_FAST_FRAME)?;
@@ -246,7 +251,12 @@ fn scan_part(
                 Some(resume) => {
                     file.seek(SeekFrom::Start(resume))?;
                     chunk.buf.clear();
-                    chunk = Chunk { buf: std::mem::take(&mut chunk.buf), start: resume, pos: 0, eof: false };
+                    chunk = Chunk {
+                        buf: std::mem::take(&mut chunk.buf),
+                        start: resume,
+                        pos: 0,
+                        eof: false,
+                    };
                 }
                 None => break,
             },
@@ -258,14 +268,11 @@ fn scan_part(
     Ok(index)
 }
 
-/// Where the index pass's threads start: the file header's end, and for big files one
-/// record start near each 1/n of the file.
-fn part_starts(file: &File, file_len: u64) -> io::Result<Vec<u64>> {
+/// Where the index pass's `threads` threads start: the file header's end, and one record
+/// start near each 1/n of the file.
+fn part_starts(file: &File, file_len: u64, threads: usize) -> io::Result<Vec<u64>> {
     let mut starts = vec![FILE_HEADER_LEN as u64];
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(MAX_INDEX_THREADS) as u64;
-    if file_len < MIN_PARALLEL_BYTES || threads < 2 {
-        return Ok(starts);
-    }
+    let threads = threads as u64;
     let mut window = vec![0u8; SYNC_SEARCH_BYTES];
     for n in 1..threads {
         let boundary = file_len / threads * n;
@@ -301,10 +308,12 @@ fn merge(parts: Vec<RecordingIndex>) -> RecordingIndex {
     let mut index = parts.next().expect("at least one part");
     for part in parts {
         let max_before = index.duration_ns;
-        index.checkpoints.extend(part.checkpoints.into_iter().map(|c| Checkpoint {
-            max_t_before: c.max_t_before.max(max_before),
-            ..c
-        }));
+        index
+            .checkpoints
+            .extend(part.checkpoints.into_iter().map(|c| Checkpoint {
+                max_t_before: c.max_t_before.max(max_before),
+                ..c
+            }));
         index.header = index.header.or(part.header);
         index.surfaces.extend(part.surfaces);
         for (surface, t_ns) in part.destroyed_elsewhere {
@@ -399,7 +408,7 @@ fn clean_frame(bytes: &[u8]) -> Option<(usize, usize)> {
             break;
         }
     }
-    if varint_len == 0 || len < 2 || len > MAX_FAST_FRAME {
+    if varint_len == 0 || !(2..=MAX_FAST_FRAME).contains(&len) {
         return None;
     }
     let payload_at = varint_len + 4;
@@ -450,7 +459,23 @@ impl RecordingIndex {
         path: &Path,
         progress: &mut dyn FnMut(u64, u64) -> bool,
     ) -> Result<RecordingIndex, IndexError> {
-        let fail = |error: OpenError| IndexError { path: path.to_path_buf(), error };
+        let threads = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .min(MAX_INDEX_THREADS);
+        let big = std::fs::metadata(path).is_ok_and(|m| m.len() >= MIN_PARALLEL_BYTES);
+        Self::build_with_threads(path, if big { threads } else { 1 }, progress)
+    }
+
+    /// [`RecordingIndex::build`] with `threads` threads whatever the file's size.
+    fn build_with_threads(
+        path: &Path,
+        threads: usize,
+        progress: &mut dyn FnMut(u64, u64) -> bool,
+    ) -> Result<RecordingIndex, IndexError> {
+        let fail = |error: OpenError| IndexError {
+            path: path.to_path_buf(),
+            error,
+        };
         let mut file = File::open(path).map_err(|e| fail(e.into()))?;
         let meta = file.metadata().map_err(|e| fail(e.into()))?;
         if meta.is_dir() {
@@ -463,7 +488,7 @@ impl RecordingIndex {
             .read_to_end(&mut head)
             .map_err(|e| fail(e.into()))?;
         check_file_header(&head).map_err(fail)?;
-        let starts = part_starts(&file, file_len).map_err(|e| fail(e.into()))?;
+        let starts = part_starts(&file, file_len, threads).map_err(|e| fail(e.into()))?;
         let scanned = AtomicU64::new(0);
         let stop = AtomicBool::new(false);
         let parts: Vec<io::Result<RecordingIndex>> = std::thread::scope(|scope| {
@@ -479,7 +504,10 @@ impl RecordingIndex {
                         }),
                 );
             }
-            while workers.iter().any(|w| w.as_ref().is_ok_and(|w| !w.is_finished())) {
+            while workers
+                .iter()
+                .any(|w| w.as_ref().is_ok_and(|w| !w.is_finished()))
+            {
                 let done = scanned.load(Ordering::Relaxed);
                 if !stop.load(Ordering::Relaxed) && !progress(done, file_len) {
                     stop.store(true, Ordering::Relaxed);
@@ -499,15 +527,21 @@ impl RecordingIndex {
         if stop.load(Ordering::Relaxed) {
             return Err(fail(OpenError::Io(io::ErrorKind::Interrupted.into())));
         }
-        let parts = parts.into_iter().collect::<io::Result<Vec<_>>>().map_err(|e| fail(e.into()))?;
+        let parts = parts
+            .into_iter()
+            .collect::<io::Result<Vec<_>>>()
+            .map_err(|e| fail(e.into()))?;
         // Parts meet where the next one starts, unless corruption next to a seam misled the
         // search for a record start: then the file is read again in one piece.
-        let seams_agree = parts.windows(2).all(|pair| Some(pair[0].data_end) == pair[1].first_offset);
+        let seams_agree = parts
+            .windows(2)
+            .all(|pair| Some(pair[0].data_end) == pair[1].first_offset);
         let mut index = if seams_agree {
             merge(parts)
         } else {
             let whole = FILE_HEADER_LEN as u64;
-            scan_part(path, file_len, whole, u64::MAX, &scanned, &stop).map_err(|e| fail(e.into()))?
+            scan_part(path, file_len, whole, u64::MAX, &scanned, &stop)
+                .map_err(|e| fail(e.into()))?
         };
         // Suffix minimum: the smallest time from each checkpoint to the end of the file.
         let mut min_t = Nanos::MAX;
@@ -544,7 +578,7 @@ impl RecordingIndex {
     /// Counts one record at `offset` and keeps a checkpoint every [`CHECKPOINT_EVERY`].
     fn count(&mut self, scan: &mut Scan, offset: u64, t_ns: Nanos) {
         self.first_offset.get_or_insert(offset);
-        if self.records % CHECKPOINT_EVERY == 0 {
+        if self.records.is_multiple_of(CHECKPOINT_EVERY) {
             self.checkpoints.push(Checkpoint {
                 offset,
                 max_t_before: scan.max_t,
@@ -574,7 +608,10 @@ impl RecordingIndex {
         if let Some(record) = reader.next() {
             let record = record?;
             for issue in &reader.issues()[seen_issues..] {
-                self.issues.push(ReadIssue { offset: issue.offset + shift, ..*issue });
+                self.issues.push(ReadIssue {
+                    offset: issue.offset + shift,
+                    ..*issue
+                });
             }
             let at = reader.last_record_offset() + shift;
             self.count(scan, at, record.t_ns());
@@ -584,7 +621,10 @@ impl RecordingIndex {
             return Ok(Some(self.data_end));
         }
         for issue in &reader.issues()[seen_issues..] {
-            self.issues.push(ReadIssue { offset: issue.offset + shift, ..*issue });
+            self.issues.push(ReadIssue {
+                offset: issue.offset + shift,
+                ..*issue
+            });
         }
         Ok(None)
     }
@@ -673,21 +713,30 @@ impl RecordingIndex {
 
     /// The size `surface` had at `t_ns` (its first size if it did not exist yet).
     pub fn size_at(&self, surface: SurfaceId, t_ns: Nanos) -> Option<(i32, i32)> {
-        let mut size = None;
-        for mark in self.sizes.iter().filter(|m| m.surface == surface) {
-            if mark.t_ns > t_ns && size.is_some() {
-                break;
-            }
-            size = Some((mark.width, mark.height));
-        }
-        size
+        // Size records are written in time order: the last one at or before `t_ns`, found
+        // by binary search, then the nearest of this surface at or before it.
+        let after = self.sizes.partition_point(|m| m.t_ns <= t_ns);
+        let mut marks = self.sizes[..after]
+            .iter()
+            .rev()
+            .filter(|m| m.surface == surface);
+        marks
+            .next()
+            .or_else(|| self.sizes.iter().find(|m| m.surface == surface))
+            .map(|m| (m.width, m.height))
     }
 
     /// The frames of `surface`'s frame clock, in time order.
     pub fn frames_of(&self, surface: SurfaceId) -> Vec<FrameMark> {
-        let clock = self.surface(surface).map_or(surface, SurfaceInfo::clock_surface);
-        let mut frames: Vec<FrameMark> =
-            self.frames.iter().copied().filter(|f| f.surface == clock).collect();
+        let clock = self
+            .surface(surface)
+            .map_or(surface, SurfaceInfo::clock_surface);
+        let mut frames: Vec<FrameMark> = self
+            .frames
+            .iter()
+            .copied()
+            .filter(|f| f.surface == clock)
+            .collect();
         frames.sort_by_key(|f| f.t_ns);
         frames
     }
@@ -695,13 +744,27 @@ impl RecordingIndex {
     /// Decodes every record whose time is in `from_ns..=to_ns`, in file order, reading
     /// only the stretch of the file between the checkpoints around that span.
     pub fn decode_window(&self, from_ns: Nanos, to_ns: Nanos) -> io::Result<Vec<Located>> {
-        let Some(first) = self.checkpoints.first() else { return Ok(Vec::new()) };
+        let Some(first) = self.checkpoints.first() else {
+            return Ok(Vec::new());
+        };
         // Records before the last checkpoint preceded only by earlier times cannot be in
         // the span; nor can those from the first checkpoint followed only by later times.
-        let start = self.checkpoints.partition_point(|c| c.max_t_before < from_ns).saturating_sub(1);
-        let start_offset = self.checkpoints.get(start).map_or(first.offset, |c| c.offset);
-        let end = self.checkpoints.partition_point(|c| c.min_t_from <= to_ns).max(start + 1);
-        let end_offset = self.checkpoints.get(end).map_or(self.data_end, |c| c.offset);
+        let start = self
+            .checkpoints
+            .partition_point(|c| c.max_t_before < from_ns)
+            .saturating_sub(1);
+        let start_offset = self
+            .checkpoints
+            .get(start)
+            .map_or(first.offset, |c| c.offset);
+        let end = self
+            .checkpoints
+            .partition_point(|c| c.min_t_from <= to_ns)
+            .max(start + 1);
+        let end_offset = self
+            .checkpoints
+            .get(end)
+            .map_or(self.data_end, |c| c.offset);
         let mut records = Vec::new();
         self.decode_bytes(start_offset, end_offset, &mut |located| {
             let t = located.record.t_ns();
@@ -714,12 +777,7 @@ impl RecordingIndex {
 
     /// Decodes the records stored between two record offsets, skipping the stretches
     /// the index pass found unreadable.
-    fn decode_bytes(
-        &self,
-        start: u64,
-        end: u64,
-        emit: &mut dyn FnMut(Located),
-    ) -> io::Result<()> {
+    fn decode_bytes(&self, start: u64, end: u64, emit: &mut dyn FnMut(Located)) -> io::Result<()> {
         let mut file = File::open(&self.path)?;
         let len = usize::try_from(end.saturating_sub(start)).map_err(io::Error::other)?;
         let mut bytes = vec![0u8; len];
@@ -780,5 +838,213 @@ impl RecordingIndex {
                 self.records
             )
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use gdkrecord_format::{Damage, Event, Frame, Renderer, Size, Surface, Writer};
+
+    fn records(frames: i64) -> Vec<Record> {
+        let mut records = vec![Record::Surface(Surface {
+            t_ns: 10,
+            surface: SurfaceId(1),
+            surface_kind: SurfaceKind::TOPLEVEL,
+            parent: None,
+            type_name: "GdkX11Toplevel".into(),
+            widget_type: Some("GtkWindow".into()),
+            width: 300,
+            height: 200,
+            scale_factor: 1,
+        })];
+        for n in 1..=frames {
+            let t = n as u64 * 1_000_000;
+            let mut motion = Event::new(t, SurfaceId(1), EventType::MOTION_NOTIFY, 0);
+            motion.x = Some(n as f64);
+            motion.y = Some(2.0);
+            records.push(Record::Event(motion));
+            if n % 100 == 0 {
+                records.push(Record::Size(Size {
+                    t_ns: t,
+                    surface: SurfaceId(1),
+                    width: 300 + n as i32,
+                    height: 200,
+                }));
+            }
+            records.push(Record::Damage(Damage {
+                t_ns: t + 300_000,
+                surface: SurfaceId(1),
+                frame: n,
+                renderer: Renderer::CAIRO,
+                rects: vec![[0, 0, 10, 10]],
+            }));
+            // Written at the end of the cycle, with the cycle's start time: not in time order.
+            records.push(Record::Frame(Frame {
+                t_ns: t + 100_000,
+                surface: SurfaceId(1),
+                counter: n,
+                end_ns: t + 500_000,
+                before_paint: None,
+                update: None,
+                layout: None,
+                paint: None,
+                after_paint: None,
+            }));
+        }
+        records
+    }
+
+    fn write(records: &[Record]) -> Vec<u8> {
+        let mut writer = Writer::new(Vec::new()).unwrap();
+        for record in records {
+            writer.write(record).unwrap();
+        }
+        writer.finish().unwrap()
+    }
+
+    /// A file in the temp folder, removed when dropped.
+    struct TempFile(PathBuf);
+
+    impl Drop for TempFile {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_file(&self.0);
+        }
+    }
+
+    fn temp_file(bytes: &[u8]) -> TempFile {
+        use std::sync::atomic::AtomicU64;
+        static NEXT: AtomicU64 = AtomicU64::new(0);
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let path =
+            std::env::temp_dir().join(format!("grv-index-{}-{n}.gdkrecord", std::process::id()));
+        std::fs::write(&path, bytes).unwrap();
+        TempFile(path)
+    }
+
+    fn index_of(file: &TempFile, threads: usize) -> RecordingIndex {
+        RecordingIndex::build_with_threads(&file.0, threads, &mut |_, _| true).unwrap()
+    }
+
+    #[test]
+    fn keeps_frames_inputs_sizes_and_surfaces() {
+        let index = index_of(&temp_file(&write(&records(1000))), 1);
+        assert_eq!(index.records, 1 + 1000 * 3 + 10);
+        assert_eq!(index.frames.len(), 1000);
+        assert_eq!(index.frames[9].t_ns, 10_100_000);
+        assert_eq!(index.frames[9].duration_ns, 400_000);
+        assert_eq!(
+            index.inputs.len(),
+            250,
+            "motion 1 ms apart: one marker per 4 ms"
+        );
+        assert_eq!(index.surfaces.len(), 1);
+        assert_eq!(index.size_at(SurfaceId(1), 0), Some((300, 200)));
+        assert_eq!(index.size_at(SurfaceId(1), 250_000_000), Some((500, 200)));
+        assert!(index.issues.is_empty());
+        assert_eq!(index.duration_ns, 1000 * 1_000_000 + 500_000 - 200_000);
+    }
+
+    #[test]
+    fn threads_agree_with_one_thread() {
+        let file = temp_file(&write(&records(20_000)));
+        let one = index_of(&file, 1);
+        for threads in [2, 3, 4] {
+            let many = index_of(&file, threads);
+            assert_eq!(many.records, one.records, "{threads} threads");
+            assert_eq!(many.frames, one.frames);
+            assert_eq!(many.sizes, one.sizes);
+            assert_eq!(many.surfaces, one.surfaces);
+            assert_eq!(many.data_end, one.data_end);
+            assert_eq!(many.duration_ns, one.duration_ns);
+            let span = (7_000_000_000, 7_050_000_000);
+            assert_eq!(
+                many.decode_window(span.0, span.1).unwrap(),
+                one.decode_window(span.0, span.1).unwrap()
+            );
+        }
+    }
+
+    #[test]
+    fn decode_window_returns_exactly_the_span() {
+        let records = records(5_000);
+        let file = temp_file(&write(&records));
+        let index = index_of(&file, 2);
+        for (from, to) in [
+            (0, 3_000_000),
+            (1_234_567, 1_334_567),
+            (4_990_000_000, u64::MAX),
+            (7_000_000_000, u64::MAX),
+        ] {
+            let window: Vec<Record> = index
+                .decode_window(from, to)
+                .unwrap()
+                .into_iter()
+                .map(|l| l.record)
+                .collect();
+            let expected: Vec<Record> = records
+                .iter()
+                .filter(|r| (from..=to).contains(&r.t_ns()))
+                .cloned()
+                .collect();
+            assert_eq!(window, expected, "{from}..={to}");
+        }
+    }
+
+    #[test]
+    fn a_cut_file_keeps_its_complete_records() {
+        let bytes = write(&records(100));
+        let index = index_of(&temp_file(&bytes[..bytes.len() - 3]), 1);
+        assert_eq!(index.frames.len(), 99);
+        assert_eq!(index.issues.len(), 1);
+        assert_eq!(
+            index.issues[0].problem,
+            gdkrecord_format::Problem::Truncated
+        );
+        assert!(index.issues_summary().unwrap().contains("cut"));
+    }
+
+    #[test]
+    fn corruption_is_skipped_and_reading_goes_on() {
+        let mut bytes = write(&records(2_000));
+        let middle = bytes.len() / 2;
+        bytes[middle..middle + 40].fill(0xa5);
+        for threads in [1, 2] {
+            let index = index_of(&temp_file(&bytes), threads);
+            assert_eq!(index.issues.len(), 1, "{:?}", index.issues);
+            assert_eq!(index.issues[0].problem, gdkrecord_format::Problem::Corrupt);
+            assert!(
+                index.frames.len() >= 1_995 && index.frames.len() < 2_000,
+                "{}",
+                index.frames.len()
+            );
+            assert_eq!(
+                index.frames.last().unwrap().t_ns,
+                2_000_100_000,
+                "records after the damage are read"
+            );
+        }
+    }
+
+    #[test]
+    fn a_zero_filled_tail_is_a_clean_end() {
+        let mut bytes = write(&records(50));
+        bytes.extend(std::iter::repeat_n(0u8, 10_000));
+        let index = index_of(&temp_file(&bytes), 1);
+        assert!(index.issues.is_empty());
+        assert_eq!(index.frames.len(), 50);
+    }
+
+    #[test]
+    fn not_a_recording_is_an_error_naming_the_file() {
+        let path = std::env::temp_dir().join(format!("grv-not-{}.gdkrecord", std::process::id()));
+        std::fs::write(&path, b"hello, world, this is not a recording").unwrap();
+        let error = RecordingIndex::build(&path, &mut |_, _| true).unwrap_err();
+        std::fs::remove_file(&path).unwrap();
+        let message = error.to_string();
+        assert!(
+            message.contains("not a gdkrecord recording") && message.contains("grv-not-"),
+            "{message}"
+        );
     }
 }

@@ -13,7 +13,7 @@ use gdkrecord_replay::{
     ClickMark, DamageMode, FadingRect, Heatmap, Replay, ReplayOptions, Timeline, TimelineBuilder,
 };
 
-use crate::index::{Located, RecordingIndex};
+use crate::index::{FrameMark, Located, RecordingIndex};
 
 /// Recordings up to this size are decoded whole, once.
 pub const WHOLE_FILE_BYTES: u64 = 24 << 20;
@@ -27,6 +27,9 @@ const LOOKAHEAD_NS: Nanos = 4_000_000_000;
 
 /// How far back a window reaches at least (clicks and keys stay on screen this long).
 const LOOKBACK_NS: Nanos = 2_000_000_000;
+
+/// Extra time decoded before a window so that its first frame has all its records.
+const FRAME_MARGIN_NS: Nanos = 1_000_000_000;
 
 /// How many records the side panel lists on each side of the playhead.
 const NEARBY_RECORDS: usize = 12;
@@ -119,13 +122,23 @@ struct Window {
 #[derive(Debug)]
 pub struct SceneSource {
     index: Arc<RecordingIndex>,
+    /// Files up to this size are decoded whole ([`WHOLE_FILE_BYTES`]).
+    whole_file_limit: u64,
     window: Option<Window>,
+    /// The frames of the surface last asked about, in time order (sorting millions of
+    /// frames on every seek would make scrubbing a big file stutter).
+    frames: Option<(SurfaceId, Vec<FrameMark>)>,
 }
 
 impl SceneSource {
     /// A source over `index` (nothing is decoded yet).
     pub fn new(index: Arc<RecordingIndex>) -> SceneSource {
-        SceneSource { index, window: None }
+        SceneSource {
+            index,
+            whole_file_limit: WHOLE_FILE_BYTES,
+            window: None,
+            frames: None,
+        }
     }
 
     /// The index it reads.
@@ -134,11 +147,19 @@ impl SceneSource {
     }
 
     fn whole_file(&self) -> bool {
-        self.index.file_len <= WHOLE_FILE_BYTES
+        self.index.file_len <= self.whole_file_limit
+    }
+
+    /// `surface`'s frames in time order.
+    pub fn frames_of(&mut self, surface: SurfaceId) -> &[FrameMark] {
+        if self.frames.as_ref().is_none_or(|(s, _)| *s != surface) {
+            self.frames = Some((surface, self.index.frames_of(surface)));
+        }
+        &self.frames.as_ref().expect("set above").1
     }
 
     /// The span a window must cover to show `t_ns` in `mode` on `surface`.
-    fn needed_span(&self, surface: SurfaceId, t_ns: Nanos, mode: ViewMode) -> (Nanos, Nanos) {
+    fn needed_span(&mut self, surface: SurfaceId, t_ns: Nanos, mode: ViewMode) -> (Nanos, Nanos) {
         if self.whole_file() {
             return (0, Nanos::MAX);
         }
@@ -149,16 +170,23 @@ impl SceneSource {
         // Flashes fade over frames, not time: reach back over the frames still fading
         // however long ago they were.
         let fade = ReplayOptions::default().fade_frames as usize + 1;
-        let frames = self.index.frames_of(surface);
+        let frames = self.frames_of(surface);
         let at = frames.partition_point(|f| f.t_ns <= t_ns);
         if let Some(oldest) = frames.get(at.saturating_sub(fade)) {
             from = from.min(oldest.t_ns);
         }
-        (from, t_ns)
+        // A frame's records straddle its start time (damage comes during paint, after
+        // the cycle started): reach back a little more so the first frame is whole.
+        (from.saturating_sub(FRAME_MARGIN_NS), t_ns)
     }
 
     /// Decodes a new window when the current one does not cover what `t_ns` needs.
-    fn ensure_window(&mut self, surface: SurfaceId, t_ns: Nanos, mode: ViewMode) -> std::io::Result<()> {
+    fn ensure_window(
+        &mut self,
+        surface: SurfaceId,
+        t_ns: Nanos,
+        mode: ViewMode,
+    ) -> std::io::Result<()> {
         let (from, to) = self.needed_span(surface, t_ns, mode);
         if let Some(w) = &self.window {
             if w.from_ns <= from && to <= w.to_ns {
@@ -171,16 +199,30 @@ impl SceneSource {
         for located in &records {
             builder.push(&located.record);
         }
-        self.window = Some(Window { from_ns: from, to_ns: to, timeline: builder.finish(), records });
+        self.window = Some(Window {
+            from_ns: from,
+            to_ns: to,
+            timeline: builder.finish(),
+            records,
+        });
         Ok(())
     }
 
     /// What to show of `surface` at `t_ns` in `mode`.
-    pub fn moment(&mut self, surface: SurfaceId, t_ns: Nanos, mode: ViewMode) -> std::io::Result<Moment> {
+    pub fn moment(
+        &mut self,
+        surface: SurfaceId,
+        t_ns: Nanos,
+        mode: ViewMode,
+    ) -> std::io::Result<Moment> {
         self.ensure_window(surface, t_ns, mode)?;
         let window = self.window.as_ref().expect("window decoded above");
         let mode_options = ReplayOptions {
-            mode: if mode == ViewMode::Flash { DamageMode::Flash } else { DamageMode::Accumulate },
+            mode: if mode == ViewMode::Flash {
+                DamageMode::Flash
+            } else {
+                DamageMode::Accumulate
+            },
             ..ReplayOptions::default()
         };
         let mut replay = Replay::new(&window.timeline, surface).with_options(mode_options);
@@ -199,7 +241,11 @@ impl SceneSource {
                 let frame = view.frame;
                 moment.scene = Scene {
                     size,
-                    damage: if mode == ViewMode::Heatmap { Vec::new() } else { view.damage.clone() },
+                    damage: if mode == ViewMode::Heatmap {
+                        Vec::new()
+                    } else {
+                        view.damage.clone()
+                    },
                     heatmap: (mode == ViewMode::Heatmap).then(|| replay.heatmap(4, false)),
                     pointer: view.pointer,
                     clicks: view.clicks.clone(),
@@ -237,7 +283,10 @@ impl SceneSource {
 pub fn describe(record: &Record) -> String {
     let what = match record {
         Record::Header(h) => format!("header {} pid {}", h.program, h.pid),
-        Record::Surface(s) => format!("surface {} {} {}×{}", s.surface, s.surface_kind, s.width, s.height),
+        Record::Surface(s) => format!(
+            "surface {} {} {}×{}",
+            s.surface, s.surface_kind, s.width, s.height
+        ),
         Record::SurfaceDestroyed(s) => format!("surface {} destroyed", s.surface),
         Record::Size(s) => format!("size {} {}×{}", s.surface, s.width, s.height),
         Record::Scale(s) => format!("scale {} ×{}", s.surface, s.scale_factor),
@@ -255,20 +304,159 @@ pub fn describe(record: &Record) -> String {
             }
             text
         }
-        Record::Frame(f) => format!("frame #{} of {}: {:.2} ms", f.counter, f.surface, f.duration_ns() as f64 / 1e6),
+        Record::Frame(f) => format!(
+            "frame #{} of {}: {:.2} ms",
+            f.counter,
+            f.surface,
+            f.duration_ns() as f64 / 1e6
+        ),
         Record::FrameTimings(t) => format!("frame-timings #{} of {}", t.counter, t.surface),
-        Record::Damage(d) => format!("damage #{} of {}: {} rects, {} px²", d.frame, d.surface, d.rects.len(), d.area()),
-        Record::Painted(d) => format!("painted #{} of {}: {} rects, {} px²", d.frame, d.surface, d.rects.len(), d.area()),
+        Record::Damage(d) => format!(
+            "damage #{} of {}: {} rects, {} px²",
+            d.frame,
+            d.surface,
+            d.rects.len(),
+            d.area()
+        ),
+        Record::Painted(d) => format!(
+            "painted #{} of {}: {} rects, {} px²",
+            d.frame,
+            d.surface,
+            d.rects.len(),
+            d.area()
+        ),
         Record::End(e) => format!("end ({}), {} records", e.reason, e.records),
-        Record::LoopIteration(l) => format!("loop: {:.2} ms asleep, {:.2} ms working", l.poll_ns as f64 / 1e6, l.work_ns as f64 / 1e6),
+        Record::LoopIteration(l) => format!(
+            "loop: {:.2} ms asleep, {:.2} ms working",
+            l.poll_ns as f64 / 1e6,
+            l.work_ns as f64 / 1e6
+        ),
         Record::Dispatch(d) => format!(
             "dispatch {} {}: {:.2} ms",
             d.source_type,
             d.source.as_deref().unwrap_or(""),
             d.duration_ns as f64 / 1e6
         ),
-        Record::Stall(s) => format!("stall {:.1} ms {}", s.duration_ms, s.source.as_deref().unwrap_or("")),
+        Record::Stall(s) => format!(
+            "stall {:.1} ms {}",
+            s.duration_ms,
+            s.source.as_deref().unwrap_or("")
+        ),
         Record::StallSample(s) => format!("stall sample, {} frames deep", s.stack.len()),
     };
     format!("{:>10.6} s  {what}", record.t_ns() as f64 / 1e9)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use gdkrecord_format::{
+        Damage, Event, EventType, Frame, Renderer, Surface, SurfaceKind, Writer,
+    };
+
+    /// 2000 frames 16 ms apart with a moving pointer, a click every 50 frames and a
+    /// damage rectangle that moves with the frame number; idle gaps every 300 frames.
+    fn recording() -> Vec<Record> {
+        let window = SurfaceId(1);
+        let mut records = vec![Record::Surface(Surface {
+            t_ns: 0,
+            surface: window,
+            surface_kind: SurfaceKind::TOPLEVEL,
+            parent: None,
+            type_name: "GdkX11Toplevel".into(),
+            widget_type: None,
+            width: 640,
+            height: 480,
+            scale_factor: 1,
+        })];
+        let mut t = 1_000_000u64;
+        for n in 1..=2000i64 {
+            if n % 300 == 0 {
+                t += 5_000_000_000;
+            }
+            let mut motion = Event::new(t, window, EventType::MOTION_NOTIFY, 0);
+            motion.x = Some((n % 640) as f64);
+            motion.y = Some(100.0);
+            records.push(Record::Event(motion));
+            if n % 50 == 0 {
+                let mut click = Event::new(t + 1, window, EventType::BUTTON_PRESS, 0);
+                click.x = Some(10.0);
+                click.y = Some(20.0);
+                click.button = Some(1);
+                records.push(Record::Event(click));
+            }
+            let rect = [(n % 600) as i32, (n % 400) as i32, 20, 20];
+            records.push(Record::Damage(Damage {
+                t_ns: t + 500_000,
+                surface: window,
+                frame: n,
+                renderer: Renderer::GL,
+                rects: vec![rect],
+            }));
+            records.push(Record::Frame(Frame {
+                t_ns: t,
+                surface: window,
+                counter: n,
+                end_ns: t + 2_000_000,
+                before_paint: None,
+                update: None,
+                layout: None,
+                paint: None,
+                after_paint: None,
+            }));
+            t += 16_000_000;
+        }
+        records
+    }
+
+    #[test]
+    fn lazy_windows_show_what_the_whole_file_shows() {
+        let mut writer = Writer::new(Vec::new()).unwrap();
+        for record in recording() {
+            writer.write(&record).unwrap();
+        }
+        let path = std::env::temp_dir().join(format!("grv-scene-{}.gdkrecord", std::process::id()));
+        std::fs::write(&path, writer.finish().unwrap()).unwrap();
+        let index = Arc::new(RecordingIndex::build(&path, &mut |_, _| true).unwrap());
+        let mut whole = SceneSource::new(index.clone());
+        let mut lazy = SceneSource::new(index.clone());
+        lazy.whole_file_limit = 0;
+        let frames = index.frames_of(SurfaceId(1));
+        // Just after a gap, inside a burst, on a click, and between frames.
+        for t in [
+            frames[299].t_ns,
+            frames[300].t_ns + 1,
+            frames[1049].t_ns + 5,
+            frames[1500].t_ns + 3_000_000,
+            index.duration_ns,
+        ] {
+            let a = whole.moment(SurfaceId(1), t, ViewMode::Flash).unwrap();
+            let b = lazy.moment(SurfaceId(1), t, ViewMode::Flash).unwrap();
+            assert_eq!(a.scene.damage, b.scene.damage, "damage at {t}");
+            assert_eq!(a.scene.pointer, b.scene.pointer, "pointer at {t}");
+            assert_eq!(a.scene.clicks, b.scene.clicks, "clicks at {t}");
+            assert_eq!(a.scene.size, [640, 480]);
+            assert_eq!(
+                a.frame.as_ref().map(|f| f.counter),
+                b.frame.as_ref().map(|f| f.counter)
+            );
+            assert_eq!(b.scene.damage.len(), 8, "eight frames fading at {t}");
+            assert!(b.nearby.len() > 10 && b.current.is_some());
+        }
+        // Accumulate in a big file covers the last ACCUMULATE_SPAN_NS only.
+        let t = index.duration_ns;
+        let b = lazy.moment(SurfaceId(1), t, ViewMode::Accumulate).unwrap();
+        let span_frames = frames
+            .iter()
+            .filter(|f| f.t_ns + ACCUMULATE_SPAN_NS >= t)
+            .count();
+        assert_eq!(b.scene.damage.len(), span_frames);
+        let a = whole.moment(SurfaceId(1), t, ViewMode::Accumulate).unwrap();
+        assert_eq!(
+            a.scene.damage.len(),
+            2000,
+            "a small file accumulates from the start"
+        );
+        std::fs::remove_file(&path).unwrap();
+    }
 }

@@ -41,6 +41,9 @@ struct Column {
     resize: bool,
 }
 
+/// Columns binned for a (view, plot width); `None` until computed.
+type BinCache = (Option<((Nanos, Nanos), i32)>, Vec<Column>);
+
 mod imp {
     use super::*;
 
@@ -54,7 +57,7 @@ mod imp {
         /// Visible span.
         pub view: Cell<(Nanos, Nanos)>,
         /// Bins for (view, width, surface); recomputed when any changes.
-        pub(super) columns: RefCell<(Option<((Nanos, Nanos), i32)>, Vec<Column>)>,
+        pub(super) columns: RefCell<BinCache>,
     }
 
     #[glib::object_subclass]
@@ -100,7 +103,8 @@ mod imp {
             ));
             timeline.add_controller(drag);
             let scroll = gtk::EventControllerScroll::new(
-                gtk::EventControllerScrollFlags::BOTH_AXES | gtk::EventControllerScrollFlags::DISCRETE,
+                gtk::EventControllerScrollFlags::BOTH_AXES
+                    | gtk::EventControllerScrollFlags::DISCRETE,
             );
             let motion = gtk::EventControllerMotion::new();
             let pointer_x = std::rc::Rc::new(Cell::new(0.0));
@@ -116,7 +120,9 @@ mod imp {
                 #[upgrade_or]
                 glib::Propagation::Proceed,
                 move |controller, dx, dy| {
-                    let shift = controller.current_event_state().contains(gtk::gdk::ModifierType::SHIFT_MASK);
+                    let shift = controller
+                        .current_event_state()
+                        .contains(gtk::gdk::ModifierType::SHIFT_MASK);
                     if shift || dx != 0.0 {
                         timeline.pan(if dx != 0.0 { dx } else { dy });
                     } else {
@@ -166,7 +172,8 @@ impl GrvTimeline {
     pub fn set_recording(&self, index: Arc<RecordingIndex>, surface: Option<SurfaceId>) {
         let imp = self.imp();
         imp.view.set((0, index.duration_ns.max(1)));
-        imp.frames.replace(surface.map(|s| index.frames_of(s)).unwrap_or_default());
+        imp.frames
+            .replace(surface.map(|s| index.frames_of(s)).unwrap_or_default());
         imp.surface.set(surface);
         imp.index.replace(Some(index));
         imp.columns.borrow_mut().0 = None;
@@ -193,7 +200,12 @@ impl GrvTimeline {
 
     /// Shows `from..to`.
     pub fn set_view(&self, from: Nanos, to: Nanos) {
-        let end = self.imp().index.borrow().as_ref().map_or(1, |i| i.duration_ns.max(1));
+        let end = self
+            .imp()
+            .index
+            .borrow()
+            .as_ref()
+            .map_or(1, |i| i.duration_ns.max(1));
         let span = to.saturating_sub(from).clamp(1_000_000, end.max(1_000_000));
         let from = from.min(end.saturating_sub(span));
         self.imp().view.set((from, from + span));
@@ -251,34 +263,48 @@ impl GrvTimeline {
     fn bin(&self, width: i32) -> Vec<Column> {
         let imp = self.imp();
         let mut columns = vec![Column::default(); width.max(1) as usize];
-        let Some(index) = imp.index.borrow().clone() else { return columns };
+        let Some(index) = imp.index.borrow().clone() else {
+            return columns;
+        };
         let (from, to) = self.view();
         let column_of = |t: Nanos| -> Option<usize> {
             (from..=to).contains(&t).then(|| {
-                (((t - from) as f64 / (to - from).max(1) as f64) * f64::from(width - 1).max(0.0)) as usize
+                (((t - from) as f64 / (to - from).max(1) as f64) * f64::from(width - 1).max(0.0))
+                    as usize
             })
         };
         let frames = imp.frames.borrow();
         let first = frames.partition_point(|f| f.t_ns < from);
         for frame in frames[first..].iter().take_while(|f| f.t_ns <= to) {
             if let Some(c) = column_of(frame.t_ns) {
-                columns[c].longest_frame = columns[c].longest_frame.max(u64::from(frame.duration_ns));
+                columns[c].longest_frame =
+                    columns[c].longest_frame.max(u64::from(frame.duration_ns));
             }
         }
         let surface = imp.surface.get();
         let on_surface = |s: SurfaceId| {
-            surface.is_none_or(|shown| s == shown || index.surface(s).and_then(|i| i.parent) == Some(shown))
+            surface.is_none_or(|shown| {
+                s == shown || index.surface(s).and_then(|i| i.parent) == Some(shown)
+            })
         };
         let first_input = index.inputs.partition_point(|m| m.t_ns < from);
-        for mark in index.inputs[first_input..].iter().take_while(|m| m.t_ns <= to.saturating_add(1_000_000_000)) {
-            let Some(c) = column_of(mark.t_ns) else { continue };
+        for mark in index.inputs[first_input..]
+            .iter()
+            .take_while(|m| m.t_ns <= to.saturating_add(1_000_000_000))
+        {
+            let Some(c) = column_of(mark.t_ns) else {
+                continue;
+            };
             if !on_surface(mark.surface) {
                 continue;
             }
             let column = &mut columns[c];
             match mark.event_type {
                 EventType::MOTION_NOTIFY => column.motion = true,
-                EventType::BUTTON_PRESS | EventType::BUTTON_RELEASE | EventType::TOUCH_BEGIN | EventType::TOUCH_END => column.click = true,
+                EventType::BUTTON_PRESS
+                | EventType::BUTTON_RELEASE
+                | EventType::TOUCH_BEGIN
+                | EventType::TOUCH_END => column.click = true,
                 EventType::KEY_PRESS | EventType::KEY_RELEASE => column.key = true,
                 EventType::SCROLL => column.scroll = true,
                 _ => column.other_input = true,
@@ -289,12 +315,19 @@ impl GrvTimeline {
             if end < from || stall.t_ns > to {
                 continue;
             }
-            let (a, b) = (column_of(stall.t_ns.max(from)).unwrap_or(0), column_of(end.min(to)).unwrap_or(0));
+            let (a, b) = (
+                column_of(stall.t_ns.max(from)).unwrap_or(0),
+                column_of(end.min(to)).unwrap_or(0),
+            );
             for column in &mut columns[a..=b.max(a)] {
                 column.stall = true;
             }
         }
-        for size in index.sizes.iter().filter(|s| surface.is_none_or(|shown| s.surface == shown)) {
+        for size in index
+            .sizes
+            .iter()
+            .filter(|s| surface.is_none_or(|shown| s.surface == shown))
+        {
             if let Some(c) = column_of(size.t_ns) {
                 columns[c].resize = true;
             }
@@ -326,7 +359,11 @@ impl GrvTimeline {
         let input_top = frames_top + FRAMES_H + 4.0;
         let stall_top = input_top + 2.0 * INPUT_H + 2.0;
         cr.set_source_rgb(0.7, 0.7, 0.75);
-        for (label, y) in [("frames", frames_top + 12.0), ("input", input_top + 12.0), ("stalls", stall_top + 10.0)] {
+        for (label, y) in [
+            ("frames", frames_top + 12.0),
+            ("input", input_top + 12.0),
+            ("stalls", stall_top + 10.0),
+        ] {
             cr.move_to(6.0, y);
             cr.show_text(label)?;
         }
@@ -375,7 +412,12 @@ impl GrvTimeline {
                 (column.scroll, input_top + 8.0, 8.0, (0.2, 0.75, 0.7)),
                 (column.other_input, input_top + 8.0, 8.0, (0.6, 0.6, 0.3)),
                 (column.click, input_top + 2.0, 12.0, (0.25, 0.55, 1.0)),
-                (column.key, input_top + INPUT_H + 2.0, 12.0, (0.75, 0.45, 1.0)),
+                (
+                    column.key,
+                    input_top + INPUT_H + 2.0,
+                    12.0,
+                    (0.75, 0.45, 1.0),
+                ),
                 (column.stall, stall_top, STALL_H, (0.95, 0.25, 0.2)),
             ];
             for (shown, y, h, (r, g, b)) in marks {

@@ -39,7 +39,10 @@ fn frame_t(n: i64) -> u64 {
 /// A 400×300 window repainting a spinner every frame, `EARLY_RECT` in frame 3, a click
 /// and `CLICK_RECT` in frame 7, a key press in frame 5 and a popup with damage in frame 9.
 fn fixture_records() -> Vec<Record> {
-    let mut records = vec![header("fixture"), surface(1_000_000, 1, SurfaceKind::TOPLEVEL, None, 400, 300)];
+    let mut records = vec![
+        header("fixture"),
+        surface(1_000_000, 1, SurfaceKind::TOPLEVEL, None, 400, 300),
+    ];
     for n in 1..=FRAMES {
         let t = frame_t(n);
         let mut rects = vec![SPINNER];
@@ -49,7 +52,14 @@ fn fixture_records() -> Vec<Record> {
                 records.push(key(t + 100_000, 1, EventType::KEY_PRESS, "q"));
             }
             7 => {
-                records.push(pointer(t + 100_000, 1, EventType::BUTTON_PRESS, 250.0, 160.0, Some(1)));
+                records.push(pointer(
+                    t + 100_000,
+                    1,
+                    EventType::BUTTON_PRESS,
+                    250.0,
+                    160.0,
+                    Some(1),
+                ));
                 rects.push(CLICK_RECT);
             }
             9 => {
@@ -59,9 +69,20 @@ fn fixture_records() -> Vec<Record> {
             _ => {}
         }
         records.push(damage(t + 1_000_000, 1, n, rects));
-        records.push(frame(t, 1, n, 500_000, if n == 6 { 40_000_000 } else { 2_000_000 }));
+        records.push(frame(
+            t,
+            1,
+            n,
+            500_000,
+            if n == 6 { 40_000_000 } else { 2_000_000 },
+        ));
     }
-    records.push(Record::End(End { t_ns: frame_t(FRAMES) + 50_000_000, reason: EndReason::EXIT, records: 0, dropped: 0 }));
+    records.push(Record::End(End {
+        t_ns: frame_t(FRAMES) + 50_000_000,
+        reason: EndReason::EXIT,
+        records: 0,
+        dropped: 0,
+    }));
     records
 }
 
@@ -74,6 +95,9 @@ fn write_fixture(path: &Path, records: &[Record]) -> Vec<u8> {
     std::fs::write(path, &bytes).unwrap();
     bytes
 }
+
+/// One GUI test case.
+type Test = fn(&Ctx);
 
 struct Ctx {
     app: gtk::Application,
@@ -89,7 +113,10 @@ impl Ctx {
         window.set_default_size(1100, 700);
         window.present();
         window.open_path(path);
-        assert!(pump_until(Duration::from_secs(20), || !window.is_loading()), "indexing finishes");
+        assert!(
+            pump_until(Duration::from_secs(20), || !window.is_loading()),
+            "indexing finishes"
+        );
         pump_until(Duration::from_secs(5), || window.canvas().width() > 0);
         pump_for(Duration::from_millis(100));
         window
@@ -116,20 +143,35 @@ fn damage_pixels_follow_the_frames(ctx: &Ctx) {
     pump_for(Duration::from_millis(100));
     let pixels = render(&window.canvas());
     let inside = canvas_pixel(&window, &pixels, 285.0, 185.0);
-    assert!(is_damage_red(inside), "frame 7's damage is drawn in the damage colour: {inside:?}");
+    assert!(
+        is_damage_red(inside),
+        "frame 7's damage is drawn in the damage colour: {inside:?}"
+    );
     let outside = canvas_pixel(&window, &pixels, 150.0, 250.0);
-    assert!(is_surface_white(outside), "undamaged surface stays white: {outside:?}");
+    assert!(
+        is_surface_white(outside),
+        "undamaged surface stays white: {outside:?}"
+    );
     // Frame 3's rectangle, four frames old, is fading: lighter than fresh damage.
     let fading = canvas_pixel(&window, &pixels, 50.0, 50.0);
-    assert!(fading[1] > inside[1] && fading[0] > 240, "older damage fades: {fading:?} vs {inside:?}");
+    assert!(
+        fading[1] > inside[1] && fading[0] > 240,
+        "older damage fades: {fading:?} vs {inside:?}"
+    );
     // Before frame 3, its rectangle is not drawn at all.
     window.seek(frame_t(2));
     pump_for(Duration::from_millis(100));
     let pixels = render(&window.canvas());
     let before = canvas_pixel(&window, &pixels, 50.0, 50.0);
-    assert!(is_surface_white(before), "no damage before it happens: {before:?}");
+    assert!(
+        is_surface_white(before),
+        "no damage before it happens: {before:?}"
+    );
     let spinner = canvas_pixel(&window, &pixels, 380.0, 20.0);
-    assert!(is_damage_red(spinner), "the spinner repaints every frame: {spinner:?}");
+    assert!(
+        is_damage_red(spinner),
+        "the spinner repaints every frame: {spinner:?}"
+    );
     window.close();
 }
 
@@ -157,22 +199,49 @@ fn real_keys_move_the_playhead(ctx: &Ctx) {
     xdotool(&ctx.display, &["mousemove", "--window", &id, "300", "200"]);
     xdotool(&ctx.display, &["windowfocus", &id]);
     xdotool(&ctx.display, &["key", "Right"]);
-    assert!(pump_until(Duration::from_secs(3), || window.playhead_ns() == frame_t(2)), "Right steps a frame: {}", window.playhead_ns());
+    assert!(
+        pump_until(Duration::from_secs(3), || window.playhead_ns()
+            == frame_t(2)),
+        "Right steps a frame: {}",
+        window.playhead_ns()
+    );
     xdotool(&ctx.display, &["key", "Right", "Right"]);
-    assert!(pump_until(Duration::from_secs(3), || window.playhead_ns() == frame_t(4)), "Right Right: {}", window.playhead_ns());
+    assert!(
+        pump_until(Duration::from_secs(3), || window.playhead_ns()
+            == frame_t(4)),
+        "Right Right: {}",
+        window.playhead_ns()
+    );
     xdotool(&ctx.display, &["key", "Left"]);
-    assert!(pump_until(Duration::from_secs(3), || window.playhead_ns() == frame_t(3)), "Left steps back");
+    assert!(
+        pump_until(Duration::from_secs(3), || window.playhead_ns()
+            == frame_t(3)),
+        "Left steps back"
+    );
     xdotool(&ctx.display, &["key", "End"]);
     let end = window.index().unwrap().duration_ns;
-    assert!(pump_until(Duration::from_secs(3), || window.playhead_ns() == end), "End goes to the end");
+    assert!(
+        pump_until(Duration::from_secs(3), || window.playhead_ns() == end),
+        "End goes to the end"
+    );
     xdotool(&ctx.display, &["key", "Home"]);
-    assert!(pump_until(Duration::from_secs(3), || window.playhead_ns() == frame_t(1)), "Home goes to the first frame");
+    assert!(
+        pump_until(Duration::from_secs(3), || window.playhead_ns()
+            == frame_t(1)),
+        "Home goes to the first frame"
+    );
     // Space plays: at 0.25× the 150 ms recording takes 0.6 s, so it is still playing
     // (moving) when checked, and stops by itself at the end.
     window.set_speed_index(0);
     xdotool(&ctx.display, &["key", "space"]);
-    assert!(pump_until(Duration::from_secs(5), || window.playhead_ns() > frame_t(1)), "Space starts playing");
-    assert!(pump_until(Duration::from_secs(10), || window.playhead_ns() == end), "playing reaches the end");
+    assert!(
+        pump_until(Duration::from_secs(5), || window.playhead_ns() > frame_t(1)),
+        "Space starts playing"
+    );
+    assert!(
+        pump_until(Duration::from_secs(10), || window.playhead_ns() == end),
+        "playing reaches the end"
+    );
     window.close();
 }
 
@@ -188,12 +257,28 @@ fn clicking_the_timeline_seeks(ctx: &Ctx) {
         .compute_point(&window, &gtk::graphene::Point::new(x as f32, 40.0))
         .expect("timeline is inside the window");
     let (dx, dy) = window.surface_transform();
-    let (wx, wy) = ((f64::from(point.x()) + dx) as i64, (f64::from(point.y()) + dy) as i64);
+    let (wx, wy) = (
+        (f64::from(point.x()) + dx) as i64,
+        (f64::from(point.y()) + dy) as i64,
+    );
     let id = gui::x11_window_id(&ctx.display, title);
-    xdotool(&ctx.display, &["mousemove", "--window", &id, &wx.to_string(), &wy.to_string()]);
+    xdotool(
+        &ctx.display,
+        &[
+            "mousemove",
+            "--window",
+            &id,
+            &wx.to_string(),
+            &wy.to_string(),
+        ],
+    );
     xdotool(&ctx.display, &["click", "1"]);
     let close = |t: u64| t.abs_diff(expected) < timeline.x_to_time(x + 2.0) - timeline.x_to_time(x);
-    assert!(pump_until(Duration::from_secs(3), || close(window.playhead_ns())), "click seeks to {expected}, at {}", window.playhead_ns());
+    assert!(
+        pump_until(Duration::from_secs(3), || close(window.playhead_ns())),
+        "click seeks to {expected}, at {}",
+        window.playhead_ns()
+    );
     window.close();
 }
 
@@ -205,12 +290,21 @@ fn side_panel_lists_the_frame_and_highlights(ctx: &Ctx) {
     let scene = window.canvas().scene().clone();
     assert_eq!(scene.size, [400, 300]);
     assert_eq!(scene.clicks.len(), 1, "the click of frame 7 is drawn");
-    assert_eq!(scene.keys, vec!["q".to_owned()], "the key of frame 5 is in the caption");
-    window.side_panel().emit_by_name::<()>("rect-selected", &[&CLICK_RECT.to_vec().to_variant()]);
+    assert_eq!(
+        scene.keys,
+        vec!["q".to_owned()],
+        "the key of frame 5 is in the caption"
+    );
+    window
+        .side_panel()
+        .emit_by_name::<()>("rect-selected", &[&CLICK_RECT.to_vec().to_variant()]);
     pump_for(Duration::from_millis(50));
     let pixels = render(&window.canvas());
     let edge = canvas_pixel(&window, &pixels, 200.0, 150.0);
-    assert!(edge[0] > 200 && edge[2] < 100, "the highlighted rectangle is outlined in amber: {edge:?}");
+    assert!(
+        edge[0] > 200 && edge[2] < 100,
+        "the highlighted rectangle is outlined in amber: {edge:?}"
+    );
     window.close();
 }
 
@@ -221,11 +315,23 @@ fn heatmap_and_accumulate_modes(ctx: &Ctx) {
     pump_for(Duration::from_millis(50));
     let pixels = render(&window.canvas());
     let early = canvas_pixel(&window, &pixels, 50.0, 50.0);
-    assert!(is_damage_red(early), "accumulate keeps frame 3's damage at full strength: {early:?}");
+    assert!(
+        is_damage_red(early),
+        "accumulate keeps frame 3's damage at full strength: {early:?}"
+    );
     window.set_mode(ViewMode::Heatmap);
     pump_for(Duration::from_millis(50));
-    let heatmap = window.canvas().scene().heatmap.clone().expect("heatmap mode computes a heatmap");
-    assert_eq!(heatmap.count_at_pixel(380, 20), 8, "spinner repainted in each of 8 frames");
+    let heatmap = window
+        .canvas()
+        .scene()
+        .heatmap
+        .clone()
+        .expect("heatmap mode computes a heatmap");
+    assert_eq!(
+        heatmap.count_at_pixel(380, 20),
+        8,
+        "spinner repainted in each of 8 frames"
+    );
     assert_eq!(heatmap.count_at_pixel(50, 50), 1);
     assert_eq!(heatmap.count_at_pixel(150, 250), 0);
     let pixels = render(&window.canvas());
@@ -239,17 +345,28 @@ fn popups_are_selectable(ctx: &Ctx) {
     let window = ctx.open(&ctx.fixture);
     let index = window.index().unwrap();
     assert_eq!(index.surfaces.len(), 2);
-    assert_eq!(window.surface(), Some(SurfaceId(1)), "the toplevel is shown first");
+    assert_eq!(
+        window.surface(),
+        Some(SurfaceId(1)),
+        "the toplevel is shown first"
+    );
     let dropdown = find_surface_dropdown(&window);
     dropdown.set_selected(1);
     pump_for(Duration::from_millis(50));
     assert_eq!(window.surface(), Some(SurfaceId(2)));
     window.seek(frame_t(9) + 1);
     pump_for(Duration::from_millis(50));
-    assert_eq!(window.canvas().scene().size, [150, 100], "the popup is drawn at its size");
+    assert_eq!(
+        window.canvas().scene().size,
+        [150, 100],
+        "the popup is drawn at its size"
+    );
     let pixels = render(&window.canvas());
     let popup_damage = canvas_pixel(&window, &pixels, 50.0, 25.0);
-    assert!(is_damage_red(popup_damage), "popup damage drawn: {popup_damage:?}");
+    assert!(
+        is_damage_red(popup_damage),
+        "popup damage drawn: {popup_damage:?}"
+    );
     window.close();
 }
 
@@ -276,10 +393,19 @@ fn collect_dropdowns(widget: &gtk::Widget, found: &mut Vec<gtk::DropDown>) {
 
 fn bad_files_show_a_banner_and_the_app_lives(ctx: &Ctx) {
     let random = ctx.dir.join("random.gdkrecord");
-    std::fs::write(&random, (0..4096u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect::<Vec<_>>()).unwrap();
+    std::fs::write(
+        &random,
+        (0..4096u32)
+            .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+            .collect::<Vec<_>>(),
+    )
+    .unwrap();
     let window = ctx.open(&random);
     let banner = window.banner_text().expect("a banner for a non-recording");
-    assert!(banner.contains("not a gdkrecord recording") && banner.contains("random.gdkrecord"), "{banner}");
+    assert!(
+        banner.contains("not a gdkrecord recording") && banner.contains("random.gdkrecord"),
+        "{banner}"
+    );
     let empty = ctx.dir.join("empty.gdkrecord");
     std::fs::write(&empty, b"").unwrap();
     window.open_path(&empty);
@@ -313,17 +439,30 @@ fn cut_files_show_the_readable_part(ctx: &Ctx) {
     std::fs::write(&cut, &whole[..cut_at]).unwrap();
     let window = ctx.open(&cut);
     let banner = window.banner_text().expect("a banner for a cut file");
-    assert!(banner.contains("cut") && banner.contains("cut.gdkrecord"), "{banner}");
-    assert_eq!(window.index().unwrap().frames.len(), 5, "frames 1-5 are complete");
+    assert!(
+        banner.contains("cut") && banner.contains("cut.gdkrecord"),
+        "{banner}"
+    );
+    assert_eq!(
+        window.index().unwrap().frames.len(),
+        5,
+        "frames 1-5 are complete"
+    );
     WidgetExt::activate_action(&window, "win.end", None).unwrap();
     pump_for(Duration::from_millis(50));
-    assert!(window.canvas().scene().caption.contains("frame"), "the readable part replays");
+    assert!(
+        window.canvas().scene().caption.contains("frame"),
+        "the readable part replays"
+    );
     window.close();
 }
 
 fn the_title_names_the_file(ctx: &Ctx) {
     let window = ctx.open(&ctx.fixture);
-    assert_eq!(window.title().unwrap().as_str(), "fixture.gdkrecord — gdkrecord viewer");
+    assert_eq!(
+        window.title().unwrap().as_str(),
+        "fixture.gdkrecord — gdkrecord viewer"
+    );
     window.close();
 }
 
@@ -333,20 +472,40 @@ fn main() {
     std::fs::create_dir_all(&dir).unwrap();
     let fixture = dir.join("fixture.gdkrecord");
     write_fixture(&fixture, &fixture_records());
-    let ctx = Ctx { app, display: xvfb.display.clone(), dir: dir.clone(), fixture };
-    let tests: [(&str, fn(&Ctx)); 10] = [
-        ("damage_pixels_follow_the_frames", damage_pixels_follow_the_frames),
+    let ctx = Ctx {
+        app,
+        display: xvfb.display.clone(),
+        dir: dir.clone(),
+        fixture,
+    };
+    let tests: [(&str, Test); 10] = [
+        (
+            "damage_pixels_follow_the_frames",
+            damage_pixels_follow_the_frames,
+        ),
         ("actions_move_the_playhead", actions_move_the_playhead),
         ("real_keys_move_the_playhead", real_keys_move_the_playhead),
         ("clicking_the_timeline_seeks", clicking_the_timeline_seeks),
-        ("side_panel_lists_the_frame_and_highlights", side_panel_lists_the_frame_and_highlights),
+        (
+            "side_panel_lists_the_frame_and_highlights",
+            side_panel_lists_the_frame_and_highlights,
+        ),
         ("heatmap_and_accumulate_modes", heatmap_and_accumulate_modes),
         ("popups_are_selectable", popups_are_selectable),
-        ("bad_files_show_a_banner_and_the_app_lives", bad_files_show_a_banner_and_the_app_lives),
-        ("cut_files_show_the_readable_part", cut_files_show_the_readable_part),
+        (
+            "bad_files_show_a_banner_and_the_app_lives",
+            bad_files_show_a_banner_and_the_app_lives,
+        ),
+        (
+            "cut_files_show_the_readable_part",
+            cut_files_show_the_readable_part,
+        ),
         ("the_title_names_the_file", the_title_names_the_file),
     ];
-    let filter: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with('-')).collect();
+    let filter: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with('-'))
+        .collect();
     let (mut passed, mut failed) = (0, 0);
     for (name, test) in tests {
         if !filter.is_empty() && !filter.iter().any(|f| name.contains(f.as_str())) {

@@ -72,8 +72,18 @@ mod imp {
             let panel = self.obj().downgrade();
             self.damage_list.connect_row_selected(move |_, row| {
                 let Some(panel) = panel.upgrade() else { return };
-                let rect = row.and_then(|row| panel.imp().rects.borrow().get(row.index() as usize).copied());
-                let value = rect.map_or_else(|| Vec::<i32>::new().to_variant(), |r| r.to_vec().to_variant());
+                let rect = row.and_then(|row| {
+                    panel
+                        .imp()
+                        .rects
+                        .borrow()
+                        .get(row.index() as usize)
+                        .copied()
+                });
+                let value = rect.map_or_else(
+                    || Vec::<i32>::new().to_variant(),
+                    |r| r.to_vec().to_variant(),
+                );
                 panel.emit_by_name::<()>("rect-selected", &[&value]);
             });
         }
@@ -107,10 +117,22 @@ impl GrvSidePanel {
         let grid = &self.imp().phases_grid;
         let mut rows = Vec::new();
         for (i, name) in PHASE_NAMES.iter().enumerate() {
-            let label = gtk::Label::builder().label(name.replace('_', "-")).xalign(0.0).build();
-            let value = gtk::Label::builder().label("–").xalign(1.0).width_chars(9).build();
+            let label = gtk::Label::builder()
+                .label(name.replace('_', "-"))
+                .xalign(0.0)
+                .build();
+            let value = gtk::Label::builder()
+                .label("–")
+                .xalign(1.0)
+                .width_chars(9)
+                .build();
             value.add_css_class("numeric");
-            let bar = gtk::LevelBar::builder().min_value(0.0).max_value(1.0).hexpand(true).valign(gtk::Align::Center).build();
+            let bar = gtk::LevelBar::builder()
+                .min_value(0.0)
+                .max_value(1.0)
+                .hexpand(true)
+                .valign(gtk::Align::Center)
+                .build();
             // No offsets: the bar's colour is set by the value's share of the budget below.
             bar.remove_offset_value(Some(gtk::LEVEL_BAR_OFFSET_LOW));
             bar.remove_offset_value(Some(gtk::LEVEL_BAR_OFFSET_HIGH));
@@ -128,7 +150,13 @@ impl GrvSidePanel {
         let mut text = match &index.header {
             Some(h) => format!(
                 "{} (pid {}), GTK {}.{}.{} on {} {}",
-                h.program, h.pid, h.gtk_version[0], h.gtk_version[1], h.gtk_version[2], h.display_backend, h.display_name
+                h.program,
+                h.pid,
+                h.gtk_version[0],
+                h.gtk_version[1],
+                h.gtk_version[2],
+                h.display_backend,
+                h.display_name
             ),
             None => "No header record".to_owned(),
         };
@@ -156,7 +184,8 @@ impl GrvSidePanel {
                     frame.start_ns as f64 / 1e9,
                     frame.end_ns.saturating_sub(frame.start_ns) as f64 / 1e6
                 ));
-                for ((value, bar), (_, phase)) in imp.phase_rows.borrow().iter().zip(&frame.phases) {
+                for ((value, bar), (_, phase)) in imp.phase_rows.borrow().iter().zip(&frame.phases)
+                {
                     match phase {
                         Some(phase) => {
                             let ns = phase.duration_ns();
@@ -178,11 +207,19 @@ impl GrvSidePanel {
                 }
             }
         }
-        let rects = moment.frame.as_ref().map(|f| f.damage.clone()).unwrap_or_default();
+        let rects = moment
+            .frame
+            .as_ref()
+            .map(|f| f.damage.clone())
+            .unwrap_or_default();
         if *imp.rects.borrow() != rects {
             clear_list(&imp.damage_list);
-            let area: i64 = rects.iter().map(|r| i64::from(r[2].max(0)) * i64::from(r[3].max(0))).sum();
-            imp.damage_heading.set_label(&format!("Damage: {} rectangles, {area} px²", rects.len()));
+            let area: i64 = rects
+                .iter()
+                .map(|r| i64::from(r[2].max(0)) * i64::from(r[3].max(0)))
+                .sum();
+            imp.damage_heading
+                .set_label(&format!("Damage: {} rectangles, {area} px²", rects.len()));
             for [x, y, w, h] in &rects {
                 let label = gtk::Label::builder()
                     .label(format!("{x}, {y}   {w} × {h}"))
@@ -208,7 +245,8 @@ impl GrvSidePanel {
             label.set_tooltip_text(Some(&format!("offset {}", located.offset)));
             imp.records_list.append(&label);
             if Some(i) == moment.current {
-                imp.records_list.select_row(imp.records_list.row_at_index(i as i32).as_ref());
+                imp.records_list
+                    .select_row(imp.records_list.row_at_index(i as i32).as_ref());
             }
         }
     }
@@ -219,7 +257,10 @@ impl GrvSidePanel {
     }
 
     /// Connects to `rect-selected`.
-    pub fn connect_rect_selected<F: Fn(&Self, Option<Rect>) + 'static>(&self, f: F) -> glib::SignalHandlerId {
+    pub fn connect_rect_selected<F: Fn(&Self, Option<Rect>) + 'static>(
+        &self,
+        f: F,
+    ) -> glib::SignalHandlerId {
         self.connect_local("rect-selected", false, move |values| {
             let panel = values[0].get::<Self>().expect("rect-selected emitter");
             let rect = values[1]

@@ -33,7 +33,7 @@ grv-side-panel .heading { font-weight: bold; }
 #[derive(Debug)]
 enum OpenMessage {
     Progress(u64, u64),
-    Done(Result<RecordingIndex, IndexError>),
+    Done(Box<Result<RecordingIndex, IndexError>>),
 }
 
 /// How serious a banner is.
@@ -109,7 +109,9 @@ mod imp {
             GrvSidePanel::ensure_type();
             klass.bind_template();
             klass.install_action("win.open", None, |window, _, _| window.choose_file());
-            klass.install_action("win.play", None, |window, _, _| window.set_playing(!window.is_playing()));
+            klass.install_action("win.play", None, |window, _, _| {
+                window.set_playing(!window.is_playing())
+            });
             klass.install_action("win.step-back", None, |window, _, _| window.step(-1));
             klass.install_action("win.step-forward", None, |window, _, _| window.step(1));
             klass.install_action("win.home", None, |window, _, _| window.go_home());
@@ -162,7 +164,10 @@ impl GdkrecordViewerWindow {
             #[weak(rename_to = window)]
             self,
             move |dropdown| {
-                let mode = ViewMode::ALL.get(dropdown.selected() as usize).copied().unwrap_or_default();
+                let mode = ViewMode::ALL
+                    .get(dropdown.selected() as usize)
+                    .copied()
+                    .unwrap_or_default();
                 window.imp().mode.set(mode);
                 window.update();
             }
@@ -171,7 +176,12 @@ impl GdkrecordViewerWindow {
             #[weak(rename_to = window)]
             self,
             move |dropdown| {
-                let surface = window.imp().surfaces.borrow().get(dropdown.selected() as usize).copied();
+                let surface = window
+                    .imp()
+                    .surfaces
+                    .borrow()
+                    .get(dropdown.selected() as usize)
+                    .copied();
                 if surface.is_some() && surface != window.imp().surface.get() {
                     window.show_surface(surface);
                 }
@@ -199,7 +209,11 @@ impl GdkrecordViewerWindow {
             #[upgrade_or]
             false,
             move |_, value, _, _| {
-                let Some(path) = value.get::<gdk::FileList>().ok().and_then(|files| files.files().first().and_then(|f| f.path())) else {
+                let Some(path) = value
+                    .get::<gdk::FileList>()
+                    .ok()
+                    .and_then(|files| files.files().first().and_then(|f| f.path()))
+                else {
                     window.show_banner(BannerKind::Error, "Only local files can be opened");
                     return false;
                 };
@@ -224,21 +238,37 @@ impl GdkrecordViewerWindow {
         imp.cancel_open.replace(Some(cancel.clone()));
         imp.loading.set(true);
         imp.progress.set_fraction(0.0);
-        imp.progress.set_text(Some(&format!("Indexing {}…", display_name(path))));
+        imp.progress
+            .set_text(Some(&format!("Indexing {}…", display_name(path))));
         imp.progress.set_visible(true);
         let (sender, mut receiver) = futures_channel::mpsc::unbounded::<OpenMessage>();
         let thread_path = path.to_path_buf();
-        let spawned = std::thread::Builder::new().name("gdkrecord-open".into()).spawn(move || {
-            let result = RecordingIndex::build(&thread_path, &mut |done, total| {
-                // A closed channel means the window is gone: stop reading.
-                sender.unbounded_send(OpenMessage::Progress(done, total)).is_ok() && !cancel.load(Ordering::Relaxed)
+        let spawned = std::thread::Builder::new()
+            .name("gdkrecord-open".into())
+            .spawn(move || {
+                let mut last_percent = None;
+                let result = RecordingIndex::build(&thread_path, &mut |done, total| {
+                    // One message per percent: redrawing the window for more is wasted work.
+                    let percent = done * 100 / total.max(1);
+                    if last_percent.replace(percent) != Some(percent)
+                        && sender
+                            .unbounded_send(OpenMessage::Progress(done, total))
+                            .is_err()
+                    {
+                        // A closed channel means the window is gone: stop reading.
+                        return false;
+                    }
+                    !cancel.load(Ordering::Relaxed)
+                });
+                let _ = sender.unbounded_send(OpenMessage::Done(Box::new(result)));
             });
-            let _ = sender.unbounded_send(OpenMessage::Done(result));
-        });
         if let Err(e) = spawned {
             imp.loading.set(false);
             imp.progress.set_visible(false);
-            self.show_banner(BannerKind::Error, &format!("cannot open {}: {e}", path.display()));
+            self.show_banner(
+                BannerKind::Error,
+                &format!("cannot open {}: {e}", path.display()),
+            );
             return;
         }
         let path = path.to_path_buf();
@@ -252,12 +282,15 @@ impl GdkrecordViewerWindow {
                     }
                     match message {
                         OpenMessage::Progress(done, total) => {
-                            window.imp().progress.set_fraction(done as f64 / total.max(1) as f64);
+                            window
+                                .imp()
+                                .progress
+                                .set_fraction(done as f64 / total.max(1) as f64);
                         }
                         OpenMessage::Done(result) => {
                             window.imp().loading.set(false);
                             window.imp().progress.set_visible(false);
-                            window.loaded(&path, result);
+                            window.loaded(&path, *result);
                         }
                     }
                 }
@@ -269,22 +302,34 @@ impl GdkrecordViewerWindow {
         let imp = self.imp();
         let index = match result {
             Ok(index) => Arc::new(index),
-            Err(e) if matches!(&e.error, gdkrecord_format::OpenError::Io(io) if io.kind() == std::io::ErrorKind::Interrupted) => return,
+            Err(e) if matches!(&e.error, gdkrecord_format::OpenError::Io(io) if io.kind() == std::io::ErrorKind::Interrupted) => {
+                return
+            }
             Err(e) => {
                 self.show_banner(BannerKind::Error, &e.to_string());
                 if imp.source.borrow().is_none() {
-                    imp.empty_label.set_label(&format!("{} is not a recording this viewer can read", display_name(path)));
+                    imp.empty_label.set_label(&format!(
+                        "{} is not a recording this viewer can read",
+                        display_name(path)
+                    ));
                 }
                 return;
             }
         };
         self.set_title(Some(&format!("{} — gdkrecord viewer", display_name(path))));
         match index.issues_summary() {
-            Some(summary) => self.show_banner(BannerKind::Warning, &format!("{}: {summary}", path.display())),
-            None if index.records == 0 => self.show_banner(BannerKind::Warning, &format!("{} holds no records", path.display())),
-            None if index.frames.is_empty() => {
-                self.show_banner(BannerKind::Warning, &format!("{} has no frames to replay", path.display()))
-            }
+            Some(summary) => self.show_banner(
+                BannerKind::Warning,
+                &format!("{}: {summary}", path.display()),
+            ),
+            None if index.records == 0 => self.show_banner(
+                BannerKind::Warning,
+                &format!("{} holds no records", path.display()),
+            ),
+            None if index.frames.is_empty() => self.show_banner(
+                BannerKind::Warning,
+                &format!("{} has no frames to replay", path.display()),
+            ),
             None => imp.banner.set_reveal_child(false),
         }
         imp.side_panel.set_recording(&index);
@@ -294,7 +339,8 @@ impl GdkrecordViewerWindow {
         let labels: Vec<&str> = labels.iter().map(String::as_str).collect();
         imp.surfaces.replace(surfaces.clone());
         imp.surface.set(None);
-        imp.surface_dropdown.set_model(Some(&gtk::StringList::new(&labels)));
+        imp.surface_dropdown
+            .set_model(Some(&gtk::StringList::new(&labels)));
         let default = index.default_surface();
         if let Some(position) = default.and_then(|d| surfaces.iter().position(|s| *s == d)) {
             imp.surface_dropdown.set_selected(position as u32);
@@ -308,14 +354,19 @@ impl GdkrecordViewerWindow {
         let imp = self.imp();
         let Some(index) = self.index() else { return };
         imp.surface.set(surface);
-        imp.frames.replace(surface.map(|s| index.frames_of(s)).unwrap_or_default());
+        imp.frames
+            .replace(surface.map(|s| index.frames_of(s)).unwrap_or_default());
         imp.timeline.set_recording(index, surface);
         self.update();
     }
 
     /// The open recording's index.
     pub fn index(&self) -> Option<Arc<RecordingIndex>> {
-        self.imp().source.borrow().as_ref().map(|s| s.index().clone())
+        self.imp()
+            .source
+            .borrow()
+            .as_ref()
+            .map(|s| s.index().clone())
     }
 
     /// Whether a file is being indexed.
@@ -351,7 +402,9 @@ impl GdkrecordViewerWindow {
     /// The banner's text while it is shown.
     pub fn banner_text(&self) -> Option<String> {
         let imp = self.imp();
-        imp.banner.reveals_child().then(|| imp.banner_label.label().to_string())
+        imp.banner
+            .reveals_child()
+            .then(|| imp.banner_label.label().to_string())
     }
 
     /// Shows `mode` (and selects it in the mode menu).
@@ -362,7 +415,9 @@ impl GdkrecordViewerWindow {
 
     /// Selects a playback speed from [`SPEEDS`].
     pub fn set_speed_index(&self, position: u32) {
-        self.imp().speed_dropdown.set_selected(position.min(SPEEDS.len() as u32 - 1));
+        self.imp()
+            .speed_dropdown
+            .set_selected(position.min(SPEEDS.len() as u32 - 1));
     }
 
     /// Shows a banner above the canvas.
@@ -435,19 +490,26 @@ impl GdkrecordViewerWindow {
                 glib::ControlFlow::Continue
             });
             imp.tick.replace(Some(id));
-            imp.play_button.set_icon_name("media-playback-pause-symbolic");
+            imp.play_button
+                .set_icon_name("media-playback-pause-symbolic");
         } else {
             if let Some(id) = imp.tick.take() {
                 id.remove();
             }
-            imp.play_button.set_icon_name("media-playback-start-symbolic");
+            imp.play_button
+                .set_icon_name("media-playback-start-symbolic");
         }
     }
 
     fn tick(&self, frame_time_us: i64) {
         let imp = self.imp();
-        let Some(last) = imp.last_tick_us.replace(Some(frame_time_us)) else { return };
-        let speed = SPEEDS.get(imp.speed_dropdown.selected() as usize).copied().unwrap_or(1.0);
+        let Some(last) = imp.last_tick_us.replace(Some(frame_time_us)) else {
+            return;
+        };
+        let speed = SPEEDS
+            .get(imp.speed_dropdown.selected() as usize)
+            .copied()
+            .unwrap_or(1.0);
         let advance = ((frame_time_us - last).max(0) as f64 * 1000.0 * speed) as u64;
         let end = self.index().map_or(0, |i| i.duration_ns);
         let t = (self.playhead_ns() + advance).min(end);
@@ -459,7 +521,13 @@ impl GdkrecordViewerWindow {
 
     fn update_actions(&self) {
         let loaded = self.imp().source.borrow().is_some();
-        for action in ["win.play", "win.step-back", "win.step-forward", "win.home", "win.end"] {
+        for action in [
+            "win.play",
+            "win.step-back",
+            "win.step-forward",
+            "win.home",
+            "win.end",
+        ] {
             self.action_set_enabled(action, loaded);
         }
     }
@@ -470,10 +538,14 @@ impl GdkrecordViewerWindow {
         self.update_actions();
         let t = imp.playhead.get();
         imp.timeline.set_playhead(t);
-        let Some(surface) = imp.surface.get() else { return };
+        let Some(surface) = imp.surface.get() else {
+            return;
+        };
         let moment = {
             let mut source = imp.source.borrow_mut();
-            let Some(source) = source.as_mut() else { return };
+            let Some(source) = source.as_mut() else {
+                return;
+            };
             source.moment(surface, t, imp.mode.get())
         };
         match moment {
@@ -482,7 +554,10 @@ impl GdkrecordViewerWindow {
                 imp.canvas.set_scene(moment.scene);
             }
             Err(e) => {
-                let path = self.index().map(|i| i.path.display().to_string()).unwrap_or_default();
+                let path = self
+                    .index()
+                    .map(|i| i.path.display().to_string())
+                    .unwrap_or_default();
                 self.show_banner(BannerKind::Error, &format!("cannot read {path}: {e}"));
             }
         }
@@ -523,7 +598,10 @@ impl GdkrecordViewerWindow {
 
 /// The file name of `path`, for titles and messages.
 fn display_name(path: &Path) -> String {
-    path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned())
+    path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    )
 }
 
 /// Adds the viewer's style sheet to the display, once (GTK runs on one thread, with one

@@ -19,7 +19,15 @@ impl Xvfb {
     /// Starts `Xvfb -displayfd`, which picks a free display number and tells us which.
     pub fn start() -> Xvfb {
         let mut child = Command::new("Xvfb")
-            .args(["-displayfd", "1", "-screen", "0", "1440x900x24", "-nolisten", "tcp"])
+            .args([
+                "-displayfd",
+                "1",
+                "-screen",
+                "0",
+                "1440x900x24",
+                "-nolisten",
+                "tcp",
+            ])
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -54,7 +62,8 @@ pub fn start_gtk() -> (Xvfb, gtk::Application) {
         .application_id("org.gdkrecord.ViewerTest")
         .flags(gtk::gio::ApplicationFlags::NON_UNIQUE)
         .build();
-    app.register(gtk::gio::Cancellable::NONE).expect("application registers");
+    app.register(gtk::gio::Cancellable::NONE)
+        .expect("application registers");
     gdkrecord_viewer::app::set_accels(&app);
     (xvfb, app)
 }
@@ -93,14 +102,27 @@ impl Pixels {
     /// The colour at (`x`, `y`) as RGB.
     pub fn rgb(&self, x: usize, y: usize) -> [u8; 3] {
         let at = (y * self.width + x) * 4;
-        let [b, g, r, a] = [self.bgra[at], self.bgra[at + 1], self.bgra[at + 2], self.bgra[at + 3]];
-        let unpremultiply = |c: u8| if a == 0 { 0 } else { (u32::from(c) * 255 / u32::from(a)) as u8 };
+        let [b, g, r, a] = [
+            self.bgra[at],
+            self.bgra[at + 1],
+            self.bgra[at + 2],
+            self.bgra[at + 3],
+        ];
+        let unpremultiply = |c: u8| {
+            if a == 0 {
+                0
+            } else {
+                (u32::from(c) * 255 / u32::from(a)) as u8
+            }
+        };
         [unpremultiply(r), unpremultiply(g), unpremultiply(b)]
     }
 
     /// Saves the picture as a PNG.
     pub fn save_png(&self, path: &std::path::Path) {
-        self.texture.save_to_png(path).expect("texture saves as PNG");
+        self.texture
+            .save_to_png(path)
+            .expect("texture saves as PNG");
     }
 }
 
@@ -113,12 +135,23 @@ pub fn render(widget: &impl IsA<gtk::Widget>) -> Pixels {
     let snapshot = gtk::Snapshot::new();
     paintable.snapshot(&snapshot, f64::from(width), f64::from(height));
     let node = snapshot.to_node().expect("widget draws something");
-    let renderer = widget.native().and_then(|n| n.renderer()).expect("realized widget has a renderer");
-    let texture = renderer.render_texture(&node, Some(&graphene::Rect::new(0.0, 0.0, width as f32, height as f32)));
+    let renderer = widget
+        .native()
+        .and_then(|n| n.renderer())
+        .expect("realized widget has a renderer");
+    let texture = renderer.render_texture(
+        &node,
+        Some(&graphene::Rect::new(0.0, 0.0, width as f32, height as f32)),
+    );
     let (width, height) = (texture.width() as usize, texture.height() as usize);
     let mut bgra = vec![0u8; width * height * 4];
     texture.download(&mut bgra, width * 4);
-    Pixels { width, height, bgra, texture }
+    Pixels {
+        width,
+        height,
+        bgra,
+        texture,
+    }
 }
 
 /// Runs `xdotool ARGS` while pumping the main loop (so the app handles what it sends).
@@ -128,7 +161,9 @@ pub fn xdotool(display: &str, args: &[&str]) {
         .env("DISPLAY", display)
         .spawn()
         .expect("xdotool is installed (apt-get install xdotool)");
-    let finished = pump_until(Duration::from_secs(10), || child.try_wait().ok().flatten().is_some());
+    let finished = pump_until(Duration::from_secs(10), || {
+        child.try_wait().ok().flatten().is_some()
+    });
     assert!(finished, "xdotool {args:?} finished");
     pump_for(Duration::from_millis(100));
 }
@@ -149,6 +184,12 @@ pub fn x11_window_id(display: &str, title: &str) -> String {
 
 fn regex_escape(text: &str) -> String {
     text.chars()
-        .flat_map(|c| if c.is_alphanumeric() || c == ' ' { vec![c] } else { vec!['\\', c] })
+        .flat_map(|c| {
+            if c.is_alphanumeric() || c == ' ' {
+                vec![c]
+            } else {
+                vec!['\\', c]
+            }
+        })
         .collect()
 }

@@ -16,34 +16,48 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run a GTK 4 program with the recorder loaded.
-    #[command(after_help = "EXAMPLES:\n  gdkrecord-tool record -- ./myprog --its-args\n  gdkrecord-tool record -o run.gdkrecord -- gtk4-widget-factory")]
+    #[command(
+        after_help = "EXAMPLES:\n  gdkrecord-tool record -- ./myprog --its-args\n  gdkrecord-tool record -o run.gdkrecord -- gtk4-widget-factory"
+    )]
     Record(RecordArgs),
     /// Print the directory to put in GTK_PATH to record any GTK 4 program.
-    #[command(after_help = "EXAMPLES:\n  GTK_PATH=$(gdkrecord-tool module-dir) ./myprog\n  GDKRECORD_FILENAME=run.gdkrecord GTK_PATH=$(gdkrecord-tool module-dir) gtk4-demo")]
+    #[command(
+        after_help = "EXAMPLES:\n  GTK_PATH=$(gdkrecord-tool module-dir) ./myprog\n  GDKRECORD_FILENAME=run.gdkrecord GTK_PATH=$(gdkrecord-tool module-dir) gtk4-demo"
+    )]
     ModuleDir(ModuleDirArgs),
     /// Print the records of a recording as text, JSONL, JSON, CSV or XML.
-    #[command(after_help = "EXAMPLES:\n  gdkrecord-tool dump 12345-myprog.gdkrecord\n  gdkrecord-tool dump x.gdkrecord --format jsonl --kind event --type button-press,key-press\n  gdkrecord-tool dump x.gdkrecord --format csv -o x.csv --from 2.5s --to 4s")]
+    #[command(
+        after_help = "EXAMPLES:\n  gdkrecord-tool dump 12345-myprog.gdkrecord\n  gdkrecord-tool dump x.gdkrecord --format jsonl --kind event --type button-press,key-press\n  gdkrecord-tool dump x.gdkrecord --format csv -o x.csv --from 2.5s --to 4s"
+    )]
     Dump(DumpArgs),
     /// Summarise a recording: counts, sizes, frame times, damage, input latency.
-    #[command(after_help = "EXAMPLES:\n  gdkrecord-tool stats x.gdkrecord\n  gdkrecord-tool stats x.gdkrecord --json | jq .frames")]
+    #[command(
+        after_help = "EXAMPLES:\n  gdkrecord-tool stats x.gdkrecord\n  gdkrecord-tool stats x.gdkrecord --json | jq .frames"
+    )]
     Stats(StatsArgs),
     /// Write a Chrome trace-event JSON file that Perfetto UI and chrome://tracing open.
     #[command(after_help = "EXAMPLES:\n  gdkrecord-tool export x.gdkrecord -o trace.json")]
     Export(ExportArgs),
     /// Draw a dashboard picture of a recording (PNG or SVG).
-    #[command(after_help = "EXAMPLES:\n  gdkrecord-tool graph x.gdkrecord            # writes x.gdkrecord.png\n  gdkrecord-tool graph x.gdkrecord -o x.svg --from 1s --to 3s")]
+    #[command(
+        after_help = "EXAMPLES:\n  gdkrecord-tool graph x.gdkrecord            # writes x.gdkrecord.png\n  gdkrecord-tool graph x.gdkrecord -o x.svg --from 1s --to 3s"
+    )]
     Graph(GraphArgs),
     /// Replay what was repainted as an animated GIF, or a repaint heatmap.
-    #[command(after_help = "EXAMPLES:\n  gdkrecord-tool exposures x.gdkrecord        # writes x.gdkrecord.gif\n  gdkrecord-tool exposures x.gdkrecord --surface 1 --speed 0.5 -o slow.gif\n  gdkrecord-tool exposures x.gdkrecord --heatmap -o heat.png")]
+    #[command(
+        after_help = "EXAMPLES:\n  gdkrecord-tool exposures x.gdkrecord        # writes x.gdkrecord.gif\n  gdkrecord-tool exposures x.gdkrecord --surface 1 --speed 0.5 -o slow.gif\n  gdkrecord-tool exposures x.gdkrecord --heatmap -o heat.png"
+    )]
     Exposures(ExposuresArgs),
     /// List the stalls of the main loop: when, how long, which source, the blocking stack.
-    #[command(after_help = "EXAMPLES:\n  gdkrecord-tool stalls x.gdkrecord\n  gdkrecord-tool stalls x.gdkrecord --group          # identical stacks merged\n  gdkrecord-tool stalls x.gdkrecord --from 2s --type button-press,key-press")]
+    #[command(
+        after_help = "EXAMPLES:\n  gdkrecord-tool stalls x.gdkrecord\n  gdkrecord-tool stalls x.gdkrecord --group          # identical stacks merged\n  gdkrecord-tool stalls x.gdkrecord --from 2s --type button-press,key-press"
+    )]
     Stalls(StallsArgs),
 }
 
 #[derive(Debug, Args)]
 pub struct RecordArgs {
-    /// Where to write the recording (default: <pid>-<prgname>.gdkrecord in the working directory).
+    /// Where to write the recording (default: `<pid>-<prgname>.gdkrecord` in the working directory).
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
     /// The program to record and its arguments.

@@ -113,6 +113,7 @@ impl Filter {
     }
 
     /// The `--from` time, if any.
+    #[allow(clippy::wrong_self_convention)] // named after the flag, not a conversion
     pub fn from_ns(&self) -> Option<Nanos> {
         self.from_ns
     }
@@ -256,7 +257,7 @@ impl Recording {
             };
             self.check_issues()?;
             if let Some(bar) = &self.progress {
-                if self.reader.records_read() % 65_536 == 0 {
+                if self.reader.records_read().is_multiple_of(65_536) {
                     bar.set_position(self.reader.offset());
                 }
             }

@@ -6,8 +6,8 @@ use clap::Parser;
 
 mod cli;
 mod dump;
-mod exposures;
 mod export;
+mod exposures;
 mod formats;
 mod graph;
 mod input;

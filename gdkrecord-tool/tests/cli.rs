@@ -588,10 +588,8 @@ fn formats_agree_on_counts_for_every_filter() {
     let dir = scratch("filters");
     write_synthetic(&dir.join("session.gdkrecord"), 20_000, 11);
     let all = jsonl(&dir, "session.gdkrecord", &[]);
-    let cases: Vec<(
-        Vec<&str>,
-        Box<dyn Fn(&serde_json::Map<String, Value>) -> bool>,
-    )> = vec![
+    type Keep = Box<dyn Fn(&serde_json::Map<String, Value>) -> bool>;
+    let cases: Vec<(Vec<&str>, Keep)> = vec![
         (
             vec!["--kind", "event,damage"],
             Box::new(|o| o["kind"] == "event" || o["kind"] == "damage"),

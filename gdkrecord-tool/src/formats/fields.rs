@@ -378,7 +378,7 @@ impl FlatText<'_> {
 /// every coordinate of a recording is (they are stored in centi-pixels): the hot path of
 /// a dump, four times faster than the general algorithm. Returns false for other values.
 fn push_centi(v: f64, out: &mut Vec<u8>) -> bool {
-    if !(v.abs() < 1e9) {
+    if v.abs() >= 1e9 || v.is_nan() {
         return false;
     }
     let centis = (v * 100.0).round();
@@ -393,7 +393,7 @@ fn push_centi(v: f64, out: &mut Vec<u8>) -> bool {
     let fraction = centis % 100;
     out.push(b'.');
     out.push(b'0' + (fraction / 10) as u8);
-    if fraction % 10 != 0 {
+    if !fraction.is_multiple_of(10) {
         out.push(b'0' + (fraction % 10) as u8);
     }
     true

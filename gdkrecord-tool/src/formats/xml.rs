@@ -87,7 +87,7 @@ impl FieldVisitor for Attributes<'_> {
         if shape == Flat::Scalar {
             self.out.extend_from_slice(self.value);
         } else {
-            let text = std::str::from_utf8(&self.value).map_err(io::Error::other)?;
+            let text = std::str::from_utf8(self.value).map_err(io::Error::other)?;
             escape_attribute(text, self.out);
         }
         self.out.push(b'"');

@@ -105,9 +105,9 @@ impl FrameStats {
         let mut durations: Vec<u64> = self.frames.iter().map(|f| f.duration_ns).collect();
         let mut phase_mean_ms = PhaseMeans::default();
         for i in 0..5 {
-            if self.phase_count[i] > 0 {
-                phase_mean_ms.0[i] = Some(ms(self.phase_total_ns[i] / self.phase_count[i]));
-            }
+            phase_mean_ms.0[i] = self.phase_total_ns[i]
+                .checked_div(self.phase_count[i])
+                .map(ms);
         }
         let span = self
             .last_end_ns

@@ -233,7 +233,7 @@ fn percentiles(d: &Durations) -> String {
 
 fn blame(per_phase: &PerPhase) -> String {
     let mut phases: Vec<_> = per_phase.nonzero().collect();
-    phases.sort_by(|a, b| b.1.cmp(&a.1));
+    phases.sort_by_key(|(_, count)| std::cmp::Reverse(*count));
     phases
         .iter()
         .map(|(name, n)| format!("{name} {n}"))

@@ -169,6 +169,9 @@ pub struct ExposuresArgs {
     /// Scale pictures of wider surfaces down to this width (pixels).
     #[arg(long, default_value_t = 1024, value_name = "PX")]
     pub max_width: u32,
+    /// Animate at most this many frames (the first ones of the range), so GIFs stay small.
+    #[arg(long, default_value_t = 3000, value_name = "N")]
+    pub max_frames: usize,
 }
 
 #[derive(Debug, Args)]

@@ -187,7 +187,7 @@ fn demo() -> Fixture {
         x += (80.0 - x) * 0.04;
         y += (360.0 - y) * 0.04;
         f.event(t, EventType::MOTION_NOTIFY, Some((x, y)), None, None);
-        if (t as u64) % 16 == 0 && x < 160.0 && y > 330.0 {
+        if (t as u64).is_multiple_of(16) && x < 160.0 && y > 330.0 {
             f.frame(t + 1.0, 1.5, vec![[20, 340, 120, 40]]);
         }
     }

@@ -40,9 +40,8 @@ impl Canvas {
     }
 
     pub fn clear(&mut self, color: Rgb) {
-        for pixel in self.rgb.chunks_exact_mut(3) {
-            pixel.copy_from_slice(&color);
-        }
+        let (w, h) = (i64::from(self.width), i64::from(self.height));
+        self.fill(0, 0, w, h, color);
     }
 
     #[cfg(test)]
@@ -56,14 +55,17 @@ impl Canvas {
         let (w, h) = (i64::from(self.width), i64::from(self.height));
         let (x0, x1) = (x0.clamp(0, w) as usize, x1.clamp(0, w) as usize);
         let (y0, y1) = (y0.clamp(0, h) as usize, y1.clamp(0, h) as usize);
-        if x0 >= x1 {
+        if x0 >= x1 || y0 >= y1 {
             return;
         }
-        for y in y0..y1 {
-            let row = (y * self.width as usize) * 3;
-            for pixel in self.rgb[row + x0 * 3..row + x1 * 3].chunks_exact_mut(3) {
-                pixel.copy_from_slice(&color);
-            }
+        // Fill the first row pixel by pixel, then copy it to the others.
+        let stride = self.width as usize * 3;
+        let (start, end) = (y0 * stride + x0 * 3, y0 * stride + x1 * 3);
+        for pixel in self.rgb[start..end].chunks_exact_mut(3) {
+            pixel.copy_from_slice(&color);
+        }
+        for y in y0 + 1..y1 {
+            self.rgb.copy_within(start..end, start + (y - y0) * stride);
         }
     }
 

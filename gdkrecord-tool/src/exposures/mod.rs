@@ -27,6 +27,9 @@ pub fn run(args: &ExposuresArgs) -> Result<ExitCode> {
     if args.fade == 0 {
         bail!("--fade: must be at least 1 frame");
     }
+    if args.max_frames == 0 {
+        bail!("--max-frames: must be at least 1");
+    }
     if args.max_width < 100 {
         bail!(
             "--max-width: {} is too small (at least 100 pixels)",
@@ -104,6 +107,19 @@ pub fn run(args: &ExposuresArgs) -> Result<ExitCode> {
     }
     let max_size = timeline.surface(surface).map_or([1, 1], |s| s.max_size());
     let max_size = [max_size[0].max(1), max_size[1].max(1)];
+    if !args.heatmap && replay.frame_count() > args.max_frames {
+        // Cut at the last frame allowed; the heatmap always covers the whole range.
+        let last_allowed = replay
+            .frame_at(args.max_frames - 1)
+            .map_or(0, |f| f.start_ns);
+        eprintln!(
+            "gdkrecord-tool: warning: {file}: {} frames in range, animating the first {} (to {:.3} s); choose others with --from/--to or raise --max-frames",
+            thousands(replay.frame_count() as u64),
+            thousands(args.max_frames as u64),
+            last_allowed as f64 / 1e9
+        );
+        replay = replay.with_range(window.from_ns(), Some(last_allowed));
+    }
     font::register();
     let first = replay.frame_at(0).map_or(0, |f| f.start_ns);
     let last = replay

@@ -22,6 +22,10 @@ const OVER_BUDGET: RGBColor = RGBColor(215, 35, 45);
 const BUDGET_LINE: RGBColor = RGBColor(240, 140, 0);
 const DAMAGE: RGBColor = RGBColor(150, 80, 200);
 const DAMAGE_MEAN: RGBColor = RGBColor(70, 25, 105);
+/// Pale versions for the min–max bands of long recordings.
+const FRAME_BAND: RGBColor = RGBColor(175, 198, 232);
+const OVER_BUDGET_BAND: RGBColor = RGBColor(242, 160, 165);
+const DAMAGE_BAND: RGBColor = RGBColor(212, 188, 236);
 const RESIZE: RGBColor = RGBColor(0, 130, 140);
 /// One colour per [`EVENT_ROWS`] row.
 const EVENT_COLORS: [RGBColor; 8] = [
@@ -114,8 +118,8 @@ fn draw_title<DB: DrawingBackend>(
         });
     let events: u64 = data.events.iter().map(|h| h.total()).sum();
     let title = format!(
-        "{program}{pid} — {:.1} s recorded",
-        data.span_ns as f64 / 1e9
+        "{program}{pid} — {} recorded",
+        human_duration(data.span_ns as f64 / 1e9)
     );
     area.draw(&Text::new(title, (24, 12), style(30.0, &TEXT)))?;
     let mut facts = vec![
@@ -146,17 +150,16 @@ fn draw_title<DB: DrawingBackend>(
     Ok(())
 }
 
-/// A linear chart over `0..span_s` with the shared label areas.
+/// A linear chart over `0..span_s` with the shared label areas (time labels, no axis title).
 fn linear_panel<'a, DB: DrawingBackend>(
     area: &'a DrawingArea<DB, Shift>,
     span_s: f64,
     y: std::ops::Range<f64>,
-    x_desc: bool,
 ) -> DrawResult<LinearChart<'a, DB>, DB> {
     ChartBuilder::on(area)
         .margin_top(30)
         .margin_bottom(4)
-        .x_label_area_size(if x_desc { 48 } else { 26 })
+        .x_label_area_size(26)
         .y_label_area_size(Y_LABEL_AREA)
         .build_cartesian_2d(0.0..span_s.max(1e-3), y)
 }
@@ -220,6 +223,20 @@ fn plot_box<DB: DrawingBackend, Y: Ranged<ValueType = f64>>(
     (x, x + w as i32, y, y + h as i32)
 }
 
+/// The distinct pixel columns where toplevels took a new size.
+fn resize_columns(data: &GraphData, axis: &TimeAxis) -> Vec<i32> {
+    let mut columns: Vec<i32> = data.resizes.iter().map(|r| axis.x(r.t_ns)).collect();
+    columns.dedup();
+    columns
+}
+
+/// Whether resizes are sparse enough to draw as lines across the panels (at most one
+/// every 6 pixels on average); otherwise they would hide the data, and only the ticks
+/// of the window-size strip show them.
+fn resize_lines_fit(data: &GraphData, axis: &TimeAxis) -> bool {
+    resize_columns(data, axis).len() as i32 <= (axis.right - axis.left) / 6
+}
+
 /// Dashed vertical lines where a toplevel took a new size, over the whole plot height.
 fn resize_lines<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
@@ -227,15 +244,17 @@ fn resize_lines<DB: DrawingBackend>(
     axis: &TimeAxis,
     plot: (i32, i32, i32, i32),
 ) -> DrawResult<(), DB> {
+    if !resize_lines_fit(data, axis) {
+        return Ok(());
+    }
     let (ax, ay) = area.get_base_pixel();
     let (_, _, top, bottom) = plot;
-    for resize in &data.resizes {
-        let x = axis.x(resize.t_ns) - ax;
+    for x in resize_columns(data, axis) {
         let mut y = top;
         while y < bottom {
             let end = (y + 5).min(bottom);
             area.draw(&PathElement::new(
-                vec![(x, y - ay), (x, end - ay)],
+                vec![(x - ax, y - ay), (x - ax, end - ay)],
                 RESIZE.mix(0.8).stroke_width(1),
             ))?;
             y += 9;
@@ -246,18 +265,16 @@ fn resize_lines<DB: DrawingBackend>(
 
 fn mesh<DB: DrawingBackend>(
     chart: &mut LinearChart<'_, DB>,
-    x_desc: bool,
+    span_s: f64,
     y_desc: &str,
     y_format: &dyn Fn(&f64) -> String,
 ) -> DrawResult<(), DB> {
-    let mut mesh = chart.configure_mesh();
-    if x_desc {
-        mesh.x_desc("time since start of recording (s)");
-    }
-    mesh.y_desc(y_desc)
+    chart
+        .configure_mesh()
+        .y_desc(y_desc)
         .x_labels(16)
         .y_labels(6)
-        .x_label_formatter(&|x| format_seconds(*x))
+        .x_label_formatter(&|x| format_time(*x, span_s))
         .y_label_formatter(y_format)
         .label_style(style(15.0, &TEXT))
         .axis_desc_style(style(16.0, &MUTED))
@@ -276,13 +293,13 @@ fn draw_events<DB: DrawingBackend>(
         .filter(|&r| data.events[r].total() > 0)
         .collect();
     let n = rows.len().max(1) as f64;
-    let mut chart = linear_panel(area, span_s, 0.0..n, false)?;
+    let mut chart = linear_panel(area, span_s, 0.0..n)?;
     chart
         .configure_mesh()
         .disable_y_mesh()
         .disable_y_axis()
         .x_labels(16)
-        .x_label_formatter(&|x| format_seconds(*x))
+        .x_label_formatter(&|x| format_time(*x, span_s))
         .label_style(style(15.0, &TEXT))
         .max_light_lines(1)
         .light_line_style(GRID.mix(0.5))
@@ -340,7 +357,7 @@ fn draw_events<DB: DrawingBackend>(
         ))?;
     }
     let mut keys = Vec::new();
-    if !data.resizes.is_empty() {
+    if !data.resizes.is_empty() && resize_lines_fit(data, &axis) {
         keys.push(Key::Dashed(RESIZE, "window resized".into()));
     }
     heading(
@@ -373,8 +390,8 @@ fn draw_frames<DB: DrawingBackend>(
             .min(longest * 1.08)
             .max(budget * 1.5)
     };
-    let mut chart = linear_panel(area, span_s, 0.0..f64::from(top), false)?;
-    mesh(&mut chart, false, "frame duration (ms)", &|y| {
+    let mut chart = linear_panel(area, span_s, 0.0..f64::from(top))?;
+    mesh(&mut chart, span_s, "frame duration (ms)", &|y| {
         format!("{y:.0}")
     })?;
     let plot = plot_box(&chart);
@@ -388,19 +405,61 @@ fn draw_frames<DB: DrawingBackend>(
     let column_s = span_s / columns.max(1) as f64;
     let bins = binned(&data.frames, columns, data.span_ns);
     let clip = |v: f32| f64::from(v.min(top));
-    chart.draw_series(
-        bins.iter()
-            .enumerate()
-            .filter(|(_, b)| b.count > 0 && b.max <= budget)
-            .map(|(i, b)| bar(i, column_s, 0.0, clip(b.max), FRAME_OK)),
-    )?;
-    chart.draw_series(
-        bins.iter()
-            .enumerate()
-            .filter(|(_, b)| b.count > 0 && b.max > budget)
-            .map(|(i, b)| bar(i, column_s, 0.0, clip(b.max), OVER_BUDGET)),
-    )?;
-    chart.draw_series(mean_ticks(&bins, column_s, top, FRAME_MEAN))?;
+    // With a few frames per pixel column a bar per column reads best; with many, the
+    // tallest frame of every column is over budget somewhere, so show the spread as a
+    // band (pale red above the budget) and the mean as a line.
+    let dense = data.frames.len() > 2 * columns;
+    if dense {
+        chart.draw_series(
+            bins.iter()
+                .enumerate()
+                .filter(|(_, b)| b.count > 0)
+                .map(|(i, b)| {
+                    bar(
+                        i,
+                        column_s,
+                        f64::from(b.min.min(budget)),
+                        clip(b.max.min(budget)),
+                        FRAME_BAND,
+                    )
+                }),
+        )?;
+        chart.draw_series(
+            bins.iter()
+                .enumerate()
+                .filter(|(_, b)| b.count > 0 && b.max > budget)
+                .map(|(i, b)| {
+                    bar(
+                        i,
+                        column_s,
+                        f64::from(b.min.max(budget)),
+                        clip(b.max),
+                        OVER_BUDGET_BAND,
+                    )
+                }),
+        )?;
+        chart.draw_series(LineSeries::new(
+            bins.iter()
+                .enumerate()
+                .filter(|(_, b)| b.count > 0)
+                .map(|(i, b)| ((i as f64 + 0.5) * column_s, clip(b.mean))),
+            FRAME_MEAN.stroke_width(1),
+        ))?;
+    } else {
+        chart.draw_series(
+            bins.iter()
+                .enumerate()
+                .filter(|(_, b)| b.count > 0 && b.max <= budget)
+                .map(|(i, b)| bar(i, column_s, 0.0, clip(b.max), FRAME_OK)),
+        )?;
+        chart.draw_series(
+            bins.iter()
+                .enumerate()
+                .filter(|(_, b)| b.count > 0 && b.max > budget)
+                .map(|(i, b)| bar(i, column_s, 0.0, clip(b.max), OVER_BUDGET)),
+        )?;
+        chart.draw_series(mean_ticks(&bins, column_s, top, FRAME_MEAN))?;
+    }
     // Frames taller than the scale: a triangle at the top edge.
     chart.draw_series(
         bins.iter()
@@ -424,18 +483,32 @@ fn draw_frames<DB: DrawingBackend>(
     } else if longest > top {
         title.push_str(&format!(" (▲ off the scale: longest {longest:.0} ms)"));
     }
-    let keys = [
-        Key::Bar(FRAME_OK, "longest per pixel column".into()),
-        Key::Bar(
-            OVER_BUDGET,
-            format!("over budget ({} frames)", thousands(over_budget)),
-        ),
-        Key::Line(FRAME_MEAN, "mean".into()),
-        Key::Line(
-            BUDGET_LINE,
-            format!("budget {budget:.1} ms ({})", budget_source(data)),
-        ),
-    ];
+    let share = 100.0 * over_budget as f64 / data.frames.len().max(1) as f64;
+    let over = format!(
+        "over budget ({} frames, {share:.1}%)",
+        thousands(over_budget)
+    );
+    let keys = if dense {
+        [
+            Key::Bar(FRAME_BAND, "shortest–longest per pixel column".into()),
+            Key::Bar(OVER_BUDGET_BAND, over),
+            Key::Line(FRAME_MEAN, "mean".into()),
+            Key::Line(
+                BUDGET_LINE,
+                format!("budget {budget:.1} ms ({})", budget_source(data)),
+            ),
+        ]
+    } else {
+        [
+            Key::Bar(FRAME_OK, "longest per pixel column".into()),
+            Key::Bar(OVER_BUDGET, over),
+            Key::Line(FRAME_MEAN, "mean".into()),
+            Key::Line(
+                BUDGET_LINE,
+                format!("budget {budget:.1} ms ({})", budget_source(data)),
+            ),
+        ]
+    };
     heading(area, (plot.0, plot.1, plot.2), &title, &keys)
 }
 
@@ -453,10 +526,10 @@ fn draw_damage<DB: DrawingBackend>(
         .build_cartesian_2d(0.0..span_s.max(1e-3), (floor..100.0).log_scale())?;
     chart
         .configure_mesh()
-        .x_desc("time since start of recording (s)")
+        .x_desc(time_desc(span_s))
         .y_desc("repainted area (% of window)")
         .x_labels(16)
-        .x_label_formatter(&|x| format_seconds(*x))
+        .x_label_formatter(&|x| format_time(*x, span_s))
         .y_label_formatter(&|y| format_percent(*y))
         .label_style(style(15.0, &TEXT))
         .axis_desc_style(style(16.0, &MUTED))
@@ -475,33 +548,51 @@ fn draw_damage<DB: DrawingBackend>(
     let column_s = span_s / columns.max(1) as f64;
     let bins = binned(&data.damage, columns, data.span_ns);
     let at_least = |v: f32| f64::from(v).clamp(floor, 100.0);
+    let dense = data.damage.len() > 2 * columns;
     chart.draw_series(
         bins.iter()
             .enumerate()
             .filter(|(_, b)| b.count > 0)
             .map(|(i, b)| {
                 let x = i as f64 * column_s;
-                Rectangle::new(
-                    [(x, floor), (x + 2.0 * column_s, at_least(b.max))],
-                    DAMAGE.filled(),
-                )
+                if dense {
+                    Rectangle::new(
+                        [(x, at_least(b.min)), (x + 2.0 * column_s, at_least(b.max))],
+                        DAMAGE_BAND.filled(),
+                    )
+                } else {
+                    Rectangle::new(
+                        [(x, floor), (x + 2.0 * column_s, at_least(b.max))],
+                        DAMAGE.filled(),
+                    )
+                }
             }),
     )?;
-    chart.draw_series(
-        bins.iter()
-            .enumerate()
-            .filter(|(_, b)| b.count > 1)
-            .map(|(i, b)| {
-                let x = i as f64 * column_s;
-                PathElement::new(
-                    vec![
-                        (x, at_least(b.mean)),
-                        (x + 2.0 * column_s, at_least(b.mean)),
-                    ],
-                    DAMAGE_MEAN.stroke_width(2),
-                )
-            }),
-    )?;
+    if dense {
+        chart.draw_series(LineSeries::new(
+            bins.iter()
+                .enumerate()
+                .filter(|(_, b)| b.count > 0)
+                .map(|(i, b)| ((i as f64 + 0.5) * column_s, at_least(b.mean))),
+            DAMAGE_MEAN.stroke_width(1),
+        ))?;
+    } else {
+        chart.draw_series(
+            bins.iter()
+                .enumerate()
+                .filter(|(_, b)| b.count > 1)
+                .map(|(i, b)| {
+                    let x = i as f64 * column_s;
+                    PathElement::new(
+                        vec![
+                            (x, at_least(b.mean)),
+                            (x + 2.0 * column_s, at_least(b.mean)),
+                        ],
+                        DAMAGE_MEAN.stroke_width(2),
+                    )
+                }),
+        )?;
+    }
     let mut title = if data.damage_is_painted {
         "Repainted area per frame (presented region: no renderer damage recorded)".to_owned()
     } else {
@@ -518,10 +609,17 @@ fn draw_damage<DB: DrawingBackend>(
             title.push_str(&format!(": {note}"));
         }
     }
-    let keys = [
-        Key::Bar(DAMAGE, "largest repaint per pixel column".into()),
-        Key::Line(DAMAGE_MEAN, "mean".into()),
-    ];
+    let keys = if dense {
+        [
+            Key::Bar(DAMAGE_BAND, "smallest–largest per pixel column".into()),
+            Key::Line(DAMAGE_MEAN, "mean".into()),
+        ]
+    } else {
+        [
+            Key::Bar(DAMAGE, "largest repaint per pixel column".into()),
+            Key::Line(DAMAGE_MEAN, "mean".into()),
+        ]
+    };
     heading(area, (plot.0, plot.1, plot.2), &title, &keys)
 }
 
@@ -626,8 +724,28 @@ fn budget_source(data: &GraphData) -> String {
     }
 }
 
-fn format_seconds(s: f64) -> String {
-    if s == 0.0 {
+/// The time axis' description: seconds for short recordings, clock time for long ones.
+fn time_desc(span_s: f64) -> &'static str {
+    if span_s >= 3600.0 {
+        "time since start of recording (h:mm:ss)"
+    } else if span_s >= 600.0 {
+        "time since start of recording (m:ss)"
+    } else {
+        "time since start of recording (s)"
+    }
+}
+
+/// A time-axis label in the unit [`time_desc`] announces for `span_s`.
+fn format_time(s: f64, span_s: f64) -> String {
+    if span_s >= 600.0 {
+        let total = s.round() as u64;
+        let (h, m, sec) = (total / 3600, total / 60 % 60, total % 60);
+        if span_s >= 3600.0 {
+            format!("{h}:{m:02}:{sec:02}")
+        } else {
+            format!("{}:{sec:02}", total / 60)
+        }
+    } else if s == 0.0 {
         "0".into()
     } else if s.abs() >= 100.0 {
         format!("{s:.0}")
@@ -638,6 +756,18 @@ fn format_seconds(s: f64) -> String {
             .trim_end_matches('0')
             .trim_end_matches('.')
             .to_owned()
+    }
+}
+
+/// `6.2 s`, `12 min 5 s`, `6 h 47 min`.
+fn human_duration(s: f64) -> String {
+    let total = s.round() as u64;
+    if s < 60.0 {
+        format!("{s:.1} s")
+    } else if s < 3600.0 {
+        format!("{} min {} s", total / 60, total % 60)
+    } else {
+        format!("{} h {} min", total / 3600, total / 60 % 60)
     }
 }
 
@@ -671,8 +801,12 @@ mod tests {
         assert_eq!(thousands(0), "0");
         assert_eq!(thousands(1234), "1,234");
         assert_eq!(thousands(12_345_678), "12,345,678");
-        assert_eq!(format_seconds(2.5), "2.5");
-        assert_eq!(format_seconds(12.25), "12.2");
+        assert_eq!(format_time(2.5, 6.0), "2.5");
+        assert_eq!(format_time(12.25, 60.0), "12.2");
+        assert_eq!(format_time(125.0, 900.0), "2:05");
+        assert_eq!(format_time(3725.0, 9000.0), "1:02:05");
+        assert_eq!(human_duration(6.24), "6.2 s");
+        assert_eq!(human_duration(24424.9), "6 h 47 min");
         assert_eq!(format_percent(0.1), "0.1%");
         assert_eq!(format_percent(100.0), "100%");
     }

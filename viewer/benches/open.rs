@@ -40,16 +40,19 @@ fn main() {
     // Warm the page cache, as a file just recorded or opened before would be.
     let _ = RecordingIndex::build(&path, &mut |_, _| true).unwrap();
     let mut times = Vec::new();
+    let mut cpu = Vec::new();
     let mut index = None;
     for _ in 0..3 {
-        let started = Instant::now();
+        let (started, cpu_started) = (Instant::now(), cpu_time());
         index = Some(RecordingIndex::build(&path, &mut |_, _| true).unwrap());
         times.push(started.elapsed());
+        cpu.push(cpu_time() - cpu_started);
     }
+    cpu.sort();
     let index = Arc::new(index.unwrap());
     times.sort();
     println!(
-        "index {} MB: {} records, {} frames, {} input markers, {:.0} s recorded: median {:.2?} (min {:.2?}, max {:.2?}) on {} threads",
+        "index {} MB: {} records, {} frames, {} input markers, {:.0} s recorded: median {:.2?} (min {:.2?}, max {:.2?}) on {} threads, {:.2?} CPU (median)",
         index.file_len >> 20,
         index.records,
         index.frames.len(),
@@ -59,6 +62,7 @@ fn main() {
         times[0],
         times[2],
         std::thread::available_parallelism().map_or(1, |n| n.get()).min(4),
+        cpu[1],
     );
     let surface = index.default_surface().unwrap();
     for mode in [ViewMode::Flash, ViewMode::Heatmap] {
@@ -93,7 +97,7 @@ fn main() {
         let window = gdkrecord_viewer::window::GdkrecordViewerWindow::new(&app);
         window.present();
         gui::pump_for(Duration::from_millis(300));
-        let started = Instant::now();
+        let (started, cpu_started) = (Instant::now(), cpu_time());
         window.open_path(&path);
         gui::pump_until(Duration::from_secs(60), || !window.is_loading());
         let loaded = started.elapsed();
@@ -101,6 +105,20 @@ fn main() {
             window.canvas().scene().caption.contains("frame")
         });
         let shown = started.elapsed();
-        println!("gui: open_path to indexed {loaded:.2?}, to first frame shown {shown:.2?}");
+        println!(
+            "gui: open_path to indexed {loaded:.2?}, to first frame shown {shown:.2?} ({:.2?} CPU, renderer {})",
+            cpu_time() - cpu_started,
+            std::env::var("GSK_RENDERER").unwrap_or_else(|_| "default".into())
+        );
     }
+}
+
+/// User plus system CPU time of this process so far (all threads).
+fn cpu_time() -> Duration {
+    // SAFETY: getrusage only writes the struct it is given.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) };
+    let micros =
+        |t: libc::timeval| Duration::from_micros(t.tv_sec as u64 * 1_000_000 + t.tv_usec as u64);
+    micros(usage.ru_utime) + micros(usage.ru_stime)
 }

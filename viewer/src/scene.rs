@@ -127,7 +127,7 @@ pub struct SceneSource {
     window: Option<Window>,
     /// The frames of the surface last asked about, in time order (sorting millions of
     /// frames on every seek would make scrubbing a big file stutter).
-    frames: Option<(SurfaceId, Vec<FrameMark>)>,
+    frames: Option<(SurfaceId, Arc<[FrameMark]>)>,
 }
 
 impl SceneSource {
@@ -151,11 +151,15 @@ impl SceneSource {
     }
 
     /// `surface`'s frames in time order.
-    pub fn frames_of(&mut self, surface: SurfaceId) -> &[FrameMark] {
-        if self.frames.as_ref().is_none_or(|(s, _)| *s != surface) {
-            self.frames = Some((surface, self.index.frames_of(surface)));
+    pub fn frames_of(&mut self, surface: SurfaceId) -> Arc<[FrameMark]> {
+        match &self.frames {
+            Some((cached, frames)) if *cached == surface => frames.clone(),
+            _ => {
+                let frames: Arc<[FrameMark]> = self.index.frames_of(surface).into();
+                self.frames = Some((surface, frames.clone()));
+                frames
+            }
         }
-        &self.frames.as_ref().expect("set above").1
     }
 
     /// The span a window must cover to show `t_ns` in `mode` on `surface`.

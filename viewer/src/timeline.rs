@@ -52,7 +52,7 @@ mod imp {
         pub index: RefCell<Option<Arc<RecordingIndex>>>,
         pub surface: Cell<Option<SurfaceId>>,
         /// The surface's frames in time order.
-        pub frames: RefCell<Vec<FrameMark>>,
+        pub frames: RefCell<Arc<[FrameMark]>>,
         pub playhead: Cell<Nanos>,
         /// Visible span.
         pub view: Cell<(Nanos, Nanos)>,
@@ -168,12 +168,17 @@ impl Default for GrvTimeline {
 }
 
 impl GrvTimeline {
-    /// Shows `surface` of the recording `index`, the whole recording in view.
-    pub fn set_recording(&self, index: Arc<RecordingIndex>, surface: Option<SurfaceId>) {
+    /// Shows `surface` of the recording `index` (`frames`: its frames in time order), the
+    /// whole recording in view.
+    pub fn set_recording(
+        &self,
+        index: Arc<RecordingIndex>,
+        surface: Option<SurfaceId>,
+        frames: Arc<[FrameMark]>,
+    ) {
         let imp = self.imp();
         imp.view.set((0, index.duration_ns.max(1)));
-        imp.frames
-            .replace(surface.map(|s| index.frames_of(s)).unwrap_or_default());
+        imp.frames.replace(frames);
         imp.surface.set(surface);
         imp.index.replace(Some(index));
         imp.columns.borrow_mut().0 = None;

@@ -19,6 +19,9 @@ use crate::scene::{SceneSource, ViewMode};
 use crate::side_panel::GrvSidePanel;
 use crate::timeline::GrvTimeline;
 
+/// How often the indexing thread reports progress to the window.
+const PROGRESS_INTERVAL: std::time::Duration = std::time::Duration::from_millis(150);
+
 /// Playback speeds, in the order of the speed menu.
 pub const SPEEDS: [f64; 6] = [0.25, 0.5, 1.0, 2.0, 4.0, 8.0];
 
@@ -86,7 +89,7 @@ mod imp {
         pub surfaces: RefCell<Vec<SurfaceId>>,
         pub surface: Cell<Option<SurfaceId>>,
         /// The shown surface's frames, in time order.
-        pub frames: RefCell<Vec<FrameMark>>,
+        pub frames: RefCell<Arc<[FrameMark]>>,
         pub playhead: Cell<Nanos>,
         pub mode: Cell<ViewMode>,
         pub tick: RefCell<Option<gtk::TickCallbackId>>,
@@ -95,6 +98,8 @@ mod imp {
         pub generation: Cell<u64>,
         pub cancel_open: RefCell<Option<Arc<AtomicBool>>>,
         pub loading: Cell<bool>,
+        /// Set while the surface menu is refilled, so its changes are not user choices.
+        pub filling_surfaces: Cell<bool>,
     }
 
     #[glib::object_subclass]
@@ -176,6 +181,9 @@ impl GdkrecordViewerWindow {
             #[weak(rename_to = window)]
             self,
             move |dropdown| {
+                if window.imp().filling_surfaces.get() {
+                    return;
+                }
                 let surface = window
                     .imp()
                     .surfaces
@@ -246,17 +254,19 @@ impl GdkrecordViewerWindow {
         let spawned = std::thread::Builder::new()
             .name("gdkrecord-open".into())
             .spawn(move || {
-                let mut last_percent = None;
+                let mut last_sent: Option<std::time::Instant> = None;
                 let result = RecordingIndex::build(&thread_path, &mut |done, total| {
-                    // One message per percent: redrawing the window for more is wasted work.
-                    let percent = done * 100 / total.max(1);
-                    if last_percent.replace(percent) != Some(percent)
-                        && sender
+                    // A few updates a second: each one redraws the window, which takes CPU
+                    // from the indexing threads (a lot of it with a software GL renderer).
+                    if last_sent.is_none_or(|sent| sent.elapsed() >= PROGRESS_INTERVAL) {
+                        last_sent = Some(std::time::Instant::now());
+                        if sender
                             .unbounded_send(OpenMessage::Progress(done, total))
                             .is_err()
-                    {
-                        // A closed channel means the window is gone: stop reading.
-                        return false;
+                        {
+                            // A closed channel means the window is gone: stop reading.
+                            return false;
+                        }
                     }
                     !cancel.load(Ordering::Relaxed)
                 });
@@ -339,12 +349,14 @@ impl GdkrecordViewerWindow {
         let labels: Vec<&str> = labels.iter().map(String::as_str).collect();
         imp.surfaces.replace(surfaces.clone());
         imp.surface.set(None);
+        let default = index.default_surface();
+        imp.filling_surfaces.set(true);
         imp.surface_dropdown
             .set_model(Some(&gtk::StringList::new(&labels)));
-        let default = index.default_surface();
         if let Some(position) = default.and_then(|d| surfaces.iter().position(|s| *s == d)) {
             imp.surface_dropdown.set_selected(position as u32);
         }
+        imp.filling_surfaces.set(false);
         imp.stack.set_visible_child_name("canvas");
         self.show_surface(default);
         self.go_home();
@@ -354,9 +366,12 @@ impl GdkrecordViewerWindow {
         let imp = self.imp();
         let Some(index) = self.index() else { return };
         imp.surface.set(surface);
-        imp.frames
-            .replace(surface.map(|s| index.frames_of(s)).unwrap_or_default());
-        imp.timeline.set_recording(index, surface);
+        let frames: Arc<[FrameMark]> = match (surface, imp.source.borrow_mut().as_mut()) {
+            (Some(surface), Some(source)) => source.frames_of(surface),
+            _ => Arc::new([]),
+        };
+        imp.frames.replace(frames.clone());
+        imp.timeline.set_recording(index, surface, frames);
         self.update();
     }
 

@@ -245,6 +245,7 @@ impl Recording {
     }
 
     /// The next record passing the filter, or `None` at the end.
+    #[inline] // the hot loop of every command: lets the record be moved less
     pub fn next_record(&mut self) -> Result<Option<Record>> {
         loop {
             let record = match self.pending.take() {

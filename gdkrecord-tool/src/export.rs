@@ -403,3 +403,81 @@ impl FieldVisitor for Args<'_, '_> {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use gdkrecord_format::{Event, EventType, Phase};
+
+    fn trace(records: &[Record]) -> serde_json::Value {
+        let mut out = Vec::new();
+        let mut trace = TraceWriter::new(&mut out, None, "x.gdkrecord").unwrap();
+        for record in records {
+            trace.write(record).unwrap();
+        }
+        trace.finish().unwrap();
+        serde_json::from_slice(&out).expect("valid JSON")
+    }
+
+    #[test]
+    fn times_are_microseconds_with_ns_precision() {
+        let mut out = Vec::new();
+        push_key_us(&mut out, "ts", 1_234_567);
+        push_key_us(&mut out, "dur", 5);
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            ",\"ts\":1234.567,\"dur\":0.005"
+        );
+    }
+
+    #[test]
+    fn frames_become_nested_slices_and_events_instants() {
+        let mut click = Event::new(1_000, SurfaceId(3), EventType::BUTTON_PRESS, 0);
+        click.button = Some(1);
+        let frame = Frame {
+            t_ns: 2_000,
+            surface: SurfaceId(3),
+            counter: 9,
+            end_ns: 9_000,
+            before_paint: None,
+            update: None,
+            layout: None,
+            paint: Some(Phase {
+                start_ns: 3_000,
+                end_ns: 8_000,
+            }),
+            after_paint: None,
+        };
+        let value = trace(&[Record::Event(click), Record::Frame(frame)]);
+        let events = value["traceEvents"].as_array().unwrap();
+        let named = |name: &str| events.iter().find(|e| e["name"] == name).unwrap();
+        assert_eq!(named("process_name")["args"]["name"], "x.gdkrecord");
+        let press = named("button-press");
+        assert_eq!(
+            (press["ph"].as_str(), press["tid"].as_u64()),
+            (Some("i"), Some(3))
+        );
+        assert_eq!(
+            press["args"],
+            serde_json::json!({"time_ms": 0, "button": 1})
+        );
+        let slice = named("frame 9");
+        assert_eq!(
+            (slice["ts"].as_f64(), slice["dur"].as_f64()),
+            (Some(2.0), Some(7.0))
+        );
+        let paint = named("paint");
+        assert_eq!(
+            (paint["ts"].as_f64(), paint["dur"].as_f64()),
+            (Some(3.0), Some(5.0))
+        );
+        assert_eq!(named("fps (surface 3)")["args"]["fps"], 1);
+    }
+
+    #[test]
+    fn an_empty_recording_is_still_a_trace() {
+        let value = trace(&[]);
+        assert_eq!(value["displayTimeUnit"], "ms");
+        assert!(value["traceEvents"].as_array().unwrap().len() >= 4);
+    }
+}

@@ -30,7 +30,7 @@ fn main() {
     let file = std::io::BufWriter::new(std::fs::File::create(&recording).expect("temp file"));
     synth::write_session(file, 300 << 10).expect("recording written");
     let window = GdkrecordViewerWindow::new(&app);
-    window.set_default_size(1360, 820);
+    window.set_default_size(1200, 760);
     window.present();
     window.open_path(&recording);
     gui::pump_until(Duration::from_secs(20), || !window.is_loading());

@@ -227,23 +227,36 @@ fn scan_part(
         }
         let fast = clean_frame(bytes).and_then(|(payload_at, len)| {
             let payload = &bytes[payload_at..len];
+            // Frames and input events are most of what the index keeps: their few needed
+            // fields are read in place (layout in the format crate's docs).
+            if let Some(mark) = Mark::read(payload, offset) {
+                return Some((Found::Mark(mark), len));
+            }
             if !needs_decoding(payload[0]) {
-                return Some((None, Get::t_ns(payload), len));
+                return Some((Found::Skipped(Get::t_ns(payload)), len));
             }
             match decode_frame(bytes) {
-                FrameAt::Record { record, .. } => Some((Some(record), 0, len)),
+                FrameAt::Record { record, .. } => Some((Found::Record(record), len)),
                 // An unknown kind, or a valid CRC over a bad payload: the reader's call.
                 _ => None,
             }
         });
         match fast {
-            Some((record, t_ns, len)) => {
-                match record {
-                    Some(record) => {
+            Some((found, len)) => {
+                match found {
+                    Found::Mark(Mark::Frame(frame)) => {
+                        index.count(&mut scan, offset, frame.t_ns);
+                        index.frames.push(frame);
+                    }
+                    Found::Mark(Mark::Input(input)) => {
+                        index.count(&mut scan, offset, input.t_ns);
+                        index.note_input(input);
+                    }
+                    Found::Record(record) => {
                         index.count(&mut scan, offset, record.t_ns());
                         index.note(offset, record);
                     }
-                    None => index.count(&mut scan, offset, t_ns),
+                    Found::Skipped(t_ns) => index.count(&mut scan, offset, t_ns),
                 }
                 chunk.pos += len;
             }
@@ -418,21 +431,81 @@ fn clean_frame(bytes: &[u8]) -> Option<(usize, usize)> {
     (crc32fast::hash(payload) == crc).then_some((payload_at, total))
 }
 
-/// Reads varints from a payload without the format crate's error plumbing.
-struct Get;
+/// What the fast scan found in a frame.
+enum Found {
+    /// A frame or input record, read in place.
+    Mark(Mark),
+    /// Any other record the index keeps, decoded by the format crate.
+    Record(Record),
+    /// A record the index does not keep, and its time.
+    Skipped(Nanos),
+}
 
-impl Get {
+/// The marks read in place from frame and event payloads.
+enum Mark {
+    Frame(FrameMark),
+    Input(InputMark),
+}
+
+impl Mark {
+    /// Reads a frame or event payload's leading fields (`None` for other kinds, or if
+    /// they do not parse: then the format crate decodes the record and judges it).
+    ///
+    /// Layout (format crate docs): `u8 kind, varint t_ns`, then for a frame `varint
+    /// surface, signed counter, varint end - t_ns`, for an event `varint surface,
+    /// u8 event type`.
+    fn read(payload: &[u8], offset: u64) -> Option<Mark> {
+        let kind = RecordKind::from_code(*payload.first()?)?;
+        let mut get = Get(&payload[1..]);
+        let t_ns = get.varint()?;
+        let surface = SurfaceId(u32::try_from(get.varint()?).ok()?);
+        match kind {
+            RecordKind::Frame => {
+                get.varint()?; // the counter
+                let duration_ns = get.varint()?;
+                Some(Mark::Frame(FrameMark {
+                    t_ns,
+                    offset,
+                    duration_ns: u32::try_from(duration_ns).unwrap_or(u32::MAX),
+                    surface,
+                }))
+            }
+            RecordKind::Event => {
+                let event_type = EventType(*get.0.first()?);
+                Some(Mark::Input(InputMark {
+                    t_ns,
+                    surface,
+                    event_type,
+                }))
+            }
+            _ => None,
+        }
+    }
+}
+
+/// Reads varints from a CRC-checked payload without the format crate's error plumbing.
+struct Get<'a>(&'a [u8]);
+
+impl Get<'_> {
+    /// The next varint, `None` when malformed.
+    fn varint(&mut self) -> Option<u64> {
+        let mut v: u64 = 0;
+        for (i, b) in self.0.iter().take(10).enumerate() {
+            v |= u64::from(b & 0x7f) << (7 * i);
+            if b & 0x80 == 0 {
+                self.0 = &self.0[i + 1..];
+                return Some(v);
+            }
+        }
+        None
+    }
+
     /// The `t_ns` varint after a payload's kind byte (0 if malformed: only used for
     /// checkpoints, and a CRC-checked payload is not malformed).
     fn t_ns(payload: &[u8]) -> Nanos {
-        let mut v: u64 = 0;
-        for (i, b) in payload.iter().skip(1).take(10).enumerate() {
-            v |= u64::from(b & 0x7f) << (7 * i);
-            if b & 0x80 == 0 {
-                return v;
-            }
-        }
-        0
+        Get(payload.get(1..).unwrap_or_default())
+            .varint()
+            .unwrap_or(0)
     }
 }
 
@@ -656,21 +729,11 @@ impl RecordingIndex {
                 width: s.width,
                 height: s.height,
             }),
-            Record::Event(e) => {
-                let thinned = e.event_type == EventType::MOTION_NOTIFY
-                    && self.inputs.last().is_some_and(|last| {
-                        last.event_type == EventType::MOTION_NOTIFY
-                            && last.surface == e.surface
-                            && e.t_ns.saturating_sub(last.t_ns) < MOTION_MARKER_GAP_NS
-                    });
-                if !thinned {
-                    self.inputs.push(InputMark {
-                        t_ns: e.t_ns,
-                        surface: e.surface,
-                        event_type: e.event_type,
-                    });
-                }
-            }
+            Record::Event(e) => self.note_input(InputMark {
+                t_ns: e.t_ns,
+                surface: e.surface,
+                event_type: e.event_type,
+            }),
             Record::Frame(f) => self.frames.push(FrameMark {
                 t_ns: f.t_ns,
                 offset,
@@ -686,6 +749,19 @@ impl RecordingIndex {
             // Damage and timings are decoded with their frame when it is shown; scale,
             // state and main-loop records only appear in the records list.
             _ => {}
+        }
+    }
+
+    /// Keeps an input marker, thinning out motion.
+    fn note_input(&mut self, input: InputMark) {
+        let thinned = input.event_type == EventType::MOTION_NOTIFY
+            && self.inputs.last().is_some_and(|last| {
+                last.event_type == EventType::MOTION_NOTIFY
+                    && last.surface == input.surface
+                    && input.t_ns.saturating_sub(last.t_ns) < MOTION_MARKER_GAP_NS
+            });
+        if !thinned {
+            self.inputs.push(input);
         }
     }
 
@@ -943,6 +1019,43 @@ mod tests {
         assert_eq!(index.size_at(SurfaceId(1), 250_000_000), Some((500, 200)));
         assert!(index.issues.is_empty());
         assert_eq!(index.duration_ns, 1000 * 1_000_000 + 500_000 - 200_000);
+    }
+
+    #[test]
+    fn marks_read_in_place_match_the_decoded_records() {
+        let records = records(50);
+        let bytes = write(&records);
+        let mut pos = FILE_HEADER_LEN;
+        let mut checked = 0;
+        while pos < bytes.len() {
+            let (payload_at, len) = clean_frame(&bytes[pos..]).unwrap();
+            let FrameAt::Record { record, .. } = decode_frame(&bytes[pos..]) else {
+                panic!()
+            };
+            match (
+                Mark::read(&bytes[pos + payload_at..pos + len], pos as u64),
+                record,
+            ) {
+                (Some(Mark::Frame(mark)), Record::Frame(f)) => {
+                    assert_eq!(
+                        (mark.t_ns, mark.surface, u64::from(mark.duration_ns)),
+                        (f.t_ns, f.surface, f.duration_ns())
+                    );
+                    checked += 1;
+                }
+                (Some(Mark::Input(mark)), Record::Event(e)) => {
+                    assert_eq!(
+                        (mark.t_ns, mark.surface, mark.event_type),
+                        (e.t_ns, e.surface, e.event_type)
+                    );
+                    checked += 1;
+                }
+                (None, record) => assert!(!matches!(record, Record::Frame(_) | Record::Event(_))),
+                (_, record) => panic!("mark of the wrong kind for {record:?}"),
+            }
+            pos += len;
+        }
+        assert_eq!(checked, 100);
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! What the dashboard shows, collected in one streaming pass: events counted in adaptive
 //! time buckets (constant memory whatever the length), frames and damage as compact
-//! samples (12 bytes a frame), resizes as a list. [`Binned`] reduces samples to one
+//! samples (16 bytes a frame), resizes as a list. [`binned`] reduces samples to one
 //! min/max/mean per pixel column when drawing.
 
 use std::collections::HashMap;

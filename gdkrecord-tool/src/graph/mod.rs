@@ -2,7 +2,7 @@
 //! output ends in `.svg`), drawn with plotters and the font bundled in `assets/`.
 //!
 //! Records are read once; events are counted in adaptive time buckets and frames kept as
-//! 12-byte samples, then reduced to one min/max/mean per pixel column, so a recording of
+//! 16-byte samples, then reduced to one min/max/mean per pixel column, so a recording of
 //! ten million records graphs in seconds and stays readable.
 
 use std::path::{Path, PathBuf};

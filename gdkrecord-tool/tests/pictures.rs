@@ -571,6 +571,75 @@ fn exposures_gif_is_timed_like_the_recording_with_idle_gaps_shortened() {
 }
 
 #[test]
+fn exposures_show_the_surface_at_its_recorded_size_and_honour_the_time_window() {
+    let run = Run::new("exposures-resize");
+    let recording = run.path("x.gdkrecord");
+    let mut f = Fixture::new(100, 80);
+    f.frame(0.0, 1.0, vec![[0, 0, 100, 80]]);
+    f.resize(30.0, 200, 100);
+    f.frame(30.0, 1.0, vec![[0, 0, 200, 100]]);
+    f.frame(60.0, 1.0, vec![[10, 10, 5, 5]]);
+    f.write(&recording);
+    let gif = run.path("out.gif");
+    run.ok(&[
+        "exposures",
+        recording.to_str().unwrap(),
+        "-o",
+        gif.to_str().unwrap(),
+    ]);
+    let frames = decode_gif(&gif);
+    assert_eq!(frames.len(), 3);
+    let damage = [235, 30, 90];
+    let (first, _) = &frames[0];
+    assert!(
+        first.width >= 200 && first.height >= 100,
+        "room for the largest size"
+    );
+    let (ox, oy) = (0..first.height)
+        .flat_map(|y| (0..first.width).map(move |x| (x, y)))
+        .find(|&(x, y)| first.rgb(x, y) == damage)
+        .unwrap();
+    assert_eq!(first.rgb(ox + 99, oy + 79), damage);
+    let outside = first.rgb(ox + 150, oy + 50);
+    let backdrop = first.rgb(ox - 5, oy - 5);
+    assert_eq!(
+        outside, backdrop,
+        "beyond the 100×80 surface of frame 1: the backdrop"
+    );
+    let (second, _) = &frames[1];
+    assert_eq!(
+        second.rgb(ox + 150, oy + 50),
+        damage,
+        "inside the 200×100 surface of frame 2"
+    );
+    assert_eq!(second.rgb(ox + 199, oy + 99), damage);
+    let (third, _) = &frames[2];
+    assert_eq!(third.rgb(ox + 12, oy + 12), damage);
+    let faded = third.rgb(ox + 150, oy + 50);
+    assert!(
+        faded != damage && faded != outside,
+        "frame 2's damage fading on the larger surface"
+    );
+
+    run.ok(&[
+        "exposures",
+        recording.to_str().unwrap(),
+        "-o",
+        gif.to_str().unwrap(),
+        "--from",
+        "20ms",
+    ]);
+    assert_eq!(
+        decode_gif(&gif).len(),
+        2,
+        "--from 20ms leaves frames 2 and 3"
+    );
+    let empty = run.tool(&["exposures", recording.to_str().unwrap(), "--from", "5s"]);
+    assert!(!empty.status.success());
+    assert!(String::from_utf8_lossy(&empty.stderr).contains("no frames in the --from/--to range"));
+}
+
+#[test]
 fn exposures_heatmap_is_hotter_where_repainted_more() {
     let run = Run::new("heatmap");
     let recording = run.path("x.gdkrecord");

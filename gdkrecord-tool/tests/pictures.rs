@@ -762,6 +762,38 @@ fn bad_input_is_a_clear_error_naming_the_file() {
 }
 
 #[test]
+fn a_recording_without_frames_graphs_but_has_nothing_to_replay() {
+    let run = Run::new("no-frames");
+    let recording = run.path("x.gdkrecord");
+    let mut f = Fixture::new(300, 200);
+    if let Record::Header(h) = &mut f.records[0] {
+        h.damage_capture = false;
+        h.damage_note = "GskRenderer class layout differs".into();
+    }
+    f.event(100.0, EventType::KEY_PRESS, None, None, Some("a"));
+    f.write(&recording);
+    let svg = run.path("x.svg");
+    run.ok(&[
+        "graph",
+        recording.to_str().unwrap(),
+        "-o",
+        svg.to_str().unwrap(),
+    ]);
+    let text = std::fs::read_to_string(&svg).unwrap();
+    assert!(text.contains("no frames in this range"));
+    assert!(text.contains("no damage recorded: GskRenderer class layout differs"));
+    assert!(text.contains("damage capture off"));
+    for args in [&["exposures"][..], &["exposures", "--heatmap"]] {
+        let mut args = args.to_vec();
+        args.push(recording.to_str().unwrap());
+        let output = run.tool(&args);
+        assert!(!output.status.success());
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains("has no frames"), "{stderr}");
+    }
+}
+
+#[test]
 #[ignore = "writes docs/img/*: run by hand after changing the pictures"]
 fn regenerate_doc_pictures() {
     let run = Run::new("docs");

@@ -151,6 +151,8 @@ pub struct GraphData {
     pub header: Option<Header>,
     /// Recording time (ns since its start) of the graphed range's left edge.
     pub origin_ns: Nanos,
+    /// Whether `--from` or `--to` narrowed the range.
+    pub windowed: bool,
     /// Length of the graphed range.
     pub span_ns: u64,
     pub events: Vec<TimeHistogram>,
@@ -302,6 +304,7 @@ impl Collector {
         GraphData {
             header: self.header,
             origin_ns: self.from_ns,
+            windowed: self.from_ns > 0 || self.to_ns.is_some(),
             span_ns,
             events: self.events,
             frames: self.frames,

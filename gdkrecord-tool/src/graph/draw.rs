@@ -117,19 +117,20 @@ fn draw_title<DB: DrawingBackend>(
             (h.program.clone(), format!(" (pid {})", h.pid))
         });
     let events: u64 = data.events.iter().map(|h| h.total()).sum();
-    let title = format!(
-        "{program}{pid} — {} recorded",
-        human_duration(data.span_ns as f64 / 1e9)
-    );
+    let duration = human_duration(data.span_ns as f64 / 1e9);
+    let title = if data.windowed {
+        let from = data.origin_ns as f64 / 1e9;
+        let to = from + data.span_ns as f64 / 1e9;
+        format!("{program}{pid} — {duration} shown, from {from:.3} s to {to:.3} s")
+    } else {
+        format!("{program}{pid} — {duration} recorded")
+    };
     area.draw(&Text::new(title, (24, 12), style(30.0, &TEXT)))?;
     let mut facts = vec![
         format!("{} frames", thousands(data.frames.len() as u64)),
         format!("{} input events", thousands(events)),
         format!("{} records", thousands(data.records)),
     ];
-    if data.origin_ns > 0 {
-        facts.push(format!("from {:.3} s", data.origin_ns as f64 / 1e9));
-    }
     if let Some(h) = &data.header {
         facts.push(format!(
             "GTK {}.{}.{}",
@@ -265,7 +266,7 @@ fn resize_lines<DB: DrawingBackend>(
 
 fn mesh<DB: DrawingBackend>(
     chart: &mut LinearChart<'_, DB>,
-    span_s: f64,
+    (origin_s, span_s): (f64, f64),
     y_desc: &str,
     y_format: &dyn Fn(&f64) -> String,
 ) -> DrawResult<(), DB> {
@@ -274,7 +275,7 @@ fn mesh<DB: DrawingBackend>(
         .y_desc(y_desc)
         .x_labels(16)
         .y_labels(6)
-        .x_label_formatter(&|x| format_time(*x, span_s))
+        .x_label_formatter(&|x| format_time(origin_s + *x, origin_s + span_s))
         .y_label_formatter(y_format)
         .label_style(style(15.0, &TEXT))
         .axis_desc_style(style(16.0, &MUTED))
@@ -289,6 +290,7 @@ fn draw_events<DB: DrawingBackend>(
     data: &GraphData,
     span_s: f64,
 ) -> DrawResult<TimeAxis, DB> {
+    let origin_s = data.origin_ns as f64 / 1e9;
     let rows: Vec<usize> = (0..EVENT_ROWS.len())
         .filter(|&r| data.events[r].total() > 0)
         .collect();
@@ -299,7 +301,7 @@ fn draw_events<DB: DrawingBackend>(
         .disable_y_mesh()
         .disable_y_axis()
         .x_labels(16)
-        .x_label_formatter(&|x| format_time(*x, span_s))
+        .x_label_formatter(&|x| format_time(origin_s + *x, origin_s + span_s))
         .label_style(style(15.0, &TEXT))
         .max_light_lines(1)
         .light_line_style(GRID.mix(0.5))
@@ -391,9 +393,12 @@ fn draw_frames<DB: DrawingBackend>(
             .max(budget * 1.5)
     };
     let mut chart = linear_panel(area, span_s, 0.0..f64::from(top))?;
-    mesh(&mut chart, span_s, "frame duration (ms)", &|y| {
-        format!("{y:.0}")
-    })?;
+    mesh(
+        &mut chart,
+        (data.origin_ns as f64 / 1e9, span_s),
+        "frame duration (ms)",
+        &|y| format!("{y:.0}"),
+    )?;
     let plot = plot_box(&chart);
     let axis = TimeAxis {
         left: plot.0,
@@ -517,6 +522,7 @@ fn draw_damage<DB: DrawingBackend>(
     data: &GraphData,
     span_s: f64,
 ) -> DrawResult<(), DB> {
+    let origin_s = data.origin_ns as f64 / 1e9;
     let floor = DAMAGE_FLOOR_PERCENT;
     let mut chart = ChartBuilder::on(area)
         .margin_top(30)
@@ -526,10 +532,10 @@ fn draw_damage<DB: DrawingBackend>(
         .build_cartesian_2d(0.0..span_s.max(1e-3), (floor..100.0).log_scale())?;
     chart
         .configure_mesh()
-        .x_desc(time_desc(span_s))
+        .x_desc(time_desc(origin_s + span_s))
         .y_desc("repainted area (% of window)")
         .x_labels(16)
-        .x_label_formatter(&|x| format_time(*x, span_s))
+        .x_label_formatter(&|x| format_time(origin_s + *x, origin_s + span_s))
         .y_label_formatter(&|y| format_percent(*y))
         .label_style(style(15.0, &TEXT))
         .axis_desc_style(style(16.0, &MUTED))

@@ -638,7 +638,7 @@ fn draw_resize_labels<DB: DrawingBackend>(
     if data.resizes.is_empty() {
         return Ok(());
     }
-    let (ax, ay) = area.get_base_pixel();
+    let (ax, _) = area.get_base_pixel();
     let (area_w, area_h) = area.dim_in_pixel();
     let mid = area_h as i32 / 2;
     area.draw(&Text::new(
@@ -685,7 +685,6 @@ fn draw_resize_labels<DB: DrawingBackend>(
             style(12.0, &MUTED).pos(Pos::new(HPos::Right, VPos::Center)),
         ))?;
     }
-    let _ = ay;
     Ok(())
 }
 

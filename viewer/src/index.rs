@@ -766,6 +766,7 @@ impl RecordingIndex {
     }
 
     fn surface_destroyed(&mut self, surface: SurfaceId, t_ns: Nanos) {
+        // Usually one of the last surfaces created: search from the end.
         match self.surfaces.iter_mut().rev().find(|s| s.id == surface) {
             Some(s) => s.destroyed_ns = Some(t_ns),
             // Created in an earlier part of the file (see `merge`).
@@ -775,7 +776,13 @@ impl RecordingIndex {
 
     /// The surface with id `id`.
     pub fn surface(&self, id: SurfaceId) -> Option<&SurfaceInfo> {
-        self.surfaces.iter().find(|s| s.id == id)
+        // The recorder numbers surfaces 1, 2, 3... as they appear, so the list is sorted
+        // by id and a long session's thousands of popups are found by binary search; a
+        // file written otherwise is still searched in full.
+        match self.surfaces.binary_search_by_key(&id, |s| s.id) {
+            Ok(i) => Some(&self.surfaces[i]),
+            Err(_) => self.surfaces.iter().find(|s| s.id == id),
+        }
     }
 
     /// The first toplevel, else the first surface: what the viewer shows first.

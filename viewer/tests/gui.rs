@@ -466,6 +466,73 @@ fn the_title_names_the_file(ctx: &Ctx) {
     window.close();
 }
 
+fn dropping_a_file_opens_it(ctx: &Ctx) {
+    let window = ctx.open(&ctx.dir.join("missing-at-first.gdkrecord"));
+    let drop_target = window
+        .observe_controllers()
+        .into_iter()
+        .filter_map(|c| c.ok()?.downcast::<gtk::DropTarget>().ok())
+        .next()
+        .expect("the window accepts drops");
+    let files = gtk::gdk::FileList::from_array(&[gtk::gio::File::for_path(&ctx.fixture)]);
+    // The signal carries the dropped value boxed in a GValue, as GTK emits it.
+    let value = gtk::glib::BoxedValue(files.to_value());
+    let accepted = drop_target.emit_by_name::<bool>("drop", &[&value, &10.0f64, &10.0f64]);
+    assert!(accepted);
+    assert!(pump_until(Duration::from_secs(5), || window
+        .index()
+        .is_some()
+        && !window.is_loading()));
+    assert_eq!(
+        window.title().unwrap().as_str(),
+        "fixture.gdkrecord — gdkrecord viewer"
+    );
+    window.close();
+}
+
+/// Runs the real binary with `args` on the test display until a window titled `title`
+/// appears; returns whether it did and whether the process was still running then.
+fn run_viewer(ctx: &Ctx, args: &[&Path], title: &str) -> (bool, bool) {
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_gdkrecord-viewer"))
+        .args(args)
+        .env("DISPLAY", &ctx.display)
+        .env("GDK_BACKEND", "x11")
+        .env("GSETTINGS_BACKEND", "memory")
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("the viewer starts");
+    let search = std::process::Command::new("timeout")
+        .args(["10", "xdotool", "search", "--sync", "--name", title])
+        .env("DISPLAY", &ctx.display)
+        .output()
+        .expect("xdotool runs");
+    let appeared = search.status.success();
+    // Let it read the file and show what it found before looking at it.
+    std::thread::sleep(Duration::from_millis(500));
+    let alive = child.try_wait().ok().flatten().is_none();
+    let _ = child.kill();
+    let _ = child.wait();
+    (appeared, alive)
+}
+
+fn the_binary_opens_its_argument(ctx: &Ctx) {
+    let (appeared, alive) = run_viewer(
+        ctx,
+        &[&ctx.fixture],
+        "^fixture.gdkrecord — gdkrecord viewer$",
+    );
+    assert!(appeared, "a window titled after the file");
+    assert!(alive);
+}
+
+fn the_binary_survives_a_bad_argument(ctx: &Ctx) {
+    let bad = ctx.dir.join("not-a-recording.txt");
+    std::fs::write(&bad, "just some text\n").unwrap();
+    let (appeared, alive) = run_viewer(ctx, &[&bad], "^gdkrecord viewer$");
+    assert!(appeared, "the window opens anyway");
+    assert!(alive, "and the app did not crash");
+}
+
 fn main() {
     let (xvfb, app) = gui::start_gtk();
     let dir = std::env::temp_dir().join(format!("gdkrecord-viewer-gui-{}", std::process::id()));
@@ -478,7 +545,7 @@ fn main() {
         dir: dir.clone(),
         fixture,
     };
-    let tests: [(&str, Test); 10] = [
+    let tests: [(&str, Test); 13] = [
         (
             "damage_pixels_follow_the_frames",
             damage_pixels_follow_the_frames,
@@ -501,6 +568,15 @@ fn main() {
             cut_files_show_the_readable_part,
         ),
         ("the_title_names_the_file", the_title_names_the_file),
+        ("dropping_a_file_opens_it", dropping_a_file_opens_it),
+        (
+            "the_binary_opens_its_argument",
+            the_binary_opens_its_argument,
+        ),
+        (
+            "the_binary_survives_a_bad_argument",
+            the_binary_survives_a_bad_argument,
+        ),
     ];
     let filter: Vec<String> = std::env::args()
         .skip(1)

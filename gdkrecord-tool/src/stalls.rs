@@ -121,17 +121,22 @@ impl StallIndex {
                 input: None,
             }),
             Record::StallSample(sample) => {
-                let entry = self.samples.entry(sample.stall_start_ns).or_insert_with(|| (0, sample.t_ns, sample.stack.clone()));
+                let entry = self
+                    .samples
+                    .entry(sample.stall_start_ns)
+                    .or_insert_with(|| (0, sample.t_ns, sample.stack.clone()));
                 entry.0 += 1;
                 entry.1 = entry.1.max(sample.t_ns);
             }
             Record::Event(event) if is_input(event) => {
                 if event.time_ms != 0 {
                     let offset = event.t_ns as f64 / 1e6 - f64::from(event.time_ms);
-                    self.clock_offset_ms = Some(self.clock_offset_ms.map_or(offset, |o| o.min(offset)));
+                    self.clock_offset_ms =
+                        Some(self.clock_offset_ms.map_or(offset, |o| o.min(offset)));
                 }
                 if input_filter.matches(record) {
-                    self.inputs.push((event.t_ns, event.time_ms, event.event_type));
+                    self.inputs
+                        .push((event.t_ns, event.time_ms, event.event_type));
                 }
             }
             _ => {}
@@ -141,7 +146,8 @@ impl StallIndex {
     /// Adds the stalls known only from their samples (ongoing when the recording ended),
     /// sorts by start, and finds each stall's input event.
     pub fn finish(mut self) -> Vec<StallInfo> {
-        let ended: std::collections::HashSet<Nanos> = self.stalls.iter().map(|s| s.start_ns).collect();
+        let ended: std::collections::HashSet<Nanos> =
+            self.stalls.iter().map(|s| s.start_ns).collect();
         for (start, (count, last, stack)) in &self.samples {
             if !ended.contains(start) {
                 self.stalls.push(StallInfo {
@@ -187,7 +193,12 @@ impl StallIndex {
         self.inputs[..upto]
             .last()
             .filter(|i| i.0.saturating_add(1_000_000_000) >= start)
-            .map(|&(t_ns, _, event_type)| StallInput { role: InputRole::Trigger, t_ns, event_type, waited_ns: None })
+            .map(|&(t_ns, _, event_type)| StallInput {
+                role: InputRole::Trigger,
+                t_ns,
+                event_type,
+                waited_ns: None,
+            })
     }
 }
 
@@ -197,7 +208,9 @@ impl StallIndex {
 // For the jank blame of `stats`, `graph` and `export`, which are wired after this command.
 #[cfg_attr(not(test), allow(dead_code))]
 pub fn stall_covering(stalls: &[StallInfo], t_ns: Nanos) -> Option<&StallInfo> {
-    let index = stalls.partition_point(|s| s.start_ns <= t_ns).checked_sub(1)?;
+    let index = stalls
+        .partition_point(|s| s.start_ns <= t_ns)
+        .checked_sub(1)?;
     let stall = &stalls[index];
     (t_ns <= stall.end_ns()).then_some(stall)
 }
@@ -215,7 +228,10 @@ pub fn run(args: &StallsArgs) -> Result<ExitCode> {
     let stalls: Vec<StallInfo> = index
         .finish()
         .into_iter()
-        .filter(|s| filter.from_ns().is_none_or(|from| s.start_ns >= from) && filter.to_ns().is_none_or(|to| s.start_ns <= to))
+        .filter(|s| {
+            filter.from_ns().is_none_or(|from| s.start_ns >= from)
+                && filter.to_ns().is_none_or(|to| s.start_ns <= to)
+        })
         .collect();
     let mut out = BufWriter::new(io::stdout().lock());
     let mut symbolizer = Symbolizer::new();
@@ -239,7 +255,13 @@ fn seconds(ns: u64) -> String {
 fn summary_line(out: &mut impl Write, stalls: &[StallInfo]) -> io::Result<()> {
     let total: u64 = stalls.iter().map(|s| s.duration_ns).sum();
     let ongoing = stalls.iter().filter(|s| s.ongoing_at_end).count();
-    write!(out, "{} stall{}, {} in total", stalls.len(), if stalls.len() == 1 { "" } else { "s" }, ms(total))?;
+    write!(
+        out,
+        "{} stall{}, {} in total",
+        stalls.len(),
+        if stalls.len() == 1 { "" } else { "s" },
+        ms(total)
+    )?;
     if ongoing > 0 {
         write!(out, " ({ongoing} ongoing at end)")?;
     }
@@ -248,7 +270,10 @@ fn summary_line(out: &mut impl Write, stalls: &[StallInfo]) -> io::Result<()> {
 
 fn write_stack(out: &mut impl Write, frames: &[NamedFrame]) -> io::Result<()> {
     if frames.is_empty() {
-        return writeln!(out, "    (no stack sample: the stall ended before the watchdog sampled it)");
+        return writeln!(
+            out,
+            "    (no stack sample: the stall ended before the watchdog sampled it)"
+        );
     }
     for (i, frame) in frames.iter().enumerate() {
         match &frame.function {
@@ -259,7 +284,11 @@ fn write_stack(out: &mut impl Write, frames: &[NamedFrame]) -> io::Result<()> {
     Ok(())
 }
 
-fn print_list(out: &mut impl Write, stalls: &[StallInfo], symbolizer: &mut Symbolizer) -> io::Result<()> {
+fn print_list(
+    out: &mut impl Write,
+    stalls: &[StallInfo],
+    symbolizer: &mut Symbolizer,
+) -> io::Result<()> {
     summary_line(out, stalls)?;
     for stall in stalls {
         writeln!(out)?;
@@ -272,7 +301,12 @@ fn print_list(out: &mut impl Write, stalls: &[StallInfo], symbolizer: &mut Symbo
         if let Some(source) = &stall.source {
             write!(out, " in {source}")?;
         }
-        writeln!(out, ", {} sample{}", stall.samples, if stall.samples == 1 { "" } else { "s" })?;
+        writeln!(
+            out,
+            ", {} sample{}",
+            stall.samples,
+            if stall.samples == 1 { "" } else { "s" }
+        )?;
         if let Some(input) = &stall.input {
             match input.role {
                 InputRole::Waiting => writeln!(
@@ -282,9 +316,12 @@ fn print_list(out: &mut impl Write, stalls: &[StallInfo], symbolizer: &mut Symbo
                     seconds(input.t_ns),
                     ms(input.waited_ns.unwrap_or(0))
                 )?,
-                InputRole::Trigger => {
-                    writeln!(out, "  during input: {} at {}", input.event_type, seconds(input.t_ns))?
-                }
+                InputRole::Trigger => writeln!(
+                    out,
+                    "  during input: {} at {}",
+                    input.event_type,
+                    seconds(input.t_ns)
+                )?,
             }
         }
         write_stack(out, &symbolizer.name_stack(&stall.stack))?;
@@ -292,7 +329,11 @@ fn print_list(out: &mut impl Write, stalls: &[StallInfo], symbolizer: &mut Symbo
     Ok(())
 }
 
-fn print_groups(out: &mut impl Write, stalls: &[StallInfo], symbolizer: &mut Symbolizer) -> io::Result<()> {
+fn print_groups(
+    out: &mut impl Write,
+    stalls: &[StallInfo],
+    symbolizer: &mut Symbolizer,
+) -> io::Result<()> {
     summary_line(out, stalls)?;
     // Stacks are compared by their frames' names, so the same code reached through the
     // same calls groups even when addresses differ within the functions.
@@ -309,7 +350,12 @@ fn print_groups(out: &mut impl Write, stalls: &[StallInfo], symbolizer: &mut Sym
     groups.sort_by(|a, b| b.2.cmp(&a.2).then(b.1.cmp(&a.1)));
     for (frames, count, total, longest) in groups {
         writeln!(out)?;
-        writeln!(out, "{count} \u{d7} stack, {} in total, longest {}", ms(total), ms(longest))?;
+        writeln!(
+            out,
+            "{count} \u{d7} stack, {} in total, longest {}",
+            ms(total),
+            ms(longest)
+        )?;
         write_stack(out, &frames)?;
     }
     Ok(())
@@ -321,7 +367,12 @@ mod tests {
     use gdkrecord_format::{Stall, StallSample, SurfaceId};
 
     fn code(offset: u64) -> CodeAddress {
-        CodeAddress { addr: 0x5000 + offset, module: Some("/nonexistent/app".into()), offset, symbol: None }
+        CodeAddress {
+            addr: 0x5000 + offset,
+            module: Some("/nonexistent/app".into()),
+            offset,
+            symbol: None,
+        }
     }
 
     fn stall(t_ns: Nanos, duration_ns: u64) -> Record {
@@ -359,7 +410,10 @@ mod tests {
         ]);
         assert_eq!(stalls.len(), 1);
         let input = stalls[0].input.as_ref().unwrap();
-        assert_eq!((input.role, input.event_type), (InputRole::Waiting, EventType::KEY_PRESS));
+        assert_eq!(
+            (input.role, input.event_type),
+            (InputRole::Waiting, EventType::KEY_PRESS)
+        );
         assert_eq!(input.waited_ns, Some(200_200_000));
     }
 
@@ -372,41 +426,70 @@ mod tests {
             event(9_000_000_000, 10_000, EventType::KEY_PRESS),
         ]);
         let input = stalls[0].input.as_ref().unwrap();
-        assert_eq!((input.role, input.event_type), (InputRole::Trigger, EventType::BUTTON_RELEASE));
+        assert_eq!(
+            (input.role, input.event_type),
+            (InputRole::Trigger, EventType::BUTTON_RELEASE)
+        );
         // Nothing within a second before: no input shown.
-        let lonely = index(&[event(1_000, 1, EventType::KEY_PRESS), stall(5_000_000_000, 200_000_000)]);
+        let lonely = index(&[
+            event(1_000, 1, EventType::KEY_PRESS),
+            stall(5_000_000_000, 200_000_000),
+        ]);
         assert_eq!(lonely[0].input, None);
     }
 
     #[test]
     fn samples_without_a_stall_record_are_an_ongoing_stall() {
         let sample = |t_ns| {
-            Record::StallSample(StallSample { t_ns, stall_start_ns: 1_000_000_000, stack: vec![code(0x30)] })
+            Record::StallSample(StallSample {
+                t_ns,
+                stall_start_ns: 1_000_000_000,
+                stack: vec![code(0x30)],
+            })
         };
-        let stalls = index(&[stall(100, 200_000_000), sample(1_100_000_000), sample(1_350_000_000)]);
+        let stalls = index(&[
+            stall(100, 200_000_000),
+            sample(1_100_000_000),
+            sample(1_350_000_000),
+        ]);
         assert_eq!(stalls.len(), 2);
         let ongoing = &stalls[1];
         assert!(ongoing.ongoing_at_end);
-        assert_eq!((ongoing.start_ns, ongoing.duration_ns, ongoing.samples), (1_000_000_000, 350_000_000, 2));
+        assert_eq!(
+            (ongoing.start_ns, ongoing.duration_ns, ongoing.samples),
+            (1_000_000_000, 350_000_000, 2)
+        );
         assert_eq!(ongoing.stack, vec![code(0x30)]);
         assert!(!stalls[0].ongoing_at_end);
-        assert_eq!(stall_covering(&stalls, 1_200_000_000).map(|s| s.start_ns), Some(1_000_000_000));
+        assert_eq!(
+            stall_covering(&stalls, 1_200_000_000).map(|s| s.start_ns),
+            Some(1_000_000_000)
+        );
         assert_eq!(stall_covering(&stalls, 500_000_000), None);
     }
 
     #[test]
     fn list_and_groups_print_locations_when_modules_are_gone() {
-        let stalls = index(&[stall(1_000_000_000, 300_000_000), stall(3_000_000_000, 310_000_000)]);
+        let stalls = index(&[
+            stall(1_000_000_000, 300_000_000),
+            stall(3_000_000_000, 310_000_000),
+        ]);
         let mut symbolizer = Symbolizer::new();
         let mut list = Vec::new();
         print_list(&mut list, &stalls, &mut symbolizer).unwrap();
         let list = String::from_utf8(list).unwrap();
         assert!(list.starts_with("2 stalls, 610.0 ms in total\n"), "{list}");
-        assert!(list.contains("stall at 1.000 s: 300.0 ms in GDK X11 Event source (:99), 1 sample"), "{list}");
+        assert!(
+            list.contains("stall at 1.000 s: 300.0 ms in GDK X11 Event source (:99), 1 sample"),
+            "{list}"
+        );
         assert!(list.contains("#0  app+0x10"), "{list}");
         let mut groups = Vec::new();
         print_groups(&mut groups, &stalls, &mut symbolizer).unwrap();
         let groups = String::from_utf8(groups).unwrap();
-        assert!(groups.contains("2 \u{d7} stack, 610.0 ms in total, longest 310.0 ms"), "{groups}");
+        assert!(
+            groups.contains("2 \u{d7} stack, 610.0 ms in total, longest 310.0 ms"),
+            "{groups}"
+        );
     }
 }

@@ -57,30 +57,49 @@ impl ModuleSymbols {
     fn read(path: &Path) -> Option<ModuleSymbols> {
         let data = std::fs::read(path).ok()?;
         let file = object::File::parse(&*data).ok()?;
-        let base_vaddr = file.segments().map(|s| s.address() & !0xfff).min().unwrap_or(0);
+        let base_vaddr = file
+            .segments()
+            .map(|s| s.address() & !0xfff)
+            .min()
+            .unwrap_or(0);
         let mut functions: Vec<(u64, u64, String)> = file
             .symbols()
             .chain(file.dynamic_symbols())
             .filter(|s| s.kind() == SymbolKind::Text && s.is_definition() && s.address() != 0)
-            .filter_map(|s| Some((s.address(), s.address() + s.size(), s.name().ok()?.to_owned())))
+            .filter_map(|s| {
+                Some((
+                    s.address(),
+                    s.address() + s.size(),
+                    s.name().ok()?.to_owned(),
+                ))
+            })
             .filter(|(_, _, name)| !name.is_empty())
             .collect();
         // Sized symbols first at equal addresses, then the longer (more precise) name.
         functions.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
         functions.dedup_by(|later, first| later.0 == first.0);
-        Some(ModuleSymbols { base_vaddr, functions })
+        Some(ModuleSymbols {
+            base_vaddr,
+            functions,
+        })
     }
 
     /// The function holding `vaddr`.
     fn lookup(&self, vaddr: u64) -> Option<&str> {
-        let index = self.functions.partition_point(|f| f.0 <= vaddr).checked_sub(1)?;
+        let index = self
+            .functions
+            .partition_point(|f| f.0 <= vaddr)
+            .checked_sub(1)?;
         let (start, end, name) = &self.functions[index];
         // A sized symbol must contain the address; an unsized one is taken when the next
         // symbol starts after it (assembly stubs).
         let inside = if end > start {
             vaddr < *end
         } else {
-            self.functions.get(index + 1).is_none_or(|next| next.0 > vaddr) && vaddr - start < 0x1000
+            self.functions
+                .get(index + 1)
+                .is_none_or(|next| next.0 > vaddr)
+                && vaddr - start < 0x1000
         };
         inside.then_some(name.as_str())
     }
@@ -109,18 +128,25 @@ impl Symbolizer {
     /// Names `code`. `return_address` says the address was read from a stack as the
     /// address after a call: the call instruction (`offset - 1`) is looked up.
     pub fn name(&mut self, code: &CodeAddress, return_address: bool) -> NamedFrame {
-        let module_name = code
-            .module
-            .as_deref()
-            .map(|m| Path::new(m).file_name().map_or_else(|| m.to_owned(), |f| f.to_string_lossy().into_owned()));
-        let lookup_offset = if return_address { code.offset.saturating_sub(1) } else { code.offset };
+        let module_name = code.module.as_deref().map(|m| {
+            Path::new(m)
+                .file_name()
+                .map_or_else(|| m.to_owned(), |f| f.to_string_lossy().into_owned())
+        });
+        let lookup_offset = if return_address {
+            code.offset.saturating_sub(1)
+        } else {
+            code.offset
+        };
         let from_elf = code.module.as_deref().and_then(|path| {
             let symbols = self
                 .modules
                 .entry(path.to_owned())
                 .or_insert_with(|| ModuleSymbols::read(Path::new(path)))
                 .as_ref()?;
-            symbols.lookup(symbols.base_vaddr.wrapping_add(lookup_offset)).map(demangle)
+            symbols
+                .lookup(symbols.base_vaddr.wrapping_add(lookup_offset))
+                .map(demangle)
         });
         NamedFrame {
             function: from_elf.or_else(|| code.symbol.as_deref().map(demangle)),
@@ -132,7 +158,11 @@ impl Symbolizer {
     /// Names a stack stored innermost first: its first frame is the interrupted
     /// instruction itself, the others are return addresses.
     pub fn name_stack(&mut self, stack: &[CodeAddress]) -> Vec<NamedFrame> {
-        stack.iter().enumerate().map(|(i, code)| self.name(code, i > 0)).collect()
+        stack
+            .iter()
+            .enumerate()
+            .map(|(i, code)| self.name(code, i > 0))
+            .collect()
     }
 }
 
@@ -152,7 +182,10 @@ mod tests {
         let maps = std::fs::read_to_string("/proc/self/maps").unwrap();
         let base = maps
             .lines()
-            .find(|l| l.ends_with(exe.to_str().unwrap()) && l.split_whitespace().nth(2) == Some("00000000"))
+            .find(|l| {
+                l.ends_with(exe.to_str().unwrap())
+                    && l.split_whitespace().nth(2) == Some("00000000")
+            })
             .and_then(|l| usize::from_str_radix(l.split('-').next().unwrap(), 16).ok())
             .unwrap();
         CodeAddress {
@@ -170,26 +203,48 @@ mod tests {
         let mut symbolizer = Symbolizer::new();
         let frame = symbolizer.name(&recorded(addr + 1), true);
         let function = frame.function.expect("named from .symtab");
-        assert!(function.ends_with("a_function_only_the_symbol_table_knows"), "{function}");
+        assert!(
+            function.ends_with("a_function_only_the_symbol_table_knows"),
+            "{function}"
+        );
         assert!(frame.module.is_some_and(|m| !m.contains('/')));
     }
 
     #[test]
     fn missing_module_falls_back_to_the_recorded_symbol_or_location() {
         let mut symbolizer = Symbolizer::new();
-        let code = CodeAddress { addr: 0x1234, module: Some("/no/such/libx.so.1".into()), offset: 0x234, symbol: None };
+        let code = CodeAddress {
+            addr: 0x1234,
+            module: Some("/no/such/libx.so.1".into()),
+            offset: 0x234,
+            symbol: None,
+        };
         let frame = symbolizer.name(&code, true);
         assert_eq!(frame.function, None);
         assert_eq!(frame.label(), "libx.so.1+0x234");
-        let exported = CodeAddress { symbol: Some("g_main_context_iteration".into()), ..code };
-        assert_eq!(symbolizer.name(&exported, true).label(), "g_main_context_iteration");
-        let nowhere = CodeAddress { addr: 16, module: None, offset: 16, symbol: None };
+        let exported = CodeAddress {
+            symbol: Some("g_main_context_iteration".into()),
+            ..code
+        };
+        assert_eq!(
+            symbolizer.name(&exported, true).label(),
+            "g_main_context_iteration"
+        );
+        let nowhere = CodeAddress {
+            addr: 16,
+            module: None,
+            offset: 16,
+            symbol: None,
+        };
         assert_eq!(symbolizer.name(&nowhere, false).label(), "0x10");
     }
 
     #[test]
     fn rust_names_are_demangled_without_hash() {
-        assert_eq!(demangle("_ZN7blocker25block_main_loop_for_300ms17h0123456789abcdefE"), "blocker::block_main_loop_for_300ms");
+        assert_eq!(
+            demangle("_ZN7blocker25block_main_loop_for_300ms17h0123456789abcdefE"),
+            "blocker::block_main_loop_for_300ms"
+        );
         assert_eq!(demangle("g_usleep"), "g_usleep");
     }
 }

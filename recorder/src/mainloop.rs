@@ -191,7 +191,7 @@ unsafe extern "C" fn poll_wrapper(fds: *mut GPollFD, nfds: c_uint, timeout: c_in
         crate::guard((), || end_busy_period(busy_since, entered));
     }
     let iteration = ITERATIONS.fetch_add(1, Ordering::Relaxed);
-    if iteration.is_power_of_two() || iteration % 256 == 0 {
+    if iteration.is_power_of_two() || iteration.is_multiple_of(256) {
         crate::guard((), || unsafe { discover_private_tables() });
     }
     let result = unsafe { original(fds, nfds, timeout) };
@@ -291,8 +291,11 @@ unsafe extern "C" fn dispatch_wrapper<const SLOT: usize>(
     let result = unsafe { original(source, callback, user_data) };
     let duration_ns = monotonic_ns().saturating_sub(start);
     CURRENT_SOURCE.store(outer, Ordering::Relaxed);
+    // Only the main thread writes it: no atomic read-modify-write needed.
     let id = unsafe { (*source).source_id };
-    MAX_SEEN_ID.fetch_max(id, Ordering::Relaxed);
+    if id > MAX_SEEN_ID.load(Ordering::Relaxed) {
+        MAX_SEEN_ID.store(id, Ordering::Relaxed);
+    }
     if duration_ns >= DISPATCH_THRESHOLD_NS.load(Ordering::Relaxed) {
         crate::guard((), || unsafe {
             record_dispatch(SLOT, source, callback, start, duration_ns)

@@ -7,7 +7,7 @@
 //!   ([`BUSY_SINCE`]). The watchdog (thread `gdkrecord-stall`) sleeps until that time plus
 //!   the threshold; it wakes at most once per threshold while the loop idles, and the
 //!   main thread's only cost is the two stores the poll wrapper does anyway.
-//! - Past the threshold it sends the main thread [`Config::signal`] with `tgkill`. The
+//! - Past the threshold it sends the main thread a real-time signal with `tgkill`. The
 //!   handler ([`on_sample_signal`]) copies the stack's return addresses, the interrupted
 //!   program counter and the dispatching source's name into preallocated static memory,
 //!   then flags it done. The watchdog names the addresses (`dladdr`, in

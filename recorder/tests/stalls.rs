@@ -21,6 +21,8 @@ use std::time::{Duration, Instant};
 use gdkrecord_format::{Dispatch, Reader, Record, Stall};
 
 type TestResult = Result<(), String>;
+/// A test: its name and its function.
+type Test = (&'static str, fn(&Ctx) -> TestResult);
 
 macro_rules! ensure {
     ($cond:expr, $($msg:tt)+) => {
@@ -55,7 +57,15 @@ impl Drop for Xvfb {
 
 fn start_xvfb() -> Result<(Xvfb, String), String> {
     let mut child = Command::new("Xvfb")
-        .args(["-displayfd", "1", "-screen", "0", "1024x768x24", "-nolisten", "tcp"])
+        .args([
+            "-displayfd",
+            "1",
+            "-screen",
+            "0",
+            "1024x768x24",
+            "-nolisten",
+            "tcp",
+        ])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -67,7 +77,10 @@ fn start_xvfb() -> Result<(Xvfb, String), String> {
     while stdout.read(&mut byte).map_err(|e| e.to_string())? == 1 && byte[0] != b'\n' {
         number.push(byte[0] as char);
     }
-    ensure!(!number.trim().is_empty(), "Xvfb did not report its display number");
+    ensure!(
+        !number.trim().is_empty(),
+        "Xvfb did not report its display number"
+    );
     Ok((xvfb, format!(":{}", number.trim())))
 }
 
@@ -99,17 +112,41 @@ impl Ctx {
             .env("DISPLAY", &self.display)
             .output()
             .map_err(|e| format!("cannot run xdotool (apt-get install xdotool): {e}"))?;
-        ensure!(output.status.success(), "xdotool {} failed: {}", args.join(" "), String::from_utf8_lossy(&output.stderr));
+        ensure!(
+            output.status.success(),
+            "xdotool {} failed: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&output.stderr)
+        );
         Ok(String::from_utf8_lossy(&output.stdout).trim().to_owned())
     }
 
     fn window_of(&self, pid: u32) -> Result<String, String> {
-        let found = self.xdotool(&["search", "--sync", "--onlyvisible", "--pid", &pid.to_string()])?;
-        found.lines().last().map(str::to_owned).ok_or_else(|| format!("no window for pid {pid}"))
+        let found = self.xdotool(&[
+            "search",
+            "--sync",
+            "--onlyvisible",
+            "--pid",
+            &pid.to_string(),
+        ])?;
+        found
+            .lines()
+            .last()
+            .map(str::to_owned)
+            .ok_or_else(|| format!("no window for pid {pid}"))
     }
 
     fn click(&self, window: &str, at: (i32, i32)) -> TestResult {
-        self.xdotool(&["mousemove", "--window", window, &at.0.to_string(), &at.1.to_string(), "click", "1"]).map(drop)
+        self.xdotool(&[
+            "mousemove",
+            "--window",
+            window,
+            &at.0.to_string(),
+            &at.1.to_string(),
+            "click",
+            "1",
+        ])
+        .map(drop)
     }
 
     fn key(&self, window: &str, key: &str) -> TestResult {
@@ -139,7 +176,9 @@ struct App {
 impl App {
     fn spawn(mut command: Command) -> Result<App, String> {
         command.stdout(Stdio::piped()).stderr(Stdio::piped());
-        let mut child = command.spawn().map_err(|e| format!("cannot start {command:?}: {e}"))?;
+        let mut child = command
+            .spawn()
+            .map_err(|e| format!("cannot start {command:?}: {e}"))?;
         let stdout = child.stdout.take().ok_or("no stdout")?;
         let (tx, lines) = mpsc::channel();
         std::thread::spawn(move || {
@@ -155,14 +194,21 @@ impl App {
             let _ = stderr.read_to_string(&mut text);
             text
         });
-        Ok(App { child, lines, stderr: Some(stderr) })
+        Ok(App {
+            child,
+            lines,
+            stderr: Some(stderr),
+        })
     }
 
     /// Waits for a stdout line starting with `prefix`, and returns it.
     fn line_starting(&self, prefix: &str) -> Result<String, String> {
         let deadline = Instant::now() + PATIENCE;
         loop {
-            match self.lines.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+            match self
+                .lines
+                .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+            {
                 Ok(line) if line.starts_with(prefix) => return Ok(line),
                 Ok(_) => {}
                 Err(_) => return Err(format!("no `{prefix}` line on stdout")),
@@ -174,7 +220,11 @@ impl App {
         let deadline = Instant::now() + PATIENCE;
         loop {
             if let Some(status) = self.child.try_wait().map_err(|e| e.to_string())? {
-                let stderr = self.stderr.take().map(|h| h.join().unwrap_or_default()).unwrap_or_default();
+                let stderr = self
+                    .stderr
+                    .take()
+                    .map(|h| h.join().unwrap_or_default())
+                    .unwrap_or_default();
                 return Ok((status, stderr));
             }
             ensure!(Instant::now() < deadline, "program did not exit");
@@ -194,15 +244,35 @@ impl Drop for App {
 
 fn read_log(path: &Path) -> Result<Vec<Record>, String> {
     let reader = Reader::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    reader.collect::<Result<Vec<_>, _>>().map_err(|e| format!("{}: {e}", path.display()))
+    reader
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| format!("{}: {e}", path.display()))
 }
 
 fn stalls(records: &[Record]) -> Vec<&Stall> {
-    records.iter().filter_map(|r| if let Record::Stall(s) = r { Some(s) } else { None }).collect()
+    records
+        .iter()
+        .filter_map(|r| {
+            if let Record::Stall(s) = r {
+                Some(s)
+            } else {
+                None
+            }
+        })
+        .collect()
 }
 
 fn dispatches(records: &[Record]) -> Vec<&Dispatch> {
-    records.iter().filter_map(|r| if let Record::Dispatch(d) = r { Some(d) } else { None }).collect()
+    records
+        .iter()
+        .filter_map(|r| {
+            if let Record::Dispatch(d) = r {
+                Some(d)
+            } else {
+                None
+            }
+        })
+        .collect()
 }
 
 /// Three clicks on the blocker's button: three stalls of about 300 ms whose stacks, as
@@ -230,36 +300,79 @@ fn blocker_clicked_three_times(ctx: &Ctx) -> TestResult {
 
     let records = read_log(&log)?;
     let stalls = stalls(&records);
-    ensure!(stalls.len() == 3, "{} stalls instead of 3: {stalls:#?} (app printed {blocked:?})", stalls.len());
+    ensure!(
+        stalls.len() == 3,
+        "{} stalls instead of 3: {stalls:#?} (app printed {blocked:?})",
+        stalls.len()
+    );
     for stall in &stalls {
-        ensure!((250.0..=450.0).contains(&stall.duration_ms), "stall of {} ms", stall.duration_ms);
-        ensure!(stall.samples >= 1 && !stall.stack.is_empty(), "stall without a stack sample: {stall:?}");
         ensure!(
-            stall.source.as_deref().is_some_and(|s| s.starts_with("GDK X11 Event source")),
+            (250.0..=450.0).contains(&stall.duration_ms),
+            "stall of {} ms",
+            stall.duration_ms
+        );
+        ensure!(
+            stall.samples >= 1 && !stall.stack.is_empty(),
+            "stall without a stack sample: {stall:?}"
+        );
+        ensure!(
+            stall
+                .source
+                .as_deref()
+                .is_some_and(|s| s.starts_with("GDK X11 Event source")),
             "the click's stall is not named after GDK's event source: {:?}",
             stall.source
         );
     }
-    let samples = records.iter().filter(|r| matches!(r, Record::StallSample(_))).count();
-    ensure!(samples as u32 == stalls.iter().map(|s| s.samples).sum::<u32>(), "{samples} stall-sample records");
+    let samples = records
+        .iter()
+        .filter(|r| matches!(r, Record::StallSample(_)))
+        .count();
+    ensure!(
+        samples as u32 == stalls.iter().map(|s| s.samples).sum::<u32>(),
+        "{samples} stall-sample records"
+    );
 
     let burns: Vec<_> = dispatches(&records)
         .into_iter()
         .filter(|d| d.source_type == "timeout" && d.priority == 0 && d.source.is_none())
         .collect();
-    ensure!(burns.len() >= 4, "only {} dispatches of the 30 ms timeout: {burns:?}", burns.len());
+    ensure!(
+        burns.len() >= 4,
+        "only {} dispatches of the 30 ms timeout: {burns:?}",
+        burns.len()
+    );
     for burn in &burns {
         let ms = burn.duration_ns as f64 / 1e6;
-        ensure!((29.0..200.0).contains(&ms), "the 30 ms timeout dispatch took {ms} ms");
-        let module = burn.callback.as_ref().and_then(|c| c.module.as_deref()).unwrap_or_default();
-        ensure!(module.ends_with("/blocker"), "timeout callback not in the blocker: {:?}", burn.callback);
+        ensure!(
+            (29.0..200.0).contains(&ms),
+            "the 30 ms timeout dispatch took {ms} ms"
+        );
+        let module = burn
+            .callback
+            .as_ref()
+            .and_then(|c| c.module.as_deref())
+            .unwrap_or_default();
+        ensure!(
+            module.ends_with("/blocker"),
+            "timeout callback not in the blocker: {:?}",
+            burn.callback
+        );
     }
     ensure!(
-        dispatches(&records).iter().all(|d| d.source.as_deref() != Some("blocker-worker")),
+        dispatches(&records)
+            .iter()
+            .all(|d| d.source.as_deref() != Some("blocker-worker")),
         "a dispatch of the worker thread's own context was recorded"
     );
-    ensure!(!ticks.ends_with(" 0"), "the worker's timeout did not run: {ticks}");
-    let iterations = records.iter().filter(|r| matches!(r, Record::LoopIteration(_))).count();
+    ensure!(
+        !ticks.ends_with(" 0"),
+        "the worker's timeout did not run: {ticks}"
+    );
+    let iterations = records
+        .iter()
+        .filter(|r| matches!(r, Record::LoopIteration(_)))
+        .count();
     ensure!(iterations > 10, "only {iterations} loop-iteration records");
 
     // The tool names the handler in each stall's stack from the executable's .symtab.
@@ -270,18 +383,36 @@ fn blocker_clicked_three_times(ctx: &Ctx) -> TestResult {
     let blocks: Vec<&str> = out.split("\nstall at ").skip(1).collect();
     ensure!(blocks.len() == 3, "{} stalls listed: {out}", blocks.len());
     for block in &blocks {
-        ensure!(block.contains(HANDLER), "a stall's stack does not name {HANDLER}: {block}");
-        ensure!(block.contains("during input: button-release"), "no triggering input shown: {block}");
+        ensure!(
+            block.contains(HANDLER),
+            "a stall's stack does not name {HANDLER}: {block}"
+        );
+        ensure!(
+            block.contains("during input: button-release"),
+            "no triggering input shown: {block}"
+        );
     }
     let (ok, grouped, err) = ctx.tool(&["stalls", "--group", &log_arg])?;
     ensure!(ok, "gdkrecord-tool stalls --group failed: {err}");
     let counted: u32 = grouped
         .lines()
-        .filter_map(|l| l.split_once(" \u{d7} stack").and_then(|(n, _)| n.parse::<u32>().ok()))
+        .filter_map(|l| {
+            l.split_once(" \u{d7} stack")
+                .and_then(|(n, _)| n.parse::<u32>().ok())
+        })
         .sum();
-    ensure!(counted == 3 && grouped.contains(HANDLER), "groups do not add up to the 3 stalls: {grouped}");
-    let (ok, _, err) = ctx.tool(&["stalls", &ctx.work.join("missing.gdkrecord").to_string_lossy()])?;
-    ensure!(!ok && err.contains("missing.gdkrecord") && err.lines().count() == 1, "missing file: {err}");
+    ensure!(
+        counted == 3 && grouped.contains(HANDLER),
+        "groups do not add up to the 3 stalls: {grouped}"
+    );
+    let (ok, _, err) = ctx.tool(&[
+        "stalls",
+        &ctx.work.join("missing.gdkrecord").to_string_lossy(),
+    ])?;
+    ensure!(
+        !ok && err.contains("missing.gdkrecord") && err.lines().count() == 1,
+        "missing file: {err}"
+    );
     Ok(())
 }
 
@@ -295,16 +426,40 @@ fn idle_app_records_no_stall(ctx: &Ctx) -> TestResult {
     ensure!(status.success(), "counter exited with {status}: {stderr}");
     let records = read_log(&log)?;
     let stalls = stalls(&records);
-    ensure!(stalls.is_empty(), "an idle app recorded stalls: {stalls:#?}");
-    ensure!(!records.iter().any(|r| matches!(r, Record::StallSample(_))), "an idle app recorded stall samples");
-    let iterations: Vec<_> =
-        records.iter().filter_map(|r| if let Record::LoopIteration(i) = r { Some(i) } else { None }).collect();
-    ensure!(iterations.len() > 5, "only {} loop-iteration records", iterations.len());
+    ensure!(
+        stalls.is_empty(),
+        "an idle app recorded stalls: {stalls:#?}"
+    );
+    ensure!(
+        !records.iter().any(|r| matches!(r, Record::StallSample(_))),
+        "an idle app recorded stall samples"
+    );
+    let iterations: Vec<_> = records
+        .iter()
+        .filter_map(|r| {
+            if let Record::LoopIteration(i) = r {
+                Some(i)
+            } else {
+                None
+            }
+        })
+        .collect();
+    ensure!(
+        iterations.len() > 5,
+        "only {} loop-iteration records",
+        iterations.len()
+    );
     // The 500 ms blink timer: the loop mostly sleeps.
     let polled: u64 = iterations.iter().map(|i| i.poll_ns).sum();
-    ensure!(polled > 1_500_000_000, "the idle app slept only {polled} ns in 3 s");
+    ensure!(
+        polled > 1_500_000_000,
+        "the idle app slept only {polled} ns in 3 s"
+    );
     let (ok, out, err) = ctx.tool(&["stalls", &log.to_string_lossy()])?;
-    ensure!(ok && out.starts_with("0 stalls"), "tool on a stall-free log: {out} {err}");
+    ensure!(
+        ok && out.starts_with("0 stalls"),
+        "tool on a stall-free log: {out} {err}"
+    );
     Ok(())
 }
 
@@ -318,7 +473,13 @@ fn killed_while_hung_keeps_samples(ctx: &Ctx) -> TestResult {
     ctx.key(&window, "h")?;
     let deadline = Instant::now() + PATIENCE;
     loop {
-        let samples = read_log(&log).map(|r| r.iter().filter(|r| matches!(r, Record::StallSample(_))).count()).unwrap_or(0);
+        let samples = read_log(&log)
+            .map(|r| {
+                r.iter()
+                    .filter(|r| matches!(r, Record::StallSample(_)))
+                    .count()
+            })
+            .unwrap_or(0);
         if samples >= 2 {
             break;
         }
@@ -329,17 +490,33 @@ fn killed_while_hung_keeps_samples(ctx: &Ctx) -> TestResult {
     unsafe { libc::kill(app.child.id() as i32, libc::SIGKILL) };
     let _ = app.wait()?;
     let (ok, out, err) = ctx.tool(&["stalls", &log.to_string_lossy()])?;
-    ensure!(ok, "gdkrecord-tool stalls failed on a killed recording: {err}");
-    ensure!(out.contains("ongoing at end"), "hang not reported as ongoing: {out}");
-    ensure!(out.contains("blocker::hang_main_loop_forever"), "hanging function not named: {out}");
-    ensure!(err.contains("no end record"), "no warning about the missing end: {err}");
+    ensure!(
+        ok,
+        "gdkrecord-tool stalls failed on a killed recording: {err}"
+    );
+    ensure!(
+        out.contains("ongoing at end"),
+        "hang not reported as ongoing: {out}"
+    );
+    ensure!(
+        out.contains("blocker::hang_main_loop_forever"),
+        "hanging function not named: {out}"
+    );
+    ensure!(
+        err.contains("no end record"),
+        "no warning about the missing end: {err}"
+    );
     Ok(())
 }
 
 fn setup() -> Result<(Xvfb, Ctx), String> {
     let exe = std::env::current_exe().map_err(|e| e.to_string())?;
     // target/<profile>/deps/stalls-<hash> -> target/<profile>
-    let bin_dir = exe.parent().and_then(Path::parent).ok_or("odd test executable path")?.to_path_buf();
+    let bin_dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .ok_or("odd test executable path")?
+        .to_path_buf();
     for name in ["libgdkrecord.so", "blocker", "counter", "gdkrecord-tool"] {
         ensure!(
             bin_dir.join(name).exists(),
@@ -352,21 +529,39 @@ fn setup() -> Result<(Xvfb, Ctx), String> {
         .env_remove("GDKRECORD_MODULE")
         .output()
         .map_err(|e| format!("cannot run gdkrecord-tool module-dir: {e}"))?;
-    ensure!(output.status.success(), "gdkrecord-tool module-dir failed: {}", String::from_utf8_lossy(&output.stderr));
+    ensure!(
+        output.status.success(),
+        "gdkrecord-tool module-dir failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let module_dir = PathBuf::from(String::from_utf8_lossy(&output.stdout).trim());
     let work = std::env::temp_dir().join(format!("gdkrecord-stalls-{}", std::process::id()));
     std::fs::create_dir_all(&work).map_err(|e| e.to_string())?;
     let (xvfb, display) = start_xvfb()?;
-    Ok((xvfb, Ctx { display, module_dir, bin_dir, work }))
+    Ok((
+        xvfb,
+        Ctx {
+            display,
+            module_dir,
+            bin_dir,
+            work,
+        },
+    ))
 }
 
 fn main() -> std::process::ExitCode {
-    let tests: [(&str, fn(&Ctx) -> TestResult); 3] = [
+    let tests: [Test; 3] = [
         ("blocker_clicked_three_times", blocker_clicked_three_times),
         ("idle_app_records_no_stall", idle_app_records_no_stall),
-        ("killed_while_hung_keeps_samples", killed_while_hung_keeps_samples),
+        (
+            "killed_while_hung_keeps_samples",
+            killed_while_hung_keeps_samples,
+        ),
     ];
-    let filter: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with('-')).collect();
+    let filter: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with('-'))
+        .collect();
     let (xvfb, ctx) = match setup() {
         Ok(setup) => setup,
         Err(error) => {
@@ -384,7 +579,10 @@ fn main() -> std::process::ExitCode {
         match test(&ctx) {
             Ok(()) => {
                 passed += 1;
-                println!("test {name} ... ok ({:.1} s)", started.elapsed().as_secs_f64());
+                println!(
+                    "test {name} ... ok ({:.1} s)",
+                    started.elapsed().as_secs_f64()
+                );
             }
             Err(error) => {
                 failed += 1;

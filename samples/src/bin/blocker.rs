@@ -78,22 +78,24 @@ static WORKER_TICKS: AtomicU32 = AtomicU32::new(0);
 
 /// Starts a thread iterating its own main context, with a CPU-burning timeout on it.
 fn start_worker() {
-    let spawned = std::thread::Builder::new().name("blocker-worker".into()).spawn(|| {
-        let context = glib::MainContext::new();
-        let main_loop = glib::MainLoop::new(Some(&context), false);
-        let source = glib::timeout_source_new(
-            Duration::from_millis(200),
-            Some("blocker-worker"),
-            glib::Priority::DEFAULT,
-            || {
-                busy_wait(Duration::from_millis(15));
-                WORKER_TICKS.fetch_add(1, Ordering::Relaxed);
-                glib::ControlFlow::Continue
-            },
-        );
-        source.attach(Some(&context));
-        main_loop.run();
-    });
+    let spawned = std::thread::Builder::new()
+        .name("blocker-worker".into())
+        .spawn(|| {
+            let context = glib::MainContext::new();
+            let main_loop = glib::MainLoop::new(Some(&context), false);
+            let source = glib::timeout_source_new(
+                Duration::from_millis(200),
+                Some("blocker-worker"),
+                glib::Priority::DEFAULT,
+                || {
+                    busy_wait(Duration::from_millis(15));
+                    WORKER_TICKS.fetch_add(1, Ordering::Relaxed);
+                    glib::ControlFlow::Continue
+                },
+            );
+            source.attach(Some(&context));
+            main_loop.run();
+        });
     if let Err(error) = spawned {
         eprintln!("blocker: cannot start the worker thread: {error}");
         std::process::exit(6);
@@ -130,8 +132,12 @@ fn parse_exit_after() -> Result<Option<f64>, String> {
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--exit-after" => {
-                let value = args.next().ok_or("--exit-after needs a number of seconds")?;
-                let secs: f64 = value.parse().map_err(|_| format!("--exit-after: not a number: {value}"))?;
+                let value = args
+                    .next()
+                    .ok_or("--exit-after needs a number of seconds")?;
+                let secs: f64 = value
+                    .parse()
+                    .map_err(|_| format!("--exit-after: not a number: {value}"))?;
                 if !(secs.is_finite() && secs >= 0.0) {
                     return Err(format!("--exit-after: not a duration: {value}"));
                 }

@@ -20,10 +20,18 @@ pub struct HeatmapBuilder {
 }
 
 impl HeatmapBuilder {
+    /// Most cells a grid may have: a surface size scribbled in a damaged file must not
+    /// make a heatmap allocate gigabytes.
+    pub const MAX_CELLS: u64 = 1 << 24;
+
     /// A grid over a `width`×`height` pixel surface in cells of `cell`×`cell` pixels
-    /// (`cell` 1: per pixel).
+    /// (`cell` 1: per pixel), with cells made larger if needed to stay within
+    /// [`HeatmapBuilder::MAX_CELLS`].
     pub fn new(width: u32, height: u32, cell: u32) -> HeatmapBuilder {
-        let cell = cell.max(1);
+        let mut cell = cell.max(1);
+        while u64::from(width.div_ceil(cell)) * u64::from(height.div_ceil(cell)) > Self::MAX_CELLS {
+            cell *= 2;
+        }
         let columns = width.div_ceil(cell).max(1);
         let rows = height.div_ceil(cell).max(1);
         HeatmapBuilder {

@@ -264,6 +264,16 @@ fn heatmap_ignores_rectangles_outside_the_surface() {
 }
 
 #[test]
+fn a_scribbled_huge_surface_gets_coarser_cells_not_a_huge_grid() {
+    let mut heat = HeatmapBuilder::new(100_000, 100_000, 1);
+    heat.add_rect([0, 0, 10, 10]);
+    let heat = heat.finish();
+    assert!(u64::from(heat.columns()) * u64::from(heat.rows()) <= HeatmapBuilder::MAX_CELLS);
+    assert!(heat.cell() > 1);
+    assert_eq!(heat.count_at_pixel(5, 5), 1);
+}
+
+#[test]
 fn popup_frames_take_their_parents_cycle_times() {
     let records = vec![
         surface(0, WINDOW, SurfaceKind::TOPLEVEL, None, 200, 100),

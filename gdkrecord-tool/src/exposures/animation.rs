@@ -35,6 +35,9 @@ const CAPTION_TEXT: Rgb = [240, 240, 240];
 const NOTE_TEXT: Rgb = [255, 190, 60];
 const SLOW_TEXT: Rgb = [255, 95, 95];
 const MARGIN: u32 = 12;
+/// Tallest surface picture: a size scribbled in a damaged file must not make every GIF
+/// picture gigabytes.
+const MAX_HEIGHT: u32 = 4096;
 const CAPTION_H: u32 = 30;
 
 /// Where the surface sits in the picture and how it is scaled.
@@ -47,10 +50,12 @@ pub struct Layout {
 
 impl Layout {
     /// A picture for a surface whose largest size is `max_size`, scaled down to at most
-    /// `max_width` pixels wide.
+    /// `max_width` pixels wide and [`MAX_HEIGHT`] high.
     pub fn new(max_size: [i32; 2], max_width: u32) -> Layout {
         let [w, h] = max_size.map(|v| v.max(1) as f64);
-        let scale = (f64::from(max_width) / w).min(1.0);
+        let scale = (f64::from(max_width) / w)
+            .min(f64::from(MAX_HEIGHT) / h)
+            .min(1.0);
         let area = [(w * scale).ceil() as u32, (h * scale).ceil() as u32];
         Layout {
             scale,
@@ -350,6 +355,8 @@ mod tests {
         assert_eq!(layout.scale, 0.5);
         assert_eq!(layout.height, 500 + 2 * MARGIN + CAPTION_H);
         assert_eq!(layout.width, 1024 + 2 * MARGIN);
+        let tall = Layout::new([100, 1_000_000], 1024);
+        assert!(tall.height <= MAX_HEIGHT + 2 * MARGIN + CAPTION_H);
         let small = Layout::new([100, 50], 1024);
         assert_eq!(small.scale, 1.0);
         assert_eq!(small.width, 420, "room for the caption");

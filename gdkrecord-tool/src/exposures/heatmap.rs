@@ -16,9 +16,11 @@ const TITLE_H: u32 = 64;
 const MARGIN: u32 = 16;
 const LEGEND_W: u32 = 190;
 const BAR_W: u32 = 26;
+/// Tallest heatmap picture (see `--max-width` for the width).
+const MAX_HEIGHT: u32 = 4096;
 
 /// Writes `heat` as a PNG, the surface scaled down to at most `max_width` pixels wide
-/// (each picture pixel showing the most repainted surface pixel under it).
+/// and [`MAX_HEIGHT`] high (each picture pixel showing the most repainted cell under it).
 pub fn write_heatmap(
     path: &Path,
     heat: &Heatmap,
@@ -27,7 +29,9 @@ pub fn write_heatmap(
     max_width: u32,
 ) -> Result<()> {
     let [sw, sh] = heat.size();
-    let scale = (f64::from(max_width) / f64::from(sw.max(1))).min(1.0);
+    let scale = (f64::from(max_width) / f64::from(sw.max(1)))
+        .min(f64::from(MAX_HEIGHT) / f64::from(sh.max(1)))
+        .min(1.0);
     let (pw, ph) = (
         ((f64::from(sw) * scale).ceil() as u32).max(1),
         ((f64::from(sh) * scale).ceil() as u32).max(1),
@@ -35,25 +39,32 @@ pub fn write_heatmap(
     let width = (MARGIN + pw + MARGIN + LEGEND_W).max(560);
     let height = TITLE_H + ph.max(260) + MARGIN * 2;
     let mut canvas = Canvas::new(width, height, BACKGROUND);
+    // Each picture pixel shows the hottest cell it covers: walk the cells once and keep
+    // the maximum per picture pixel.
+    let mut hottest = vec![0u32; pw as usize * ph as usize];
+    let cell_px = f64::from(heat.cell()) * scale;
+    for row in 0..heat.rows() {
+        let y0 = (f64::from(row) * cell_px) as u32;
+        let y1 = ((f64::from(row + 1) * cell_px).ceil() as u32).clamp(y0 + 1, ph);
+        for column in 0..heat.columns() {
+            let count = heat.counts()[(row * heat.columns() + column) as usize];
+            if count == 0 {
+                continue;
+            }
+            let x0 = (f64::from(column) * cell_px) as u32;
+            let x1 = ((f64::from(column + 1) * cell_px).ceil() as u32).clamp(x0 + 1, pw);
+            for y in y0.min(ph - 1)..y1 {
+                for x in x0.min(pw - 1)..x1 {
+                    let slot = &mut hottest[(y * pw + x) as usize];
+                    *slot = (*slot).max(count);
+                }
+            }
+        }
+    }
     let (x0, y0) = (MARGIN, TITLE_H + MARGIN);
     for py in 0..ph {
         for px in 0..pw {
-            // The hottest surface pixel this picture pixel covers.
-            let (sx0, sx1) = (
-                (f64::from(px) / scale) as u32,
-                ((f64::from(px + 1) / scale).ceil() as u32).min(sw).max(1),
-            );
-            let (sy0, sy1) = (
-                (f64::from(py) / scale) as u32,
-                ((f64::from(py + 1) / scale).ceil() as u32).min(sh).max(1),
-            );
-            let mut count = 0;
-            for sy in sy0..sy1.max(sy0 + 1) {
-                for sx in sx0..sx1.max(sx0 + 1) {
-                    count = count.max(heat.count_at_pixel(sx, sy));
-                }
-            }
-            let color = heat.color(count);
+            let color = heat.color(hottest[(py * pw + px) as usize]);
             let i = (((y0 + py) * width + x0 + px) * 3) as usize;
             canvas.rgb[i..i + 3].copy_from_slice(&color);
         }

@@ -1,7 +1,6 @@
 //! `gdkrecord-tool dump`: streams the records of a recording to a file or standard output
 //! in one of the formats of [`crate::formats`], in constant memory.
 
-use std::fs::File;
 use std::io::{BufWriter, IsTerminal, Write};
 use std::process::ExitCode;
 
@@ -25,8 +24,7 @@ pub fn run(args: &DumpArgs) -> Result<ExitCode> {
         .collect();
     let (out, shown): (Box<dyn Write>, String) = match &args.output {
         Some(path) => {
-            let file =
-                File::create(path).with_context(|| format!("{}: cannot create", path.display()))?;
+            let file = recording.create_output(path)?;
             (Box::new(file), path.display().to_string())
         }
         None => (

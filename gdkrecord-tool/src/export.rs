@@ -10,7 +10,6 @@
 //! its fields as args, so new kinds show up without changes here.
 
 use std::collections::{HashMap, VecDeque};
-use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::process::ExitCode;
 
@@ -34,7 +33,7 @@ pub fn run(args: &ExportArgs) -> Result<ExitCode> {
     let mut recording = input::open(&args.read)?;
     recording.show_progress("export");
     let shown = args.output.display().to_string();
-    let file = File::create(&args.output).with_context(|| format!("{shown}: cannot create"))?;
+    let file = recording.create_output(&args.output)?;
     let fallback_name = recording.path().display().to_string();
     let mut trace = TraceWriter::new(
         BufWriter::with_capacity(64 << 10, file),

@@ -220,6 +220,19 @@ impl Recording {
         &self.path
     }
 
+    /// Creates (or truncates) the output file `path`, refusing when it is the recording
+    /// itself: truncating it while reading would destroy it.
+    pub fn create_output(&self, path: &Path) -> Result<File> {
+        use std::os::unix::fs::MetadataExt;
+        let shown = path.display();
+        if let (Ok(input), Ok(output)) = (std::fs::metadata(&self.path), std::fs::metadata(path)) {
+            if (input.dev(), input.ino()) == (output.dev(), output.ino()) {
+                bail!("{shown}: is the recording being read; choose another output file");
+            }
+        }
+        File::create(path).with_context(|| format!("{shown}: cannot create"))
+    }
+
     /// The recording's header (first record), when the file has one.
     pub fn header(&self) -> Option<&Header> {
         self.header.as_ref()

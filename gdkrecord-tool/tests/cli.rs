@@ -845,6 +845,31 @@ fn dump_writes_to_a_file_with_o() {
             .count(),
         every_kind().len()
     );
+    // Writing over the recording being read would destroy it.
+    for args in [
+        vec![
+            "dump",
+            "every-kind.gdkrecord",
+            "-o",
+            "./every-kind.gdkrecord",
+        ],
+        vec![
+            "export",
+            "every-kind.gdkrecord",
+            "-o",
+            "every-kind.gdkrecord",
+        ],
+    ] {
+        let out = tool(&dir, &args);
+        assert!(
+            !out.status.success() && stderr(&out).contains("is the recording being read"),
+            "{args:?}"
+        );
+    }
+    assert_eq!(
+        jsonl(&dir, "every-kind.gdkrecord", &[]).len(),
+        every_kind().len()
+    );
     let out = tool(
         &dir,
         &["dump", "every-kind.gdkrecord", "-o", "no-such-dir/out.txt"],

@@ -153,12 +153,37 @@ pub fn draw_frame(
     x += Canvas::text_width(&duration, 15.0) + 14;
     if let Some(idle) = &extra.idle_note {
         canvas.text(idle, x, mid, 15.0, NOTE_TEXT, false);
+        x += Canvas::text_width(idle, 15.0) + 14;
+    }
+    // Right end: what the colours mean, when there is room for it.
+    let mut right = layout.width as i32 - 8;
+    let legend_width =
+        Canvas::text_width("repainted", 13.0) + Canvas::text_width("earlier", 13.0) + 54;
+    if right - legend_width > x + 120 {
+        for (label, color) in [
+            ("earlier", colors[colors.len() / 2]),
+            ("repainted", colors[0]),
+        ] {
+            canvas.text(label, right, mid, 13.0, CAPTION_TEXT, true);
+            right -= Canvas::text_width(label, 13.0) + 16;
+            canvas.fill(
+                i64::from(right),
+                i64::from(mid - 5),
+                i64::from(right + 11),
+                i64::from(mid + 6),
+                color,
+            );
+            right -= 10;
+        }
+        right -= 6;
     }
     if !view.keys.is_empty() {
         let mut keys = view.keys.iter().rev().take(6).cloned().collect::<Vec<_>>();
         keys.reverse();
         let text = format!("keys: {}", keys.join(" "));
-        canvas.text(&text, layout.width as i32 - 8, mid, 15.0, NOTE_TEXT, true);
+        if right - Canvas::text_width(&text, 15.0) > x {
+            canvas.text(&text, right, mid, 15.0, NOTE_TEXT, true);
+        }
     }
 }
 

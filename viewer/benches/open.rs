@@ -65,7 +65,7 @@ fn main() {
         cpu[1],
     );
     let surface = index.default_surface().unwrap();
-    for mode in [ViewMode::Flash, ViewMode::Heatmap] {
+    for mode in ViewMode::ALL {
         let mut source = SceneSource::new(index.clone());
         let mut rng = synth::Rng::new(7);
         let mut seeks = Vec::new();

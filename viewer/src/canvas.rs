@@ -206,15 +206,27 @@ impl GrvCanvas {
             draw_heatmap(cr, heatmap)?;
         }
         let [r, g, b] = DAMAGE_RGB.map(|c| f64::from(c) / 255.0);
-        for fading in &scene.damage {
-            let [x, y, w, h] = fading.rect.map(f64::from);
-            let alpha = f64::from(fading.alpha);
-            cr.rectangle(x, y, w, h);
+        // One path per opacity (a handful: one per fading age), filled and stroked once:
+        // an accumulated replay can hold tens of thousands of rectangles, and overlapping
+        // ones of the same age are shown as their union instead of darkening.
+        let mut start = 0;
+        while start < scene.damage.len() {
+            let alpha = scene.damage[start].alpha;
+            let same = scene.damage[start..]
+                .iter()
+                .take_while(|f| f.alpha == alpha)
+                .count();
+            for fading in &scene.damage[start..start + same] {
+                let [x, y, w, h] = fading.rect.map(f64::from);
+                cr.rectangle(x, y, w, h);
+            }
+            let alpha = f64::from(alpha);
             cr.set_source_rgba(r, g, b, 0.45 * alpha);
             cr.fill_preserve()?;
             cr.set_source_rgba(r, g, b, alpha);
             cr.set_line_width(1.5 / scale);
             cr.stroke()?;
+            start += same;
         }
         let [cr_, cg, cb] = CLICK_RGB.map(|c| f64::from(c) / 255.0);
         for click in &scene.clicks {

@@ -16,7 +16,7 @@ use gdkrecord_replay::{
 use crate::index::{FrameMark, Located, RecordingIndex};
 
 /// Recordings up to this size are decoded whole, once.
-pub const WHOLE_FILE_BYTES: u64 = 24 << 20;
+pub const WHOLE_FILE_BYTES: u64 = 4 << 20;
 
 /// In accumulate and heatmap modes, a big recording shows the repaints of this long
 /// before the playhead (a small one shows all repaints since the start).

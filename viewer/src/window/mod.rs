@@ -177,6 +177,14 @@ impl GdkrecordViewerWindow {
                 window.update();
             }
         ));
+        // Long sessions have thousands of popups: let the menu be searched by typing.
+        imp.surface_dropdown
+            .set_expression(Some(&gtk::PropertyExpression::new(
+                gtk::StringObject::static_type(),
+                None::<&gtk::Expression>,
+                "string",
+            )));
+        imp.surface_dropdown.set_enable_search(true);
         imp.surface_dropdown.connect_selected_notify(glib::clone!(
             #[weak(rename_to = window)]
             self,

@@ -64,6 +64,7 @@ fn main() {
         std::thread::available_parallelism().map_or(1, |n| n.get()).min(4),
         cpu[1],
     );
+    println!("peak RSS after indexing: {} MB", peak_rss_kb() / 1024);
     let surface = index.default_surface().unwrap();
     for mode in ViewMode::ALL {
         let mut source = SceneSource::new(index.clone());
@@ -121,4 +122,12 @@ fn cpu_time() -> Duration {
     let micros =
         |t: libc::timeval| Duration::from_micros(t.tv_sec as u64 * 1_000_000 + t.tv_usec as u64);
     micros(usage.ru_utime) + micros(usage.ru_stime)
+}
+
+/// Peak resident memory of this process so far, kB.
+fn peak_rss_kb() -> i64 {
+    // SAFETY: getrusage only writes the struct it is given.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) };
+    usage.ru_maxrss
 }

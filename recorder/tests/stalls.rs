@@ -285,8 +285,14 @@ fn blocker_clicked_three_times(ctx: &Ctx) -> TestResult {
     app.line_starting("ready")?;
     let window = ctx.window_of(app.child.id())?;
     let mut blocked = Vec::new();
-    for _ in 0..3 {
+    for click in 0..3 {
         ctx.click(&window, BLOCK_BUTTON)?;
+        if click == 2 {
+            // A key typed (XTEST, to the window under the pointer) while the app is
+            // blocked: the tool must show it as the input that waited.
+            std::thread::sleep(Duration::from_millis(100));
+            ctx.xdotool(&["key", "a"])?;
+        }
         blocked.push(app.line_starting("blocked ")?);
         // Let the loop idle between clicks so the stalls stay apart.
         std::thread::sleep(Duration::from_millis(400));
@@ -387,11 +393,25 @@ fn blocker_clicked_three_times(ctx: &Ctx) -> TestResult {
             block.contains(HANDLER),
             "a stall's stack does not name {HANDLER}: {block}"
         );
+    }
+    for block in &blocks[..2] {
         ensure!(
             block.contains("during input: button-release"),
             "no triggering input shown: {block}"
         );
     }
+    let waited = blocks[2]
+        .split_once("waiting input: key-press delivered at ")
+        .and_then(|(_, rest)| rest.split_once(" after waiting "))
+        .and_then(|(_, rest)| rest.split_once(" ms"))
+        .and_then(|(ms, _)| ms.parse::<f64>().ok());
+    // Typed during a 300 ms block (when exactly depends on xdotool's start-up): it
+    // waited for the rest of the block.
+    ensure!(
+        waited.is_some_and(|ms| ms > 0.0 && ms <= 320.0),
+        "the key typed during the third stall is not shown as waiting: {}",
+        blocks[2]
+    );
     let (ok, grouped, err) = ctx.tool(&["stalls", "--group", &log_arg])?;
     ensure!(ok, "gdkrecord-tool stalls --group failed: {err}");
     let counted: u32 = grouped

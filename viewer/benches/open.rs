@@ -39,6 +39,7 @@ fn main() {
     }
     // Warm the page cache, as a file just recorded or opened before would be.
     let _ = RecordingIndex::build(&path, &mut |_, _| true).unwrap();
+    println!("peak RSS after indexing once: {} MB", peak_rss_kb() / 1024);
     let mut times = Vec::new();
     let mut cpu = Vec::new();
     let mut index = None;
@@ -64,7 +65,6 @@ fn main() {
         std::thread::available_parallelism().map_or(1, |n| n.get()).min(4),
         cpu[1],
     );
-    println!("peak RSS after indexing: {} MB", peak_rss_kb() / 1024);
     let surface = index.default_surface().unwrap();
     for mode in ViewMode::ALL {
         let mut source = SceneSource::new(index.clone());

@@ -254,7 +254,15 @@ impl SceneSource {
                     pointer: view.pointer,
                     clicks: view.clicks.clone(),
                     keys: view.keys.clone(),
-                    caption: view.caption(),
+                    caption: if self.whole_file() || mode == ViewMode::Flash {
+                        view.caption()
+                    } else {
+                        format!(
+                            "{}  (repaints of the last {} s)",
+                            view.caption(),
+                            ACCUMULATE_SPAN_NS / 1_000_000_000
+                        )
+                    },
                 };
                 moment.frame = Some(FrameDetails {
                     counter: frame.counter,

@@ -362,6 +362,18 @@ fn same_value(cell: &str, expected: &Value) -> bool {
         (Value::Object(_), _) | (Value::Array(_), _) if cell.starts_with(['{', '[']) => {
             serde_json::from_str::<Value>(cell).ok().as_ref() == Some(expected)
         }
+        // An object of numbers (a frame phase) is its values in field order; serde_json's
+        // map here is sorted by key, so compare the start and end explicitly.
+        (Value::Object(object), _) => {
+            let numbers: Vec<&Value> = vec![&object["start_ns"], &object["end_ns"]];
+            object.len() == 2
+                && cell
+                    == numbers
+                        .iter()
+                        .map(|n| n.to_string())
+                        .collect::<Vec<_>>()
+                        .join(" ")
+        }
         (_, Some(text)) => cell == text,
         (_, None) => cell.is_empty(),
     }

@@ -95,13 +95,14 @@ fn needs_quotes(cell: &[u8]) -> bool {
 fn push_cell(row: &mut Vec<u8>, cell: Cell, may_need_quotes: bool) {
     if may_need_quotes && needs_quotes(&row[cell.start..cell.end]) {
         row.push(b'"');
-        for i in cell.start..cell.end {
-            let byte = row[i];
-            if byte == b'"' {
-                row.push(b'"');
-            }
-            row.push(byte);
+        let mut from = cell.start;
+        while let Some(quote) = row[from..cell.end].iter().position(|b| *b == b'"') {
+            // Up to and including the quote, then the quote once more.
+            row.extend_from_within(from..from + quote + 1);
+            row.push(b'"');
+            from += quote + 1;
         }
+        row.extend_from_within(from..cell.end);
         row.push(b'"');
     } else {
         row.extend_from_within(cell.start..cell.end);

@@ -15,7 +15,8 @@
 //! | list of strings (`modifiers`, `argv`, `state`) | `shift\|control` (`\|` and `\` inside a string are escaped with `\`) |
 //! | list of numbers, fixed-size tuple (`gtk_version`) | `4 8 3` |
 //! | list of number tuples (`rects`) | `11 57 375 42;711 211 20 25` |
-//! | anything else (objects such as frame phases, stacks) | compact JSON, as in JSONL |
+//! | object of numbers (a frame phase) | its values in field order: `4000000 4010000` |
+//! | anything else (code addresses, stacks) | compact JSON, as in JSONL |
 
 use std::io;
 
@@ -411,7 +412,7 @@ impl<'a> Serializer for FlatText<'a> {
     type SerializeTupleStruct = FlatTuple<'a>;
     type SerializeTupleVariant = Impossible<Flat, FlatError>;
     type SerializeMap = Impossible<Flat, FlatError>;
-    type SerializeStruct = Impossible<Flat, FlatError>;
+    type SerializeStruct = FlatTuple<'a>;
     type SerializeStructVariant = Impossible<Flat, FlatError>;
 
     fn serialize_bool(self, v: bool) -> Result<Flat, FlatError> {
@@ -547,9 +548,13 @@ impl<'a> Serializer for FlatText<'a> {
     fn serialize_struct(
         self,
         _: &'static str,
-        _: usize,
+        len: usize,
     ) -> Result<Self::SerializeStruct, FlatError> {
-        needs_json()
+        // A struct of numbers (a frame phase) reads like a tuple; others become JSON.
+        if self.depth != Depth::Top {
+            return needs_json();
+        }
+        self.serialize_tuple(len)
     }
     fn serialize_struct_variant(
         self,
@@ -636,6 +641,23 @@ impl ser::SerializeTuple for FlatTuple<'_> {
     }
 }
 
+impl ser::SerializeStruct for FlatTuple<'_> {
+    type Ok = Flat;
+    type Error = FlatError;
+
+    fn serialize_field<T: Serialize + ?Sized>(
+        &mut self,
+        _: &'static str,
+        value: &T,
+    ) -> Result<(), FlatError> {
+        self.element(value)
+    }
+
+    fn end(self) -> Result<Flat, FlatError> {
+        Ok(Flat::List)
+    }
+}
+
 impl ser::SerializeTupleStruct for FlatTuple<'_> {
     type Ok = Flat;
     type Error = FlatError;
@@ -681,9 +703,19 @@ mod tests {
             start_ns: 5,
             end_ns: 9,
         });
+        assert_eq!(flat(&phase), (Flat::List, "5 9".into()));
+        let code = gdkrecord_format::CodeAddress {
+            addr: 1,
+            module: None,
+            offset: 1,
+            symbol: None,
+        };
         assert_eq!(
-            flat(&phase),
-            (Flat::Json, r#"{"start_ns":5,"end_ns":9}"#.into())
+            flat(&code),
+            (
+                Flat::Json,
+                r#"{"addr":1,"module":null,"offset":1,"symbol":null}"#.into()
+            )
         );
         assert_eq!(flat(&Renderer::GL), (Flat::Str, "gl".into()));
     }

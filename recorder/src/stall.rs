@@ -549,4 +549,36 @@ mod tests {
         assert!(take_sample(12345).is_none());
         assert_eq!(STATE.load(Ordering::Relaxed), IDLE);
     }
+
+    /// SA_RESTART: a `read()` blocked when the sampling signal arrives goes on waiting
+    /// and returns the data, instead of failing with EINTR.
+    #[test]
+    fn interrupted_read_is_restarted() {
+        let _serial = TEST_LOCK.lock().unwrap();
+        ensure_handler();
+        let mut fds = [0; 2];
+        assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0);
+        let (tid_tx, tid_rx) = std::sync::mpsc::channel();
+        let reader = std::thread::spawn(move || {
+            tid_tx.send(unsafe { libc::gettid() }).unwrap();
+            let mut byte = 0u8;
+            let n = unsafe { libc::read(fds[0], (&raw mut byte).cast(), 1) };
+            (n, std::io::Error::last_os_error().raw_os_error(), byte)
+        });
+        let tid = tid_rx.recv().unwrap();
+        for _ in 0..5 {
+            std::thread::sleep(Duration::from_millis(20));
+            assert_eq!(
+                unsafe { libc::tgkill(libc::getpid(), tid, SIGNAL.load(Ordering::Relaxed)) },
+                0
+            );
+        }
+        assert_eq!(unsafe { libc::write(fds[1], [42u8].as_ptr().cast(), 1) }, 1);
+        let (n, errno, byte) = reader.join().unwrap();
+        assert_eq!((n, byte), (1, 42), "read failed with errno {errno:?}");
+        unsafe {
+            libc::close(fds[0]);
+            libc::close(fds[1]);
+        }
+    }
 }

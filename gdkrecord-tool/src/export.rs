@@ -18,7 +18,7 @@ use gdkrecord_format::{Frame, Header, Nanos, Record, SurfaceId, PHASE_NAMES};
 use serde::Serialize;
 
 use crate::cli::ExportArgs;
-use crate::formats::fields::{visit_fields, FieldVisitor};
+use crate::formats::fields::{render_json, visit_fields, FieldVisitor};
 use crate::input;
 
 /// Track of main-loop iterations and dispatches.
@@ -392,9 +392,7 @@ impl FieldVisitor for Args<'_, '_> {
         self.out.push(b'"');
         self.out.extend_from_slice(name.as_bytes());
         self.out.extend_from_slice(b"\":");
-        let value_start = self.out.len();
-        serde_json::to_writer(&mut *self.out, value)?;
-        if &self.out[value_start..] == b"null" {
+        if render_json(value, self.out)? {
             self.out.truncate(start);
         } else {
             self.count += 1;

@@ -11,7 +11,7 @@ use gdkrecord_format::Record;
 
 use serde::Serialize;
 
-use super::fields::{visit_fields, FieldVisitor};
+use super::fields::{render_json, visit_fields, FieldVisitor};
 use super::RecordWriter;
 
 /// Writes records as serde_json objects, straight into the output.
@@ -95,7 +95,7 @@ impl FieldVisitor for ObjectFields<'_> {
             .extend_from_slice(if index == 0 { b"{\"" } else { b",\"" });
         self.out.extend_from_slice(name.as_bytes());
         self.out.extend_from_slice(b"\":");
-        serde_json::to_writer(&mut *self.out, value)?;
+        render_json(value, self.out)?;
         Ok(())
     }
 }

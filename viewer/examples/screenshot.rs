@@ -1,6 +1,7 @@
-//! Renders the viewer showing a synthetic session into a PNG (docs/img/viewer.png), on a
-//! private Xvfb, with GTK's own renderer: `cargo run -p gdkrecord-viewer --example
-//! screenshot -- OUT.png [MODE]` where MODE is `flash` (default), `accumulate` or `heatmap`.
+//! Renders the viewer into a PNG (docs/img/viewer.png), on a private Xvfb, with GTK's own
+//! renderer: `cargo run -p gdkrecord-viewer --example screenshot -- OUT.png [MODE]
+//! [RECORDING]` where MODE is `flash` (default), `accumulate` or `heatmap`, showing
+//! RECORDING (default: a synthetic session) just after one of its clicks.
 
 #[path = "../tests/support/gui.rs"]
 #[allow(dead_code)]
@@ -24,11 +25,15 @@ fn main() {
         Some("heatmap") => ViewMode::Heatmap,
         _ => ViewMode::Flash,
     };
+    let given = args.next().map(std::path::PathBuf::from);
     let (_xvfb, app) = gui::start_gtk();
-    let recording =
-        std::env::temp_dir().join(format!("widget-demo-{}.gdkrecord", std::process::id()));
-    let file = std::io::BufWriter::new(std::fs::File::create(&recording).expect("temp file"));
-    synth::write_session(file, 300 << 10).expect("recording written");
+    let recording = given.clone().unwrap_or_else(|| {
+        let path =
+            std::env::temp_dir().join(format!("widget-demo-{}.gdkrecord", std::process::id()));
+        let file = std::io::BufWriter::new(std::fs::File::create(&path).expect("temp file"));
+        synth::write_session(file, 300 << 10).expect("recording written");
+        path
+    });
     let window = GdkrecordViewerWindow::new(&app);
     window.set_default_size(1200, 760);
     window.present();
@@ -41,13 +46,20 @@ fn main() {
         .inputs
         .iter()
         .filter(|m| m.event_type == EventType::BUTTON_PRESS && m.surface.0 == 1)
-        .nth(3)
+        .nth(if given.is_some() { 1 } else { 3 })
         .map_or(0, |m| m.t_ns);
-    window.seek(click + 30_000_000);
+    let after_click = if given.is_some() {
+        150_000_000
+    } else {
+        30_000_000
+    };
+    window.seek(click + after_click);
     let timeline = window.timeline();
     timeline.set_view(click.saturating_sub(20_000_000_000), click + 20_000_000_000);
     gui::pump_for(Duration::from_millis(500));
     gui::render(&window).save_png(std::path::Path::new(&out));
-    let _ = std::fs::remove_file(&recording);
+    if given.is_none() {
+        let _ = std::fs::remove_file(&recording);
+    }
     println!("wrote {out}");
 }

@@ -190,7 +190,9 @@ unsafe extern "C" fn poll_wrapper(fds: *mut GPollFD, nfds: c_uint, timeout: c_in
     if busy_since != 0 {
         crate::guard((), || end_busy_period(busy_since, entered));
     }
-    let iteration = ITERATIONS.fetch_add(1, Ordering::Relaxed);
+    // Only the main thread counts: a plain load and store, no atomic read-modify-write.
+    let iteration = ITERATIONS.load(Ordering::Relaxed) + 1;
+    ITERATIONS.store(iteration, Ordering::Relaxed);
     if iteration.is_power_of_two() || iteration.is_multiple_of(256) {
         crate::guard((), || unsafe { discover_private_tables() });
     }

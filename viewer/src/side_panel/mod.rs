@@ -36,6 +36,8 @@ mod imp {
         pub phase_rows: RefCell<Vec<(gtk::Label, gtk::LevelBar)>>,
         /// The damage rectangles listed, in row order.
         pub rects: RefCell<Vec<Rect>>,
+        /// The times of the records listed, in row order.
+        pub record_times: RefCell<Vec<u64>>,
     }
 
     #[glib::object_subclass]
@@ -60,9 +62,15 @@ mod imp {
             static SIGNALS: OnceLock<Vec<glib::subclass::Signal>> = OnceLock::new();
             SIGNALS.get_or_init(|| {
                 // The selected rectangle as [x, y, w, h], or an empty array for none.
-                vec![glib::subclass::Signal::builder("rect-selected")
-                    .param_types([glib::Variant::static_type()])
-                    .build()]
+                vec![
+                    glib::subclass::Signal::builder("rect-selected")
+                        .param_types([glib::Variant::static_type()])
+                        .build(),
+                    // A record of the list was activated (clicked): its time, to seek to.
+                    glib::subclass::Signal::builder("record-activated")
+                        .param_types([u64::static_type()])
+                        .build(),
+                ]
             })
         }
 
@@ -85,6 +93,19 @@ mod imp {
                     |r| r.to_vec().to_variant(),
                 );
                 panel.emit_by_name::<()>("rect-selected", &[&value]);
+            });
+            let panel = self.obj().downgrade();
+            self.records_list.connect_row_activated(move |_, row| {
+                let Some(panel) = panel.upgrade() else { return };
+                let t = panel
+                    .imp()
+                    .record_times
+                    .borrow()
+                    .get(row.index() as usize)
+                    .copied();
+                if let Some(t) = t {
+                    panel.emit_by_name::<()>("record-activated", &[&t]);
+                }
             });
         }
 
@@ -234,6 +255,8 @@ impl GrvSidePanel {
             imp.rects.replace(rects);
         }
         clear_list(&imp.records_list);
+        imp.record_times
+            .replace(moment.nearby.iter().map(|l| l.record.t_ns()).collect());
         for (i, located) in moment.nearby.iter().enumerate() {
             let label = gtk::Label::builder()
                 .label(describe(&located.record))
@@ -254,6 +277,26 @@ impl GrvSidePanel {
     /// The damage rectangles listed.
     pub fn rects(&self) -> Vec<Rect> {
         self.imp().rects.borrow().clone()
+    }
+
+    /// Activates row `n` of the records list, as a click on it does.
+    pub fn activate_record(&self, n: i32) {
+        if let Some(row) = self.imp().records_list.row_at_index(n) {
+            row.activate();
+        }
+    }
+
+    /// Connects to `record-activated`, emitted with the time of the record clicked.
+    pub fn connect_record_activated<F: Fn(&Self, u64) + 'static>(
+        &self,
+        f: F,
+    ) -> glib::SignalHandlerId {
+        self.connect_local("record-activated", false, move |values| {
+            let panel = values[0].get::<Self>().expect("record-activated emitter");
+            let t = values[1].get::<u64>().expect("record time");
+            f(&panel, t);
+            None
+        })
     }
 
     /// Connects to `rect-selected`.

@@ -213,6 +213,11 @@ impl GdkrecordViewerWindow {
             self,
             move |_, rect| window.imp().canvas.set_highlight(rect)
         ));
+        imp.side_panel.connect_record_activated(glib::clone!(
+            #[weak(rename_to = window)]
+            self,
+            move |_, t| window.seek(t)
+        ));
         imp.banner_close.connect_clicked(glib::clone!(
             #[weak(rename_to = window)]
             self,

@@ -135,14 +135,16 @@ struct Ongoing {
     /// `BUSY_SINCE` of the stall (0: none).
     start: u64,
     samples: u32,
-    first_stack: Vec<CodeAddress>,
+    /// The first sample, not named yet: whoever writes the `stall` record names it, so
+    /// a stall ending while the watchdog is still naming its sample keeps its stack.
+    first_stack: Option<RawStack>,
     source: Option<String>,
 }
 
 static ONGOING: Mutex<Ongoing> = Mutex::new(Ongoing {
     start: 0,
     samples: 0,
-    first_stack: Vec::new(),
+    first_stack: None,
     source: None,
 });
 
@@ -264,10 +266,32 @@ extern "C" fn on_sample_signal(_signal: c_int, _info: *mut libc::siginfo_t, cont
     STATE.store(DONE, Ordering::Release);
 }
 
-/// One stack sample, named.
+/// The interrupted code's return addresses, innermost first.
+#[derive(Debug, Clone)]
+struct RawStack {
+    addrs: Vec<usize>,
+    /// Whether the first address is the interrupted instruction itself (not a return
+    /// address).
+    exact_first: bool,
+}
+
+impl RawStack {
+    /// Names every frame (dladdr; not async-signal-safe).
+    fn name(&self) -> Vec<CodeAddress> {
+        self.addrs
+            .iter()
+            .enumerate()
+            .map(|(i, addr)| code_address::resolve(*addr, !(i == 0 && self.exact_first)))
+            .collect()
+    }
+}
+
+/// One stack sample.
 #[derive(Debug)]
 struct Sample {
-    stack: Vec<CodeAddress>,
+    /// CLOCK_MONOTONIC when it was captured.
+    t: u64,
+    stack: RawStack,
     source: Option<String>,
 }
 
@@ -308,7 +332,8 @@ fn take_sample(busy_since: u64) -> Option<Sample> {
     // the next request.
     let capture = unsafe { &*CAPTURE.0.get() };
     let sample = capture.in_stall.then(|| Sample {
-        stack: name_frames(
+        t: monotonic_ns(),
+        stack: trim_frames(
             &capture.frames[..capture.frame_count.min(MAX_FRAMES)],
             capture.pc,
         ),
@@ -323,17 +348,16 @@ fn take_sample(busy_since: u64) -> Option<Sample> {
 /// the handler's own frames and the signal trampoline are dropped by starting at the
 /// interrupted program counter when it is among them (it is, when the unwinder went
 /// through the signal frame), else after the first two frames.
-fn name_frames(frames: &[*mut c_void], pc: usize) -> Vec<CodeAddress> {
+fn trim_frames(frames: &[*mut c_void], pc: usize) -> RawStack {
     let addrs: Vec<usize> = frames.iter().map(|f| *f as usize).collect();
     let (start, exact_first) = match addrs.iter().position(|a| pc != 0 && *a == pc) {
         Some(i) => (i, true),
         None => (addrs.len().min(2), false),
     };
-    addrs[start..]
-        .iter()
-        .enumerate()
-        .map(|(i, addr)| code_address::resolve(*addr, !(i == 0 && exact_first)))
-        .collect()
+    RawStack {
+        addrs: addrs[start..].to_vec(),
+        exact_first,
+    }
 }
 
 /// Sample intervals grow with the number of samples already taken.
@@ -382,29 +406,31 @@ fn watchdog(config: &Config) {
     }
 }
 
-/// Writes a `stall-sample` and keeps the first sample of the stall for its `stall` record.
+/// Counts a sample in its stall (keeping the first for the `stall` record), then names
+/// it and writes its `stall-sample`.
 fn record_sample(busy_since: u64, sample: Sample) {
-    let t = monotonic_ns();
-    let mut ongoing = ONGOING
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
-    if BUSY_SINCE.load(Ordering::Acquire) != busy_since {
-        return; // the stall ended (and was recorded) while the stack was being named
+    {
+        let mut ongoing = ONGOING
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if BUSY_SINCE.load(Ordering::Acquire) != busy_since {
+            return; // the stall ended (and was recorded) in the meantime
+        }
+        if ongoing.start != busy_since {
+            *ongoing = Ongoing {
+                start: busy_since,
+                samples: 0,
+                first_stack: Some(sample.stack.clone()),
+                source: sample.source,
+            };
+        }
+        ongoing.samples += 1;
     }
     write(&Record::StallSample(StallSample {
-        t_ns: since_start(t),
+        t_ns: since_start(sample.t),
         stall_start_ns: since_start(busy_since),
-        stack: sample.stack.clone(),
+        stack: sample.stack.name(),
     }));
-    if ongoing.start != busy_since {
-        *ongoing = Ongoing {
-            start: busy_since,
-            samples: 0,
-            first_stack: sample.stack,
-            source: sample.source,
-        };
-    }
-    ongoing.samples += 1;
 }
 
 /// Called by the poll wrapper on the main thread when a busy period of at least the
@@ -420,15 +446,17 @@ pub(crate) fn stall_ended(busy_since: u64, ended: u64) {
                 Ongoing {
                     start: 0,
                     samples: 0,
-                    first_stack: Vec::new(),
+                    first_stack: None,
                     source: None,
                 },
             );
             (taken.samples, taken.first_stack, taken.source)
         } else {
-            (0, Vec::new(), None)
+            (0, None, None)
         }
     };
+    // Names already looked up by the watchdog come from the cache.
+    let stack = stack.as_ref().map(RawStack::name).unwrap_or_default();
     let duration_ns = ended.saturating_sub(busy_since);
     write(&Record::Stall(Stall {
         t_ns: since_start(busy_since),
@@ -519,21 +547,24 @@ mod tests {
         spin_in_a_named_function(&spinning, &stop);
         let sample = sampler.join().unwrap().expect("the handler answered");
         BUSY_SINCE.store(0, Ordering::Release);
-        assert!(sample.stack.len() >= 2, "{:?}", sample.stack);
-        let first = &sample.stack[0];
+        assert!(
+            sample.stack.exact_first,
+            "the interrupted pc was not among the frames"
+        );
+        let stack = sample.stack.name();
+        assert!(stack.len() >= 2, "{stack:?}");
+        let first = &stack[0];
         let module = first.module.as_deref().unwrap_or_default();
         assert!(module.starts_with('/'), "{first:?}");
         // The test binary does not export the function: find it by address range (the
         // innermost frame may be a helper it calls, such as AtomicBool::load unoptimised).
         let function = spin_in_a_named_function as *const () as usize as u64;
-        let position = sample
-            .stack
+        let position = stack
             .iter()
             .position(|f| f.addr > function && f.addr < function + 1024);
         assert!(
             position.is_some_and(|p| p <= 2),
-            "{:?} vs {function:#x}",
-            sample.stack
+            "{stack:?} vs {function:#x}"
         );
         assert_eq!(STATE.load(Ordering::Relaxed), IDLE);
     }

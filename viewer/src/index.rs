@@ -1,8 +1,9 @@
 //! The recording index: one streaming pass over a file that keeps where every stretch of
 //! records lives and what the timeline needs (frames, input markers, resizes, surfaces),
 //! never the records themselves. Records are decoded later, a few hundred at a time
-//! around the playhead, by [`RecordingIndex::decode_window`]; so a 1 GB recording opens
-//! in about a second and takes memory proportional to its frames, not to its records.
+//! around the playhead, by [`RecordingIndex::decode_window`]; so a 1 GB recording is
+//! indexed in about 2.3 CPU-seconds (split over the cores) and takes memory proportional
+//! to its frames, not to its records (see `docs/benchmarks.md`, `## Viewer`).
 //!
 //! No GTK here: the window runs [`RecordingIndex::build`] on a named thread and receives
 //! progress and the finished index as messages.
@@ -869,7 +870,9 @@ impl RecordingIndex {
         let mut pos = 0usize;
         while pos < bytes.len() {
             let offset = start + pos as u64;
-            if let Some(issue) = self.issues.iter().find(|i| i.offset == offset) {
+            // Issues are in file order (each part's, part after part).
+            if let Ok(i) = self.issues.binary_search_by_key(&offset, |i| i.offset) {
+                let issue = &self.issues[i];
                 pos += usize::try_from(issue.len).unwrap_or(usize::MAX).max(1);
                 continue;
             }
@@ -884,28 +887,6 @@ impl RecordingIndex {
             }
         }
         Ok(())
-    }
-
-    /// Decodes the one record at `offset` (an offset the index handed out).
-    pub fn decode_at(&self, offset: u64) -> io::Result<Record> {
-        let file = File::open(&self.path)?;
-        let mut bytes = vec![0u8; 4096];
-        let mut read = file.read_at(&mut bytes, offset)?;
-        loop {
-            match decode_frame(&bytes[..read]) {
-                FrameAt::Record { record, .. } => return Ok(record),
-                FrameAt::Incomplete if read == bytes.len() => {
-                    bytes.resize(bytes.len() * 16, 0);
-                    read += file.read_at(&mut bytes[read..], offset + read as u64)?;
-                }
-                _ => {
-                    return Err(io::Error::new(
-                        io::ErrorKind::InvalidData,
-                        format!("no record at offset {offset}"),
-                    ))
-                }
-            }
-        }
     }
 
     /// A one-line summary of what could not be read, for the banner.

@@ -13,7 +13,7 @@ pub const DEFAULT_BUDGET_NS: u64 = 16_666_667;
 /// Worst frames listed in the report.
 const WORST_KEPT: usize = 10;
 
-/// Collects every frame's duration and slowest phase (24 bytes a frame).
+/// Collects every frame's duration and slowest phase (56 bytes a frame).
 #[derive(Debug, Default)]
 pub struct FrameStats {
     frames: Vec<FrameSample>,

@@ -50,7 +50,7 @@ pub enum Command {
     Exposures(ExposuresArgs),
     /// List the stalls of the main loop: when, how long, which source, the blocking stack.
     #[command(
-        after_help = "EXAMPLES:\n  gdkrecord-tool stalls x.gdkrecord\n  gdkrecord-tool stalls x.gdkrecord --group          # identical stacks merged\n  gdkrecord-tool stalls x.gdkrecord --from 2s --type button-press,key-press"
+        after_help = "EXAMPLES:\n  gdkrecord-tool stalls x.gdkrecord\n  gdkrecord-tool stalls x.gdkrecord --group          # identical stacks merged\n  gdkrecord-tool stalls x.gdkrecord --from 2s --type button-press,key-press\n  gdkrecord-tool stalls x.gdkrecord --json | jq '.stalls[] | select(.duration_ms > 200)'"
     )]
     Stalls(StallsArgs),
 }
@@ -181,4 +181,7 @@ pub struct StallsArgs {
     /// Merge stalls with identical (symbolised) stacks: count, total and longest time.
     #[arg(long)]
     pub group: bool,
+    /// Print JSON (documented in docs/stalls.md) instead of text.
+    #[arg(long)]
+    pub json: bool,
 }

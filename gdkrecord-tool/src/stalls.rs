@@ -29,6 +29,7 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 use gdkrecord_format::{CodeAddress, Event, EventType, Nanos, Record};
+use serde_json::json;
 
 use crate::cli::StallsArgs;
 use crate::input::{Filter, Recording};
@@ -235,7 +236,10 @@ pub fn run(args: &StallsArgs) -> Result<ExitCode> {
         .collect();
     let mut out = BufWriter::new(io::stdout().lock());
     let mut symbolizer = Symbolizer::new();
-    if args.group {
+    if args.json {
+        serde_json::to_writer_pretty(&mut out, &stalls_json(&stalls, args.group, &mut symbolizer))?;
+        writeln!(out)?;
+    } else if args.group {
         print_groups(&mut out, &stalls, &mut symbolizer)?;
     } else {
         print_list(&mut out, &stalls, &mut symbolizer)?;
@@ -329,36 +333,121 @@ fn print_list(
     Ok(())
 }
 
+/// Stalls with the same named stack.
+#[derive(Debug)]
+struct StackGroup {
+    frames: Vec<NamedFrame>,
+    count: u32,
+    total_ns: u64,
+    longest_ns: u64,
+}
+
+/// Merges stalls whose named stacks are identical, longest total first. Stacks are
+/// compared by their frames' names, so the same code reached through the same calls
+/// groups even when addresses differ within the functions.
+fn group_stalls(stalls: &[StallInfo], symbolizer: &mut Symbolizer) -> Vec<StackGroup> {
+    let mut groups: HashMap<Vec<String>, StackGroup> = HashMap::new();
+    for stall in stalls {
+        let frames = symbolizer.name_stack(&stall.stack);
+        let key: Vec<String> = frames.iter().map(NamedFrame::label).collect();
+        let group = groups.entry(key).or_insert_with(|| StackGroup {
+            frames,
+            count: 0,
+            total_ns: 0,
+            longest_ns: 0,
+        });
+        group.count += 1;
+        group.total_ns += stall.duration_ns;
+        group.longest_ns = group.longest_ns.max(stall.duration_ns);
+    }
+    let mut groups: Vec<StackGroup> = groups.into_values().collect();
+    groups.sort_by(|a, b| {
+        b.total_ns
+            .cmp(&a.total_ns)
+            .then(b.count.cmp(&a.count))
+            .then_with(|| {
+                a.frames
+                    .first()
+                    .map(NamedFrame::label)
+                    .cmp(&b.frames.first().map(NamedFrame::label))
+            })
+    });
+    groups
+}
+
 fn print_groups(
     out: &mut impl Write,
     stalls: &[StallInfo],
     symbolizer: &mut Symbolizer,
 ) -> io::Result<()> {
     summary_line(out, stalls)?;
-    // Stacks are compared by their frames' names, so the same code reached through the
-    // same calls groups even when addresses differ within the functions.
-    let mut groups: HashMap<Vec<String>, (Vec<NamedFrame>, u32, u64, u64)> = HashMap::new();
-    for stall in stalls {
-        let frames = symbolizer.name_stack(&stall.stack);
-        let key: Vec<String> = frames.iter().map(NamedFrame::label).collect();
-        let group = groups.entry(key).or_insert_with(|| (frames, 0, 0, 0));
-        group.1 += 1;
-        group.2 += stall.duration_ns;
-        group.3 = group.3.max(stall.duration_ns);
-    }
-    let mut groups: Vec<_> = groups.into_values().collect();
-    groups.sort_by(|a, b| b.2.cmp(&a.2).then(b.1.cmp(&a.1)));
-    for (frames, count, total, longest) in groups {
+    for group in group_stalls(stalls, symbolizer) {
         writeln!(out)?;
         writeln!(
             out,
-            "{count} \u{d7} stack, {} in total, longest {}",
-            ms(total),
-            ms(longest)
+            "{} \u{d7} stack, {} in total, longest {}",
+            group.count,
+            ms(group.total_ns),
+            ms(group.longest_ns)
         )?;
-        write_stack(out, &frames)?;
+        write_stack(out, &group.frames)?;
     }
     Ok(())
+}
+
+fn frames_json(frames: &[NamedFrame]) -> serde_json::Value {
+    frames
+        .iter()
+        .map(|f| json!({ "function": f.function, "module": f.module, "offset": f.offset }))
+        .collect()
+}
+
+/// The `--json` document: `{"total_ns", "stalls": [...]}`, or with `--group`
+/// `{"total_ns", "groups": [...]}` (documented in docs/stalls.md).
+fn stalls_json(
+    stalls: &[StallInfo],
+    group: bool,
+    symbolizer: &mut Symbolizer,
+) -> serde_json::Value {
+    let total_ns: u64 = stalls.iter().map(|s| s.duration_ns).sum();
+    if group {
+        let groups: Vec<_> = group_stalls(stalls, symbolizer)
+            .iter()
+            .map(|g| {
+                json!({
+                    "count": g.count,
+                    "total_ns": g.total_ns,
+                    "longest_ns": g.longest_ns,
+                    "stack": frames_json(&g.frames),
+                })
+            })
+            .collect();
+        return json!({ "total_ns": total_ns, "groups": groups });
+    }
+    let list: Vec<_> = stalls
+        .iter()
+        .map(|s| {
+            let input = s.input.as_ref().map(|i| {
+                json!({
+                    "role": match i.role { InputRole::Waiting => "waiting", InputRole::Trigger => "during" },
+                    "type": i.event_type.nick(),
+                    "t_ns": i.t_ns,
+                    "waited_ns": i.waited_ns,
+                })
+            });
+            json!({
+                "t_ns": s.start_ns,
+                "duration_ns": s.duration_ns,
+                "duration_ms": s.duration_ns as f64 / 1e6,
+                "ongoing_at_end": s.ongoing_at_end,
+                "source": s.source,
+                "samples": s.samples,
+                "input": input,
+                "stack": frames_json(&symbolizer.name_stack(&s.stack)),
+            })
+        })
+        .collect();
+    json!({ "total_ns": total_ns, "stalls": list })
 }
 
 #[cfg(test)]
@@ -487,6 +576,13 @@ mod tests {
         let mut groups = Vec::new();
         print_groups(&mut groups, &stalls, &mut symbolizer).unwrap();
         let groups = String::from_utf8(groups).unwrap();
+        let json = stalls_json(&stalls, false, &mut symbolizer);
+        assert_eq!(json["total_ns"], 610_000_000);
+        assert_eq!(json["stalls"][1]["duration_ms"], 310.0);
+        assert_eq!(json["stalls"][0]["stack"][0]["module"], "app");
+        assert_eq!(json["stalls"][0]["stack"][0]["offset"], 0x10);
+        let grouped = stalls_json(&stalls, true, &mut symbolizer);
+        assert_eq!(grouped["groups"][0]["count"], 2);
         assert!(
             groups.contains("2 \u{d7} stack, 610.0 ms in total, longest 310.0 ms"),
             "{groups}"

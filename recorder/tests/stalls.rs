@@ -425,6 +425,22 @@ fn blocker_clicked_three_times(ctx: &Ctx) -> TestResult {
         counted == 3 && grouped.contains(HANDLER),
         "groups do not add up to the 3 stalls: {grouped}"
     );
+    let (ok, json, err) = ctx.tool(&["stalls", "--json", &log_arg])?;
+    ensure!(ok, "gdkrecord-tool stalls --json failed: {err}");
+    let json: serde_json::Value =
+        serde_json::from_str(&json).map_err(|e| format!("stalls --json: {e}: {json}"))?;
+    let listed = json["stalls"].as_array().map_or(&[][..], Vec::as_slice);
+    ensure!(
+        listed.len() == 3
+            && listed.iter().all(|s| {
+                s["stack"].as_array().is_some_and(|stack| {
+                    stack
+                        .iter()
+                        .any(|f| f["function"].as_str() == Some(HANDLER))
+                })
+            }),
+        "stalls --json does not list 3 stalls through {HANDLER}: {json}"
+    );
     let (ok, _, err) = ctx.tool(&[
         "stalls",
         &ctx.work.join("missing.gdkrecord").to_string_lossy(),

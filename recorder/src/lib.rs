@@ -12,13 +12,18 @@
 //! When the default display opens, `<pid>-<prgname>.gdkrecord` (or `$GDKRECORD_FILENAME`)
 //! is created in the working directory with a Header record; then Surface, Size, State,
 //! Scale, SurfaceDestroyed, Event, Frame, FrameTimings, Damage and Painted records (see
-//! the `gdkrecord-format` crate); an End record at normal exit. Records go straight into
+//! the `gdkrecord-format` crate), LoopIteration, Dispatch, Stall and StallSample records
+//! (main-loop timing and stalls, `mainloop.rs` and `stall.rs`); an End record at normal
+//! exit. Records go straight into
 //! a memory-mapped file, so a killed program loses nothing already recorded.
 //!
 //! # Environment
 //! - `GDKRECORD_FILENAME`: output path.
 //! - `GDKRECORD_DAMAGE=0`: do not patch GTK's private classes (no damage records).
 //! - `GDKRECORD_SELF_TIME=1`: print the recorder's own time per event and per frame at exit.
+//! - `GDKRECORD_STALL_MS` (100), `GDKRECORD_STALL_SAMPLE_MS` (250),
+//!   `GDKRECORD_DISPATCH_US` (1000), `GDKRECORD_MAINLOOP=0`: stall detection and main-loop
+//!   timing (docs/stalls.md).
 //!
 //! # Design constraints
 //! A guest in someone else's process: only the -sys crates, libc and the format crate;

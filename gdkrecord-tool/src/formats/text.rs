@@ -40,9 +40,10 @@ impl<W: Write> TextWriter<W> {
     }
 }
 
-/// Appends `ns` as milliseconds with three decimals.
+/// Appends `ns` as milliseconds with three decimals, rounded to the microsecond.
 pub fn push_ms(ns: u64, out: &mut Vec<u8>) {
-    let _ = write!(out, "{}.{:03}", ns / 1_000_000, (ns / 1_000) % 1_000);
+    let us = ns.saturating_add(500) / 1_000;
+    let _ = write!(out, "{}.{:03}", us / 1_000, us % 1_000);
 }
 
 struct TextFields<'a> {
@@ -113,12 +114,12 @@ impl<W: Write> RecordWriter for TextWriter<W> {
     fn write(&mut self, record: &Record) -> io::Result<()> {
         let line = &mut self.line;
         line.clear();
-        let t = record.t_ns();
+        let us = record.t_ns().saturating_add(500) / 1_000;
         let _ = write!(
             line,
             "{:>6}.{:03} ms  {:<13}",
-            t / 1_000_000,
-            (t / 1_000) % 1_000,
+            us / 1_000,
+            us % 1_000,
             record.kind().name()
         );
         match record {
@@ -170,7 +171,7 @@ mod tests {
 
     #[test]
     fn events_read_like_the_docs() {
-        let mut click = Event::new(12_345_678, SurfaceId(1), EventType::BUTTON_PRESS, 4242);
+        let mut click = Event::new(12_345_400, SurfaceId(1), EventType::BUTTON_PRESS, 4242);
         click.x = Some(200.0);
         click.y = Some(150.0);
         click.button = Some(1);

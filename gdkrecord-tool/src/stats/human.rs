@@ -73,7 +73,7 @@ pub fn write(report: &Report, out: &mut impl Write) -> io::Result<()> {
             }
         }
         if s.frames > 0 {
-            write!(out, ", {} frames", s.frames)?;
+            write!(out, ", {} {}", s.frames, plural(s.frames, "frame"))?;
             if let Some(fps) = s.fps {
                 write!(out, " at {fps:.1} fps")?;
             }
@@ -143,7 +143,7 @@ pub fn write(report: &Report, out: &mut impl Write) -> io::Result<()> {
 
     let d = &report.damage;
     label(out, "damage")?;
-    write!(out, "{} records", d.records)?;
+    write!(out, "{} {}", d.records, plural(d.records, "record"))?;
     if let Some(a) = &d.area {
         write!(
             out,
@@ -211,6 +211,14 @@ pub fn write(report: &Report, out: &mut impl Write) -> io::Result<()> {
         }
     }
     Ok(())
+}
+
+fn plural(n: u64, word: &str) -> String {
+    if n == 1 {
+        word.to_owned()
+    } else {
+        format!("{word}s")
+    }
 }
 
 fn seconds(ms: f64) -> String {

@@ -55,8 +55,8 @@ struct ModuleSymbols {
 
 impl ModuleSymbols {
     fn read(path: &Path) -> Option<ModuleSymbols> {
-        let data = std::fs::read(path).ok()?;
-        let file = object::File::parse(&*data).ok()?;
+        let data = MappedFile::open(path)?;
+        let file = object::File::parse(data.bytes()).ok()?;
         let base_vaddr = file
             .segments()
             .map(|s| s.address() & !0xfff)
@@ -102,6 +102,50 @@ impl ModuleSymbols {
                 && vaddr - start < 0x1000
         };
         inside.then_some(name.as_str())
+    }
+}
+
+/// A whole file mapped read-only: system libraries are large (libLLVM is over 100 MB)
+/// and only their symbol tables are read, so they are not copied into memory.
+struct MappedFile {
+    ptr: *mut libc::c_void,
+    len: usize,
+}
+
+impl MappedFile {
+    fn open(path: &Path) -> Option<MappedFile> {
+        let file = std::fs::File::open(path).ok()?;
+        let len = usize::try_from(file.metadata().ok()?.len()).ok()?;
+        if len == 0 {
+            return None;
+        }
+        use std::os::fd::AsRawFd;
+        // SAFETY: a private read-only mapping of an open file; unmapped in Drop. A file
+        // truncated while mapped would fault on access: module files are not rewritten
+        // in place (installers and linkers replace them).
+        let ptr = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                len,
+                libc::PROT_READ,
+                libc::MAP_PRIVATE,
+                file.as_raw_fd(),
+                0,
+            )
+        };
+        (ptr != libc::MAP_FAILED).then_some(MappedFile { ptr, len })
+    }
+
+    fn bytes(&self) -> &[u8] {
+        // SAFETY: `len` bytes are mapped readable at `ptr` for the life of `self`.
+        unsafe { std::slice::from_raw_parts(self.ptr.cast::<u8>(), self.len) }
+    }
+}
+
+impl Drop for MappedFile {
+    fn drop(&mut self) {
+        // SAFETY: the mapping made in `open`.
+        unsafe { libc::munmap(self.ptr, self.len) };
     }
 }
 

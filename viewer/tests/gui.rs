@@ -230,6 +230,25 @@ fn real_keys_move_the_playhead(ctx: &Ctx) {
             == frame_t(1)),
         "Home goes to the first frame"
     );
+    // Ctrl+O opens the file chooser; Escape closes it again.
+    xdotool(&ctx.display, &["key", "ctrl+o"]);
+    let chooser_open = || {
+        gtk::Window::list_toplevels().into_iter().any(|w| {
+            w.downcast_ref::<gtk::Window>().is_some_and(|w| {
+                w.is_visible() && w.title().is_some_and(|t| t == "Open a recording")
+            })
+        })
+    };
+    assert!(
+        pump_until(Duration::from_secs(5), chooser_open),
+        "Ctrl+O shows the file chooser"
+    );
+    xdotool(&ctx.display, &["key", "Escape"]);
+    assert!(
+        pump_until(Duration::from_secs(5), || !chooser_open()),
+        "Escape closes it"
+    );
+    xdotool(&ctx.display, &["windowfocus", &id]);
     // Space plays: at 0.25× the 150 ms recording takes 0.6 s, so it is still playing
     // (moving) when checked, and stops by itself at the end.
     window.set_speed_index(0);

@@ -593,13 +593,19 @@ impl GdkrecordViewerWindow {
 
     #[allow(deprecated)] // GtkFileDialog needs GTK 4.10; this targets 4.8.
     fn choose_file(&self) {
-        let chooser = gtk::FileChooserNative::new(
+        // A dialog of our own, not GtkFileChooserNative: that one must be kept alive by
+        // the caller and may go through a portal that is not there (CI, Xvfb).
+        let chooser = gtk::FileChooserDialog::new(
             Some("Open a recording"),
             Some(self),
             gtk::FileChooserAction::Open,
-            Some("_Open"),
-            Some("_Cancel"),
+            &[
+                ("_Cancel", gtk::ResponseType::Cancel),
+                ("_Open", gtk::ResponseType::Accept),
+            ],
         );
+        chooser.set_modal(true);
+        chooser.set_default_response(gtk::ResponseType::Accept);
         let recordings = gtk::FileFilter::new();
         recordings.set_name(Some("gdkrecord recordings"));
         recordings.add_pattern("*.gdkrecord");
@@ -620,7 +626,7 @@ impl GdkrecordViewerWindow {
                 chooser.destroy();
             }
         ));
-        chooser.show();
+        chooser.present();
     }
 }
 

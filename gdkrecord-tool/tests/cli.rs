@@ -20,13 +20,45 @@ mod synth;
 
 const FORMATS: [&str; 5] = ["text", "jsonl", "json", "csv", "xml"];
 
-/// A directory of its own for each test.
-fn scratch(test: &str) -> PathBuf {
+/// A directory of its own for each test, removed when the test passes (kept for a look
+/// when it fails).
+struct Scratch(PathBuf);
+
+impl std::ops::Deref for Scratch {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl AsRef<Path> for Scratch {
+    fn as_ref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        if !std::thread::panicking() {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+}
+
+fn scratch(test: &str) -> Scratch {
     let dir =
         std::env::temp_dir().join(format!("gdkrecord-tool-cli-{}-{test}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
-    dir
+    Scratch(dir)
+}
+
+/// A real recording of the `counter` sample (clicks, typing, a popover, a resize, a stall),
+/// made by the recorder's GUI tests.
+fn copy_real_recording(dir: &Path) -> &'static str {
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/counter.gdkrecord");
+    std::fs::copy(fixture, dir.join("counter.gdkrecord")).unwrap();
+    "counter.gdkrecord"
 }
 
 fn tool(dir: &Path, args: &[&str]) -> Output {
@@ -305,6 +337,13 @@ fn stats_and_export_of_a_session_match_their_snapshots() {
         write_records(&dir.join("every-kind.gdkrecord"), &every_kind());
         stdout(&tool(&dir, &["stats", "every-kind.gdkrecord"]))
     });
+    let real = copy_real_recording(&dir);
+    snapshot("stats-counter.txt", &stdout(&tool(&dir, &["stats", real])));
+    snapshot(
+        "stats-counter.json",
+        &stdout(&tool(&dir, &["stats", real, "--json"])),
+    );
+    snapshot("dump-counter.text", &stdout(&tool(&dir, &["dump", real])));
 }
 
 /// The JSONL objects of `file`, the contract every other format is checked against.
@@ -382,7 +421,11 @@ fn same_value(cell: &str, expected: &Value) -> bool {
 fn parse_back_fixtures(dir: &Path) -> Vec<&'static str> {
     write_records(&dir.join("every-kind.gdkrecord"), &every_kind());
     write_synthetic(&dir.join("session.gdkrecord"), 5_000, 3);
-    vec!["every-kind.gdkrecord", "session.gdkrecord"]
+    vec![
+        "every-kind.gdkrecord",
+        "session.gdkrecord",
+        copy_real_recording(dir),
+    ]
 }
 
 #[test]

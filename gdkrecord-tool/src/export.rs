@@ -5,8 +5,8 @@
 //! `surface 1 (GtkApplicationWindow)`, holding each frame as a `frame N` slice with its
 //! phases nested inside, the input events as instants (fields in `args`), and the other
 //! surface records as instants; counters for the damaged area and the frame rate of each
-//! surface; a `main loop` track with loop iterations (poll and work) and slow dispatches,
-//! and a `stalls` track. A record kind without its own rule becomes an instant with all
+//! surface; a `main loop` track with loop iterations (poll and work), a `dispatches`
+//! track with slow dispatches, and a `stalls` track. A record kind without its own rule becomes an instant with all
 //! its fields as args, so new kinds show up without changes here.
 
 use std::collections::{HashMap, VecDeque};
@@ -21,10 +21,13 @@ use crate::cli::ExportArgs;
 use crate::formats::fields::{render_json, visit_fields, FieldVisitor};
 use crate::input;
 
-/// Track of main-loop iterations and dispatches.
+/// Track of main-loop iterations (poll, then work).
 const MAIN_LOOP_TID: u64 = 1_000_000;
-/// Track of stalls (they overlap iterations, and slices on one track must nest).
+/// Track of stalls: slices on one track must nest, and a stall overlaps iterations.
 const STALLS_TID: u64 = 1_000_001;
+/// Track of slow dispatches (their own track, so a dispatch straddling iterations, as in
+/// a nested main loop, still imports).
+const DISPATCH_TID: u64 = 1_000_002;
 /// Track of records about no surface (end, ...).
 const RECORDING_TID: u64 = 0;
 
@@ -87,6 +90,7 @@ impl<W: Write> TraceWriter<W> {
         };
         trace.metadata("process_name", None, &process)?;
         trace.metadata("thread_name", Some(MAIN_LOOP_TID), "main loop")?;
+        trace.metadata("thread_name", Some(DISPATCH_TID), "dispatches")?;
         trace.metadata("thread_name", Some(STALLS_TID), "stalls")?;
         trace.metadata("thread_name", Some(RECORDING_TID), "recording")?;
         Ok(trace)
@@ -153,7 +157,7 @@ impl<W: Write> TraceWriter<W> {
                     "dispatch",
                     d.t_ns,
                     d.duration_ns,
-                    MAIN_LOOP_TID,
+                    DISPATCH_TID,
                     Some(record),
                 )?;
             }

@@ -226,10 +226,12 @@ fn seconds(ms: f64) -> String {
 }
 
 fn counts(items: impl Iterator<Item = (String, u64)>) -> String {
-    items
-        .map(|(name, n)| format!("{name} {n}"))
-        .collect::<Vec<_>>()
-        .join(", ")
+    let counts: Vec<String> = items.map(|(name, n)| format!("{name} {n}")).collect();
+    if counts.is_empty() {
+        "none".to_owned()
+    } else {
+        counts.join(", ")
+    }
 }
 
 fn percentiles(d: &Durations) -> String {

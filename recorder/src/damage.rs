@@ -25,7 +25,7 @@ use crate::ffi::{
     region_rects, type_of, CairoRegion, EndFrameFn, GdkDrawContextClassMirror,
     GskRendererClassMirror, RenderFn,
 };
-use crate::self_time::{self, Timer};
+use crate::self_time::Timer;
 use crate::session::with_session;
 
 /// Whether damage capture is on, and why not.
@@ -239,7 +239,7 @@ unsafe extern "C" fn render_wrapper(
                     false,
                 );
             }
-            timer.stop(&self_time::FRAMES, false);
+            timer.stop_frame_work(false);
         });
     }
     let Some((gtype, original)) = original else {
@@ -273,7 +273,7 @@ unsafe extern "C" fn end_frame_wrapper(context: *mut GdkDrawContext, painted: *m
                     true,
                 );
             }
-            timer.stop(&self_time::FRAMES, false);
+            timer.stop_frame_work(false);
         });
     }
     let Some((gtype, original)) = original else {

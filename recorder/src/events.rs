@@ -137,7 +137,7 @@ pub(crate) unsafe extern "C" fn on_surface_event(
                     .fetch_add(bytes as u64, std::sync::atomic::Ordering::Relaxed);
             }
         });
-        timer.stop(&self_time::EVENTS, true);
+        timer.stop_event();
     });
     GTRUE
 }

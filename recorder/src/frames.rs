@@ -11,7 +11,7 @@ use glib_sys::{gboolean, gpointer, GTRUE};
 use gobject_sys::{GObject, GSignalInvocationHint, GValue};
 
 use crate::clock;
-use crate::self_time::{self, Timer};
+use crate::self_time::Timer;
 use crate::session::{with_session, Session};
 
 /// The phase signals, in the order GDK emits them (indexes of [`Frame::phases`]).
@@ -115,7 +115,7 @@ pub(crate) unsafe extern "C" fn on_phase_start(
             }
             state.last_phase = Some(phase);
         });
-        timer.stop(&self_time::FRAMES, false);
+        timer.stop_frame_work(false);
     });
     GTRUE
 }
@@ -178,7 +178,7 @@ unsafe extern "C" fn on_phase_end(clock: *mut GdkFrameClock, data: *mut c_void) 
                 state.next_timings = Some(next);
             }
         });
-        timer.stop(&self_time::FRAMES, wrote_frame);
+        timer.stop_frame_work(wrote_frame);
     })
 }
 

@@ -8,7 +8,7 @@ use glib_sys::{gboolean, gpointer, GType, GTRUE};
 use gobject_sys::{GSignalEmissionHook, GSignalInvocationHint, GValue};
 
 use crate::ffi::{is_a, type_name_of};
-use crate::self_time::{self, Timer};
+use crate::self_time::Timer;
 use crate::session::{self, with_session};
 use crate::{damage, events, frames};
 
@@ -147,7 +147,7 @@ unsafe extern "C" fn on_surface_layout(
         if !surface.is_null() {
             with_session(|session| unsafe { session.surface_size(surface, width, height) });
         }
-        timer.stop(&self_time::FRAMES, false);
+        timer.stop_frame_work(false);
     });
     GTRUE
 }

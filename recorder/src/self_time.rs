@@ -1,34 +1,92 @@
-//! Self-measurement for the benchmark: with `GDKRECORD_SELF_TIME=1` the recorder adds up
-//! the time spent inside its own hooks, per input event and per frame, and prints the
-//! averages on stderr at exit. Off by default: then a timer is one relaxed load.
+//! Self-measurement for the benchmark: with `GDKRECORD_SELF_TIME=1` the recorder times
+//! its own work on the main thread — each input event's hook, and all the work done for
+//! one frame (phase hooks and handlers, size, damage and painted records) — into
+//! histograms, and prints their median, p90, p99 and mean on stderr at exit. Medians
+//! matter on a loaded machine: a hook preempted by the scheduler counts milliseconds
+//! that are not its own. Off by default: then a timer is one relaxed load.
 
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 
 use crate::clock::monotonic_ns;
 
 static ENABLED: AtomicBool = AtomicBool::new(false);
 
-/// A sum of nanoseconds and how many times it was added to.
+const BUCKETS: usize = 1000;
+
+/// Durations in `width_ns` buckets; longer ones are only counted and summed.
 #[derive(Debug)]
-pub(crate) struct Bucket {
-    ns: AtomicU64,
+pub(crate) struct Histogram {
+    width_ns: u64,
+    buckets: [AtomicU32; BUCKETS],
     count: AtomicU64,
+    sum_ns: AtomicU64,
+    over: AtomicU64,
 }
 
-impl Bucket {
-    const fn new() -> Bucket {
-        Bucket {
-            ns: AtomicU64::new(0),
+impl Histogram {
+    const fn new(width_ns: u64) -> Histogram {
+        Histogram {
+            width_ns,
+            buckets: [const { AtomicU32::new(0) }; BUCKETS],
             count: AtomicU64::new(0),
+            sum_ns: AtomicU64::new(0),
+            over: AtomicU64::new(0),
         }
+    }
+
+    fn add(&self, ns: u64) {
+        self.count.fetch_add(1, Ordering::Relaxed);
+        self.sum_ns.fetch_add(ns, Ordering::Relaxed);
+        match self.buckets.get((ns / self.width_ns) as usize) {
+            Some(bucket) => {
+                bucket.fetch_add(1, Ordering::Relaxed);
+            }
+            None => {
+                self.over.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+    }
+
+    /// The upper bound of the bucket holding quantile `q`, or `None` when it is over range.
+    fn quantile(&self, q: f64) -> Option<u64> {
+        let count = self.count.load(Ordering::Relaxed);
+        let rank = ((count as f64) * q).ceil().max(1.0) as u64;
+        let mut seen = 0;
+        for (i, bucket) in self.buckets.iter().enumerate() {
+            seen += u64::from(bucket.load(Ordering::Relaxed));
+            if seen >= rank {
+                return Some((i as u64 + 1) * self.width_ns);
+            }
+        }
+        None
+    }
+
+    fn summary(&self, name: &str) -> String {
+        let count = self.count.load(Ordering::Relaxed);
+        let mean = self
+            .sum_ns
+            .load(Ordering::Relaxed)
+            .checked_div(count)
+            .unwrap_or(0);
+        let q = |q: f64| match self.quantile(q) {
+            Some(ns) => ns.to_string(),
+            None => format!(">{}", self.width_ns * BUCKETS as u64),
+        };
+        format!(
+            "{name}={count} {name}_median_ns={} {name}_p90_ns={} {name}_p99_ns={} {name}_mean_ns={mean}",
+            q(0.5),
+            q(0.9),
+            q(0.99)
+        )
     }
 }
 
-/// Work done for input events (the `GdkSurface::event` hook).
-pub(crate) static EVENTS: Bucket = Bucket::new();
-/// Work done for frames: phase hooks and handlers, size, damage and painted records.
-/// Its count is the number of frame records.
-pub(crate) static FRAMES: Bucket = Bucket::new();
+/// Time in the `GdkSurface::event` hook, per input event (10 ns buckets).
+pub(crate) static EVENTS: Histogram = Histogram::new(10);
+/// Time spent for each frame, all hooks together (100 ns buckets).
+pub(crate) static FRAMES: Histogram = Histogram::new(100);
+/// Frame work accumulated since the last Frame record.
+static FRAME_WORK_NS: AtomicU64 = AtomicU64::new(0);
 /// Bytes of event records written (to report bytes per input event).
 pub(crate) static EVENT_BYTES: AtomicU64 = AtomicU64::new(0);
 
@@ -53,15 +111,19 @@ impl Timer {
         Timer(enabled().then(monotonic_ns))
     }
 
-    /// Adds the time since `start` to `bucket`; `count` says whether this is one more
-    /// unit (event, frame) or extra work for the current one.
-    pub(crate) fn stop(self, bucket: &Bucket, count: bool) {
+    /// One input event's work ends.
+    pub(crate) fn stop_event(self) {
         if let Some(start) = self.0 {
-            bucket
-                .ns
-                .fetch_add(monotonic_ns().saturating_sub(start), Ordering::Relaxed);
-            if count {
-                bucket.count.fetch_add(1, Ordering::Relaxed);
+            EVENTS.add(monotonic_ns().saturating_sub(start));
+        }
+    }
+
+    /// Some work for the current frame ends; `frame_done` when its Frame record was written.
+    pub(crate) fn stop_frame_work(self, frame_done: bool) {
+        if let Some(start) = self.0 {
+            FRAME_WORK_NS.fetch_add(monotonic_ns().saturating_sub(start), Ordering::Relaxed);
+            if frame_done {
+                FRAMES.add(FRAME_WORK_NS.swap(0, Ordering::Relaxed));
             }
         }
     }
@@ -69,15 +131,7 @@ impl Timer {
 
 /// The summary line printed at exit.
 pub(crate) fn report(total_bytes: u64) -> String {
-    let per = |b: &Bucket| {
-        let (ns, n) = (
-            b.ns.load(Ordering::Relaxed),
-            b.count.load(Ordering::Relaxed),
-        );
-        (n, ns.checked_div(n).unwrap_or(0))
-    };
-    let (events, ns_per_event) = per(&EVENTS);
-    let (frames, ns_per_frame) = per(&FRAMES);
+    let events = EVENTS.count.load(Ordering::Relaxed);
     let event_bytes = EVENT_BYTES.load(Ordering::Relaxed);
     let bytes_per_event = if events == 0 {
         0.0
@@ -85,7 +139,27 @@ pub(crate) fn report(total_bytes: u64) -> String {
         event_bytes as f64 / events as f64
     };
     format!(
-        "gdkrecord self-time: events={events} ns_per_event={ns_per_event} frames={frames} ns_per_frame={ns_per_frame} \
-         event_bytes_per_event={bytes_per_event:.1} log_bytes={total_bytes}"
+        "gdkrecord self-time: {} {} event_bytes_per_event={bytes_per_event:.1} log_bytes={total_bytes}",
+        EVENTS.summary("events"),
+        FRAMES.summary("frames")
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn histogram_quantiles_and_overflow() {
+        let h = Histogram::new(10);
+        for ns in [5, 15, 25, 35, 1_000_000] {
+            h.add(ns);
+        }
+        assert_eq!(h.quantile(0.5), Some(30));
+        assert_eq!(h.quantile(0.2), Some(10));
+        assert_eq!(h.quantile(1.0), None);
+        let line = h.summary("x");
+        assert!(line.contains("x=5 x_median_ns=30"), "{line}");
+        assert!(line.contains("x_p99_ns=>10000"), "{line}");
+    }
 }

@@ -325,3 +325,46 @@ mod tests {
         );
     }
 }
+
+/// Warm-cache cost of the write path (encode, CRC, copy into the mapping), for
+/// docs/benchmarks.md: `cargo test --release -p gdkrecord-recorder --lib -- --ignored --nocapture bench_`.
+#[cfg(test)]
+mod bench {
+    use super::*;
+    use gdkrecord_format::{Event, EventType, Modifiers};
+
+    #[test]
+    #[ignore = "benchmark: run with --release --ignored --nocapture"]
+    fn bench_write_motion_event() {
+        let path = std::env::temp_dir().join(format!("gdkrecord-bench-{}", std::process::id()));
+        let mut session = Session {
+            writer: Some(MmapWriter::create(&path, DEFAULT_CHUNK).unwrap()),
+            path: path.clone(),
+            payload: Vec::with_capacity(256),
+            records: 0,
+            dropped: 0,
+            surfaces: HashMap::new(),
+            next_surface: 1,
+            clocks: HashMap::new(),
+            sequences: HashMap::new(),
+            next_sequence: 1,
+        };
+        let n = 1_000_000u64;
+        let mut bytes = 0;
+        let start = clock::monotonic_ns();
+        for i in 0..n {
+            let mut e = Event::new(i * 1000, SurfaceId(1), EventType::MOTION_NOTIFY, i as u32);
+            e.x = Some(200.0 + (i % 100) as f64);
+            e.y = Some(100.5);
+            e.modifiers = Some(Modifiers(0));
+            bytes += session.write(&Record::Event(e));
+        }
+        let ns = (clock::monotonic_ns() - start) / n;
+        eprintln!(
+            "bench_write_motion_event: {ns} ns per event, {} bytes per event",
+            bytes as u64 / n
+        );
+        drop(session);
+        let _ = std::fs::remove_file(&path);
+    }
+}

@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# Recorder overhead benchmark (results in docs/benchmarks.md, "## Recorder").
+#
+# Runs the `counter` sample (release build) under a private Xvfb, RUNS times without and
+# RUNS times with the recorder, each time feeding it the same xdotool script (MOTIONS
+# pointer motions, CLICKS button clicks, KEYS typed keys, then Ctrl+Q). Reports:
+# - with the recorder, its own time on the main thread (GDKRECORD_SELF_TIME=1): ns per
+#   input event inside the GdkSurface::event hook, ns per frame for all phase, size,
+#   damage and painted work, and the log's bytes per input event;
+# - the app's CPU time (user+sys) with and without, medians and their ratio.
+#
+# Usage: recorder/bench/run.sh            (env: RUNS=5 MOTIONS=1500 CLICKS=100 KEYS=100 NO_BUILD=1)
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+RUNS=${RUNS:-5}
+MOTIONS=${MOTIONS:-1500}
+CLICKS=${CLICKS:-100}
+KEYS=${KEYS:-100}
+TARGET=${CARGO_TARGET_DIR:-$ROOT/target}/release
+
+for tool in Xvfb xdotool /usr/bin/time; do
+    command -v "$tool" >/dev/null || { echo "run.sh: $tool is missing (apt-get install xvfb xdotool time)" >&2; exit 1; }
+done
+if [[ -z ${NO_BUILD:-} ]]; then
+    (cd "$ROOT" && cargo build --release -q -p gdkrecord-recorder -p gdkrecord-samples)
+fi
+for file in "$TARGET/libgdkrecord.so" "$TARGET/counter"; do
+    [[ -e $file ]] || { echo "run.sh: $file is missing" >&2; exit 1; }
+done
+
+WORK=$(mktemp -d)
+mkdir -p "$WORK/gtk-path/4.0.0/media"
+ln -s "$TARGET/libgdkrecord.so" "$WORK/gtk-path/4.0.0/media/libgdkrecord.so"
+Xvfb -displayfd 3 -screen 0 1280x1024x24 -nolisten tcp 3>"$WORK/display" 2>/dev/null &
+XVFB=$!
+trap 'kill $XVFB 2>/dev/null; rm -rf "$WORK"' EXIT
+for _ in $(seq 100); do [[ -s $WORK/display ]] && break; sleep 0.05; done
+export DISPLAY=":$(tr -d '\n' <"$WORK/display")"
+export GDK_BACKEND=x11 NO_AT_BRIDGE=1 GSETTINGS_BACKEND=memory
+
+# One xdotool invocation for the whole script; WID is replaced by the window id. (No
+# `search` in the chain: after it, key/type would default to XSendEvent to %1 instead
+# of real XTEST input.)
+INPUT=()
+for ((i = 0; i < MOTIONS; i++)); do
+    # Over the empty right half of the 400x200 window (no hover changes there).
+    INPUT+=(mousemove --window WID $((200 + (i * 7) % 180)) $((60 + (i * 3) % 130)) sleep 0.002)
+done
+for ((i = 0; i < CLICKS; i++)); do
+    INPUT+=(mousemove --window WID 100 80 click 1 sleep 0.005)
+done
+# `key`, not `type`: xdotool loses a later `key ctrl+q` after `type` in the same chain.
+INPUT+=(mousemove --window WID 120 137 click 1 key --delay 5)
+for ((i = 0; i < KEYS; i++)); do INPUT+=(a); done
+INPUT+=(key ctrl+q)
+
+# run_once on|off -> prints "cpu_s events event_median event_p99 event_mean frames frame_median frame_p99 frame_mean bytes_per_event"
+run_once() {
+    local mode=$1 gtk_path=""
+    [[ $mode == on ]] && gtk_path="$WORK/gtk-path"
+    rm -f "$WORK/out" "$WORK/err" "$WORK/run.gdkrecord"
+    GTK_PATH=$gtk_path GDKRECORD_SELF_TIME=1 GDKRECORD_FILENAME="$WORK/run.gdkrecord" \
+        /usr/bin/time -f "%U %S" -o "$WORK/time" "$TARGET/counter" --print-layout >"$WORK/out" 2>"$WORK/err" &
+    local timer=$!
+    for _ in $(seq 400); do grep -q '^ready$' "$WORK/out" 2>/dev/null && break; sleep 0.05; done
+    local app
+    app=$(cat /proc/$timer/task/$timer/children 2>/dev/null | tr -d ' ')
+    local window
+    window=$(timeout 20 xdotool search --sync --onlyvisible --pid "$app" --name counter | tail -n 1)
+    if ! timeout 300 xdotool windowfocus --sync "$window" "${INPUT[@]/#WID/$window}" >&2; then
+        echo "run.sh: xdotool failed" >&2
+    fi
+    # Ctrl+Q ends the app; do not hang if it was lost.
+    for _ in $(seq 200); do kill -0 "$app" 2>/dev/null || break; sleep 0.1; done
+    kill "$app" 2>/dev/null && echo "run.sh: the app did not quit on Ctrl+Q" >&2
+    wait $timer || true
+    local cpu
+    cpu=$(awk 'NR == 1 {printf "%.3f", $1 + $2}' "$WORK/time")
+    if [[ $mode == on ]]; then
+        local line
+        line=$(grep '^gdkrecord self-time:' "$WORK/err") || { echo "run.sh: no self-time line: $(cat "$WORK/err")" >&2; exit 1; }
+        field() { sed -n "s/.* $1=\([0-9.>]*\).*/\1/p" <<<"$line"; }
+        echo "$cpu $(field events) $(field events_median_ns) $(field events_p99_ns) $(field events_mean_ns)" \
+            "$(field frames) $(field frames_median_ns) $(field frames_p99_ns) $(field frames_mean_ns) $(field event_bytes_per_event)"
+    else
+        echo "$cpu - - - - - - - - -"
+    fi
+}
+
+median() { sort -g | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
+
+echo "counter, $MOTIONS motions + $CLICKS clicks + $KEYS keys per run, $RUNS runs each, display $DISPLAY, load $(cut -d' ' -f1-3 /proc/loadavg)"
+FORMAT='%-4s %-3s %6s %6s %9s %9s %9s %6s %9s %9s %9s %7s\n'
+printf "$FORMAT" mode run cpu_s events ev_med_ns ev_p99_ns ev_mean fr fr_med_ns fr_p99_ns fr_mean B/event
+: >"$WORK/results"
+for ((run = 1; run <= RUNS; run++)); do
+    for mode in off on; do
+        read -r -a r < <(run_once $mode)
+        printf "$FORMAT" $mode $run "${r[@]}"
+        echo "$mode ${r[*]}" >>"$WORK/results"
+    done
+done
+col() { awk -v m="$1" -v c="$2" '$1 == m {print $c}' "$WORK/results" | median; }
+off_cpu=$(col off 2) on_cpu=$(col on 2)
+echo
+echo "medians over runs (ns are the recorder's own time on the main thread):"
+echo "  per input event: median $(col on 4) ns, p99 $(col on 5) ns, mean $(col on 6) ns ($(col on 3) events per run)"
+echo "  per frame:       median $(col on 8) ns, p99 $(col on 9) ns, mean $(col on 10) ns ($(col on 7) frames per run)"
+echo "  log bytes per input event: $(col on 11)"
+echo "  app CPU time: off $off_cpu s, on $on_cpu s, ratio $(awk -v a="$on_cpu" -v b="$off_cpu" 'BEGIN {printf "%.3f", a / b}')"

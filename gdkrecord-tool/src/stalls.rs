@@ -203,10 +203,77 @@ impl StallIndex {
     }
 }
 
+/// Where a stall happened, in a few words: the innermost frame of the program's own code
+/// with its caller, else the innermost frame with a plain name, else the source that was
+/// being dispatched; frames outside the main loop's dispatch are not considered. For the
+/// `blocker` sample:
+/// `blocker::busy_wait ← blocker::block_main_loop_for_300ms`.
+///
+/// Library code is not the program's own: modules under `/usr` or `/lib`, modules
+/// without a path (the kernel's vDSO), the recorder itself (`libgdkrecord.so`, whose
+/// dispatch wrapper is below every callback), and Rust's standard library compiled into
+/// the program (`std::`, `core::`, `alloc::` functions).
+pub fn stall_place(stall: &StallInfo, symbolizer: &mut Symbolizer) -> String {
+    let frames = symbolizer.name_stack(&stall.stack);
+    let is_library = |index: usize| {
+        let module_is_library = stall.stack[index].module.as_deref().is_none_or(|m| {
+            m.starts_with("/usr/")
+                || m.starts_with("/lib")
+                || !m.contains('/')
+                || frames[index]
+                    .module
+                    .as_deref()
+                    .is_some_and(|name| name.starts_with("libgdkrecord"))
+        });
+        let function_is_std = frames[index].function.as_deref().is_some_and(|f| {
+            let path = f.trim_start_matches('<');
+            ["std::", "core::", "alloc::"]
+                .iter()
+                .any(|krate| path.starts_with(krate))
+        });
+        module_is_library || function_is_std
+    };
+    // Frames outside the main loop's dispatch (`main`, `g_application_run` …) are on
+    // every stack: they say nothing about the stall.
+    let dispatch_depth = frames
+        .iter()
+        .position(|f| {
+            f.function.as_deref().is_some_and(|name| {
+                name.starts_with("g_main_context_") || name.starts_with("g_main_loop_")
+            })
+        })
+        .unwrap_or(frames.len());
+    if let Some(own) = (0..dispatch_depth).find(|&i| !is_library(i)) {
+        let mut place = frames[own].label();
+        if own + 1 < dispatch_depth && !is_library(own + 1) {
+            place.push_str(" \u{2190} ");
+            place.push_str(&frames[own + 1].label());
+        }
+        return place;
+    }
+    // Only libraries: the innermost function with a plain (C or demangled Rust) name,
+    // which is an API the program called (`gsk_renderer_render`) rather than a mangled
+    // C++ internal of a driver.
+    let named = |plain: bool| {
+        frames[..dispatch_depth].iter().find(|f| {
+            f.function
+                .as_deref()
+                .is_some_and(|name| !plain || !name.starts_with("_Z"))
+        })
+    };
+    if let Some(frame) = named(true).or_else(|| named(false)) {
+        return frame.label();
+    }
+    match (&stall.source, frames.first()) {
+        (Some(source), _) => source.clone(),
+        (None, Some(frame)) => frame.label(),
+        (None, None) => "an unknown place (no stack, no source)".to_owned(),
+    }
+}
+
 /// The stall covering `t_ns` (started at or before it, not yet over), if any: what
 /// delayed an input or a frame at that moment. `stalls` sorted by start, as
 /// [`StallIndex::finish`] returns them.
-// For the jank blame of `stats`, `graph` and `export`, which are wired after this command.
 #[cfg_attr(not(test), allow(dead_code))]
 pub fn stall_covering(stalls: &[StallInfo], t_ns: Nanos) -> Option<&StallInfo> {
     let index = stalls
@@ -335,17 +402,23 @@ fn print_list(
 
 /// Stalls with the same named stack.
 #[derive(Debug)]
-struct StackGroup {
-    frames: Vec<NamedFrame>,
-    count: u32,
-    total_ns: u64,
-    longest_ns: u64,
+pub struct StackGroup {
+    /// The stack, innermost frame first.
+    pub frames: Vec<NamedFrame>,
+    /// Stalls with this stack.
+    pub count: u32,
+    /// Their durations added up.
+    pub total_ns: u64,
+    /// The longest of them.
+    pub longest_ns: u64,
+    /// The longest of them, for [`stall_place`].
+    pub longest: StallInfo,
 }
 
 /// Merges stalls whose named stacks are identical, longest total first. Stacks are
 /// compared by their frames' names, so the same code reached through the same calls
 /// groups even when addresses differ within the functions.
-fn group_stalls(stalls: &[StallInfo], symbolizer: &mut Symbolizer) -> Vec<StackGroup> {
+pub fn group_stalls(stalls: &[StallInfo], symbolizer: &mut Symbolizer) -> Vec<StackGroup> {
     let mut groups: HashMap<Vec<String>, StackGroup> = HashMap::new();
     for stall in stalls {
         let frames = symbolizer.name_stack(&stall.stack);
@@ -355,10 +428,14 @@ fn group_stalls(stalls: &[StallInfo], symbolizer: &mut Symbolizer) -> Vec<StackG
             count: 0,
             total_ns: 0,
             longest_ns: 0,
+            longest: stall.clone(),
         });
         group.count += 1;
         group.total_ns += stall.duration_ns;
-        group.longest_ns = group.longest_ns.max(stall.duration_ns);
+        if stall.duration_ns > group.longest_ns {
+            group.longest_ns = stall.duration_ns;
+            group.longest = stall.clone();
+        }
     }
     let mut groups: Vec<StackGroup> = groups.into_values().collect();
     groups.sort_by(|a, b| {
@@ -586,6 +663,51 @@ mod tests {
         assert!(
             groups.contains("2 \u{d7} stack, 610.0 ms in total, longest 310.0 ms"),
             "{groups}"
+        );
+    }
+
+    #[test]
+    fn a_stall_is_placed_in_the_programs_own_code_inside_the_main_loop() {
+        let at = |module: &str, symbol: &str| CodeAddress {
+            addr: 1,
+            module: Some(module.into()),
+            offset: 1,
+            symbol: Some(symbol.into()),
+        };
+        let libc = "/usr/lib/nonexistent/libc.so.6";
+        let glib = "/usr/lib/nonexistent/libglib-2.0.so.0";
+        let app = "/nonexistent/app";
+        let mut stall = StallInfo {
+            start_ns: 0,
+            duration_ns: 1,
+            ongoing_at_end: false,
+            source: Some("GDK X11 Event source (:1)".into()),
+            samples: 1,
+            stack: vec![
+                at(libc, "clock_gettime"),
+                at(app, "_ZN3std4time7Instant7elapsed17h0123456789abcdefE"),
+                at(app, "_ZN3app9busy_wait17h0123456789abcdefE"),
+                at(app, "_ZN3app8on_click17h0123456789abcdefE"),
+                at("/opt/nonexistent/libgdkrecord.so", "gdkrecord_dispatch"),
+                at(glib, "g_main_context_dispatch"),
+                at(app, "main"),
+            ],
+            input: None,
+        };
+        let mut symbolizer = Symbolizer::new();
+        assert_eq!(
+            stall_place(&stall, &mut symbolizer),
+            "app::busy_wait \u{2190} app::on_click"
+        );
+        // Only libraries inside the dispatch: the innermost plainly named function, not
+        // `main` outside it.
+        stall.stack.drain(1..4);
+        stall.stack.insert(0, at(libc, "_ZN4llvm4Pass3runEv"));
+        assert_eq!(stall_place(&stall, &mut symbolizer), "clock_gettime");
+        stall.stack.clear();
+        assert_eq!(
+            stall_place(&stall, &mut symbolizer),
+            "GDK X11 Event source (:1)"
         );
     }
 }

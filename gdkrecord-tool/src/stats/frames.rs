@@ -1,9 +1,11 @@
 //! Frame-clock cycles: how many, how long, how long each phase took, and which frames
-//! went over the budget (the refresh interval) with the phase to blame for each.
+//! went over the budget (the refresh interval) with the phase to blame for each, and the
+//! main-loop stall when one overlapped the frame's cycle.
 
 use gdkrecord_format::{Frame, Nanos, Record, SurfaceId};
 use serde::Serialize;
 
+use super::mainloop::{blame_within, BlamedStall, StallBlame};
 use super::summary::{ms, Durations, PerPhase, PhaseMeans, SlowestPhase, Worst};
 use super::surfaces::fps;
 
@@ -73,13 +75,15 @@ impl FrameStats {
         self.refresh_interval_ns.unwrap_or(DEFAULT_BUDGET_NS)
     }
 
-    /// The `frames` section of the report.
-    pub fn report(self) -> FramesReport {
+    /// The `frames` section of the report; `stalls` (sorted by start) are blamed for
+    /// the slow frames whose cycle they overlap.
+    pub fn report(self, stalls: &[BlamedStall]) -> FramesReport {
         let budget_ns = self.budget_ns();
         let mut over = OverBudget {
             count: 0,
             share: 0.0,
             slowest_phase: PerPhase::default(),
+            delayed_by_stall: 0,
             worst: Vec::new(),
         };
         let mut worst = Worst::new(WORST_KEPT);
@@ -88,6 +92,9 @@ impl FrameStats {
             if let Some(slowest) = frame.slowest {
                 over.slowest_phase.0[slowest.phase] += 1;
             }
+            let end_ns = frame.start_ns + frame.duration_ns;
+            let stall = blame_within(stalls, frame.start_ns, end_ns);
+            over.delayed_by_stall += u64::from(stall.is_some());
             worst.offer(frame.duration_ns, || SlowFrame {
                 surface: frame.surface,
                 counter: frame.counter,
@@ -95,6 +102,7 @@ impl FrameStats {
                 duration_ms: ms(frame.duration_ns),
                 slowest_phase: frame.slowest.map(|s| s.name()),
                 slowest_phase_ms: frame.slowest.map(|s| ms(s.duration_ns)),
+                stall,
             });
         }
         over.worst = worst.into_vec();
@@ -150,6 +158,8 @@ pub struct OverBudget {
     pub share: f64,
     /// How many slow frames had each phase as their slowest.
     pub slowest_phase: PerPhase,
+    /// How many slow frames a main-loop stall overlapped.
+    pub delayed_by_stall: u64,
     /// The slowest frames, slowest first.
     pub worst: Vec<SlowFrame>,
 }
@@ -163,6 +173,8 @@ pub struct SlowFrame {
     pub duration_ms: f64,
     pub slowest_phase: Option<&'static str>,
     pub slowest_phase_ms: Option<f64>,
+    /// The longest stall overlapping the frame's cycle; null when none.
+    pub stall: Option<StallBlame>,
 }
 
 #[cfg(test)]
@@ -204,7 +216,7 @@ mod tests {
             predicted_presentation_time_ns: None,
             refresh_interval_ns: Some(8_333_333),
         }));
-        let report = stats.report();
+        let report = stats.report(&[]);
         assert_eq!(report.count, 2);
         assert_eq!(report.budget_ms, 8.333);
         assert_eq!(report.budget_from, "refresh-interval");

@@ -2,6 +2,7 @@
 
 use std::io::{self, Write};
 
+use super::mainloop::{MainLoopReport, StallBlame};
 use super::summary::{Durations, PerPhase};
 use super::Report;
 
@@ -123,6 +124,9 @@ pub fn write(report: &Report, out: &mut impl Write) -> io::Result<()> {
         if o.count > 0 {
             write!(out, ", slowest phase: {}", blame(&o.slowest_phase))?;
         }
+        if o.delayed_by_stall > 0 {
+            write!(out, "; {} during a stall", o.delayed_by_stall)?;
+        }
         writeln!(out)?;
         for w in o.worst.iter().take(3) {
             label(out, "")?;
@@ -137,6 +141,7 @@ pub fn write(report: &Report, out: &mut impl Write) -> io::Result<()> {
             if let (Some(phase), Some(phase_ms)) = (w.slowest_phase, w.slowest_phase_ms) {
                 write!(out, " ({phase} {phase_ms:.3} ms)")?;
             }
+            write_stall_blame(out, w.stall.as_ref())?;
             writeln!(out)?;
         }
     }
@@ -204,13 +209,165 @@ pub fn write(report: &Report, out: &mut impl Write) -> io::Result<()> {
                 blame(&l.over_budget.slowest_phase)
             )?;
         }
+        if l.over_budget.delayed_by_stall > 0 {
+            write!(
+                out,
+                "; {} delayed by a stall",
+                l.over_budget.delayed_by_stall
+            )?;
+        }
         writeln!(out)?;
+        for w in l.over_budget.worst.iter().take(3) {
+            label(out, "")?;
+            write!(
+                out,
+                "  {} at {}: {:.3} ms to frame {}",
+                w.event_type,
+                seconds(w.t_ms),
+                w.latency_ms,
+                w.frame_counter
+            )?;
+            if let (Some(phase), Some(phase_ms)) = (w.slowest_phase, w.slowest_phase_ms) {
+                write!(out, " ({phase} {phase_ms:.3} ms)")?;
+            }
+            write_stall_blame(out, w.stall.as_ref())?;
+            writeln!(out)?;
+        }
         for (event_type, d) in &l.by_type {
             label(out, "")?;
             writeln!(out, "  {event_type}: {}", percentiles(d))?;
         }
     }
+    write_main_loop(&report.main_loop, out)
+}
+
+/// The main-loop lines: utilisation, slowest dispatches, stalls.
+fn write_main_loop(m: &MainLoopReport, out: &mut impl Write) -> io::Result<()> {
+    let label = |out: &mut dyn Write, name: &str| write!(out, "{name:<10} ");
+    label(out, "main loop")?;
+    match m.utilisation {
+        None => writeln!(out, "no loop-iteration records")?,
+        Some(utilisation) => {
+            write!(
+                out,
+                "{} {}, busy {:.1}% ({:.3} ms working, {:.3} ms polling)",
+                m.iterations,
+                plural(m.iterations, "iteration"),
+                utilisation * 100.0,
+                m.work_ms,
+                m.poll_ms
+            )?;
+            if let Some(second) = &m.busiest_second {
+                write!(
+                    out,
+                    "; busiest second {:.1}% from {}",
+                    second.utilisation * 100.0,
+                    seconds(second.t_ms)
+                )?;
+            }
+            writeln!(out)?;
+        }
+    }
+    if m.dispatches > 0 {
+        label(out, "  dispatch")?;
+        writeln!(
+            out,
+            "{} slow {}, {:.3} ms in total; slowest:",
+            m.dispatches,
+            if m.dispatches == 1 {
+                "dispatch"
+            } else {
+                "dispatches"
+            },
+            m.dispatch_total_ms
+        )?;
+        for d in m.slowest_dispatches.iter().take(3) {
+            label(out, "")?;
+            write!(
+                out,
+                "  {:.3} ms at {}: {}",
+                d.duration_ms,
+                seconds(d.t_ms),
+                d.source_type
+            )?;
+            if let Some(source) = &d.source {
+                write!(out, " \"{source}\"")?;
+            }
+            write!(out, " priority {}", d.priority)?;
+            if let Some(callback) = &d.callback {
+                write!(out, ", callback {callback}")?;
+            }
+            writeln!(out)?;
+        }
+    }
+    let s = &m.stalls;
+    label(out, "stalls")?;
+    if s.count == 0 {
+        return writeln!(out, "none");
+    }
+    write!(out, "{}", s.count)?;
+    if let Some(max_ms) = s.max_ms {
+        write!(
+            out,
+            ", {:.3} ms in total, longest {max_ms:.3} ms",
+            s.total_ms
+        )?;
+    }
+    if s.ongoing_at_end > 0 {
+        write!(out, ", {} ongoing at end", s.ongoing_at_end)?;
+    }
+    writeln!(out)?;
+    for stall in &s.longest {
+        label(out, "")?;
+        write!(
+            out,
+            "  {:.3} ms at {} in {}",
+            stall.duration_ms,
+            seconds(stall.t_ms),
+            stall.place
+        )?;
+        if let Some(input) = &stall.input {
+            match input.waited_ms {
+                Some(waited) if input.role == "waiting" => {
+                    write!(out, ", {} waited {waited:.3} ms", input.event_type)?
+                }
+                _ => write!(out, ", during {}", input.event_type)?,
+            }
+        }
+        writeln!(out)?;
+    }
+    for (i, group) in s.top_stacks.iter().enumerate() {
+        label(out, if i == 0 { "  stacks" } else { "" })?;
+        write!(
+            out,
+            "{}{} \u{d7} {}, {:.3} ms in total",
+            if i == 0 { "" } else { "  " },
+            group.count,
+            group.place,
+            group.total_ms
+        )?;
+        // Groups differ by their whole stack; say so when their places read the same.
+        match group.stack.first() {
+            Some(innermost) if !group.place.starts_with(innermost.as_str()) => {
+                write!(out, " (innermost {innermost})")?
+            }
+            _ => {}
+        }
+        writeln!(out)?;
+    }
     Ok(())
+}
+
+/// ` — stall N ms in PLACE` when a stall delayed it.
+fn write_stall_blame(out: &mut impl Write, stall: Option<&StallBlame>) -> io::Result<()> {
+    match stall {
+        Some(stall) => write!(
+            out,
+            " \u{2014} stall {:.3} ms in {}",
+            stall.duration_ms, stall.place
+        ),
+        None => Ok(()),
+    }
 }
 
 fn plural(n: u64, word: &str) -> String {

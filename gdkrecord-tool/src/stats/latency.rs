@@ -1,6 +1,7 @@
 //! Input latency: for each input event, the time from the event to the end of the next
 //! frame of its surface's toplevel that painted (had a `damage` record), and for the
-//! latencies over budget, the slowest phase of that frame.
+//! latencies over budget, the slowest phase of that frame and the main-loop stall that
+//! delayed the answer, if one did (see [`super::mainloop::blame_for_input`]).
 //!
 //! Counted: button, key, scroll, touch, touchpad and pad events. Pointer motion,
 //! crossing, focus and the like are left out: motion comes continuously and most of it
@@ -14,6 +15,7 @@ use std::collections::{BTreeMap, HashMap, VecDeque};
 use gdkrecord_format::{Event, EventType, Frame, Nanos, Record, SurfaceId};
 use serde::Serialize;
 
+use super::mainloop::{blame_for_input, BlamedStall, StallBlame};
 use super::summary::{ms, Durations, PerPhase, SlowestPhase, Worst};
 use super::surfaces::Surfaces;
 
@@ -159,12 +161,14 @@ impl LatencyStats {
         }
     }
 
-    /// The `input_latency` section of the report; `frame_budget_ns` sets its budget.
-    pub fn report(self, frame_budget_ns: u64) -> LatencyReport {
+    /// The `input_latency` section of the report; `frame_budget_ns` sets its budget,
+    /// `stalls` (sorted by start) are blamed for the slow answers they delayed.
+    pub fn report(self, frame_budget_ns: u64, stalls: &[BlamedStall]) -> LatencyReport {
         let budget_ns = 2 * frame_budget_ns;
         let mut over = LatencyOverBudget {
             count: 0,
             slowest_phase: PerPhase::default(),
+            delayed_by_stall: 0,
             worst: Vec::new(),
         };
         let mut worst = Worst::new(WORST_KEPT);
@@ -179,6 +183,8 @@ impl LatencyStats {
                 if let Some(slowest) = sample.frame.slowest {
                     over.slowest_phase.0[slowest.phase] += 1;
                 }
+                let stall = blame_for_input(stalls, sample.t_ns, sample.frame.end_ns);
+                over.delayed_by_stall += u64::from(stall.is_some());
                 worst.offer(sample.latency_ns, || SlowInput {
                     event_type: sample.event_type.to_string(),
                     t_ms: ms(sample.t_ns),
@@ -187,6 +193,7 @@ impl LatencyStats {
                     frame_ms: ms(sample.frame.end_ns.saturating_sub(sample.frame.start_ns)),
                     slowest_phase: sample.frame.slowest.map(|s| s.name()),
                     slowest_phase_ms: sample.frame.slowest.map(|s| ms(s.duration_ns)),
+                    stall,
                 });
             }
         }
@@ -255,6 +262,8 @@ pub struct LatencyOverBudget {
     pub count: u64,
     /// For how many slow answers each phase was the slowest of the answering frame.
     pub slowest_phase: PerPhase,
+    /// How many slow answers a main-loop stall delayed.
+    pub delayed_by_stall: u64,
     pub worst: Vec<SlowInput>,
 }
 
@@ -270,6 +279,9 @@ pub struct SlowInput {
     pub frame_ms: f64,
     pub slowest_phase: Option<&'static str>,
     pub slowest_phase_ms: Option<f64>,
+    /// The longest stall between the event and the end of the answering frame, or the
+    /// stall the event arrived during; null when none.
+    pub stall: Option<StallBlame>,
 }
 
 #[cfg(test)]
@@ -328,7 +340,7 @@ mod tests {
         ] {
             stats.observe(&record, &surfaces);
         }
-        let report = stats.report(16_666_667);
+        let report = stats.report(16_666_667, &[]);
         assert_eq!(
             (report.inputs, report.measured, report.unanswered),
             (2, 2, 0)
@@ -349,7 +361,7 @@ mod tests {
         stats.observe(&press(0), &surfaces);
         stats.observe(&frame(1, 1_000, 1_000), &surfaces);
         stats.observe(&press(5_000_000), &surfaces);
-        let report = stats.report(16_666_667);
+        let report = stats.report(16_666_667, &[]);
         assert_eq!((report.measured, report.unanswered), (1, 1));
     }
 }

@@ -3,8 +3,9 @@
 //! latency. `--json` prints [`Report`] (documented in `docs/formats.md`); otherwise
 //! [`human`] prints a compact report.
 //!
-//! Each section is a collector with `observe(&Record)` and `report()`; a new section (main
-//! loop, stalls) is one more field of [`Collector`] and of [`Report`].
+//! Each section is a collector with `observe(&Record)` and `report()`; a new section is one
+//! more field of [`Collector`] and of [`Report`]. The main-loop section is reported first:
+//! its stalls are what slow frames and slow inputs are blamed on when one delayed them.
 
 use std::collections::BTreeMap;
 use std::io::{BufWriter, Write};
@@ -16,17 +17,20 @@ use serde::Serialize;
 
 use crate::cli::StatsArgs;
 use crate::input;
+use crate::symbolize::Symbolizer;
 
 mod damage;
 mod frames;
 mod human;
 mod latency;
+mod mainloop;
 mod summary;
 mod surfaces;
 
 pub use damage::DamageReport;
 pub use frames::FramesReport;
 pub use latency::LatencyReport;
+pub use mainloop::MainLoopReport;
 pub use surfaces::SurfaceReport;
 
 /// Runs `stats`.
@@ -73,6 +77,7 @@ pub struct Report {
     pub frames: FramesReport,
     pub damage: DamageReport,
     pub input_latency: LatencyReport,
+    pub main_loop: MainLoopReport,
 }
 
 /// JSON `recording`.
@@ -102,6 +107,7 @@ pub struct Collector {
     frames: frames::FrameStats,
     damage: damage::DamageStats,
     latency: latency::LatencyStats,
+    main_loop: mainloop::MainLoopStats,
 }
 
 impl Collector {
@@ -128,6 +134,7 @@ impl Collector {
             frames: frames::FrameStats::default(),
             damage: damage::DamageStats::default(),
             latency: latency::LatencyStats::new(header.is_none_or(|h| h.damage_capture)),
+            main_loop: mainloop::MainLoopStats::new(),
         }
     }
 
@@ -155,11 +162,13 @@ impl Collector {
         self.frames.observe(record);
         self.damage.observe(record, &self.surfaces);
         self.latency.observe(record, &self.surfaces);
+        self.main_loop.observe(record);
     }
 
     /// The report; `file` names the recording.
     pub fn report(self, file: String) -> Report {
         let frame_budget_ns = self.frames.budget_ns();
+        let (main_loop, stalls) = self.main_loop.report(&mut Symbolizer::new());
         Report {
             file,
             recording: self.recording,
@@ -168,9 +177,10 @@ impl Collector {
             kinds: self.kinds.into_iter().map(|(k, n)| (k.name(), n)).collect(),
             event_types: self.event_types,
             surfaces: self.surfaces.report(),
-            frames: self.frames.report(),
+            frames: self.frames.report(&stalls),
             damage: self.damage.report(),
-            input_latency: self.latency.report(frame_budget_ns),
+            input_latency: self.latency.report(frame_budget_ns, &stalls),
+            main_loop,
         }
     }
 }

@@ -1,0 +1,436 @@
+//! The main loop: how busy it was (utilisation, overall and in its busiest second), its
+//! slowest GSource dispatches with their callbacks named, and a summary of its stalls
+//! with their stacks grouped as `stalls --group` does. The stalls found here are also
+//! what the frames and input-latency sections blame their slow cases on.
+//!
+//! Utilisation is Σ work / Σ (work + poll) over `loop-iteration` records. For the
+//! busiest second, each iteration's poll (`t_ns − poll_ns .. t_ns`) and work
+//! (`t_ns .. t_ns + work_ns`) are spread over whole seconds of recording time
+//! (`0–1 s`, `1–2 s`, …) and the second with the largest busy share wins; a second the
+//! iterations cover for less than half is left out, so a lone iteration at the edge of
+//! the recording does not count as a busy second.
+
+use std::collections::BTreeMap;
+
+use gdkrecord_format::{CodeAddress, Nanos, Record};
+use serde::Serialize;
+
+use super::summary::{ms, Worst};
+use crate::input::Filter;
+use crate::stalls::{self, StallIndex, StallInfo};
+use crate::symbolize::Symbolizer;
+
+/// Slowest dispatches listed in the report.
+const DISPATCHES_KEPT: usize = 10;
+/// Stack groups and longest stalls listed in the report.
+const STALLS_KEPT: usize = 3;
+const SECOND_NS: u64 = 1_000_000_000;
+
+/// Collects iterations, dispatches and stalls.
+#[derive(Debug)]
+pub struct MainLoopStats {
+    iterations: u64,
+    work_ns: u64,
+    poll_ns: u64,
+    /// `(work, poll)` ns per whole second of recording time.
+    per_second: BTreeMap<u64, (u64, u64)>,
+    dispatches: u64,
+    dispatch_total_ns: u64,
+    slowest_dispatches: Worst<DispatchSample>,
+    stalls: StallIndex,
+}
+
+#[derive(Debug)]
+struct DispatchSample {
+    t_ns: Nanos,
+    duration_ns: u64,
+    source: Option<String>,
+    source_type: String,
+    priority: i32,
+    callback: Option<CodeAddress>,
+}
+
+/// Adds the part of `start..end` falling in each second to `add(second, ns)`.
+fn spread(start: Nanos, end: Nanos, mut add: impl FnMut(u64, u64)) {
+    let mut t = start;
+    while t < end {
+        let second = t / SECOND_NS;
+        let upto = ((second + 1) * SECOND_NS).min(end);
+        add(second, upto - t);
+        t = upto;
+    }
+}
+
+impl MainLoopStats {
+    pub fn new() -> MainLoopStats {
+        MainLoopStats {
+            iterations: 0,
+            work_ns: 0,
+            poll_ns: 0,
+            per_second: BTreeMap::new(),
+            dispatches: 0,
+            dispatch_total_ns: 0,
+            slowest_dispatches: Worst::new(DISPATCHES_KEPT),
+            stalls: StallIndex::new(),
+        }
+    }
+
+    /// Takes in iterations, dispatches, stalls and the input events stalls are shown with.
+    pub fn observe(&mut self, record: &Record) {
+        // The records reaching `stats` are already filtered.
+        self.stalls.add(record, &Filter::default());
+        match record {
+            Record::LoopIteration(iteration) => {
+                self.iterations += 1;
+                self.work_ns += iteration.work_ns;
+                self.poll_ns += iteration.poll_ns;
+                let t = iteration.t_ns;
+                let per_second = &mut self.per_second;
+                spread(t.saturating_sub(iteration.poll_ns), t, |s, ns| {
+                    per_second.entry(s).or_default().1 += ns;
+                });
+                spread(t, t.saturating_add(iteration.work_ns), |s, ns| {
+                    per_second.entry(s).or_default().0 += ns;
+                });
+            }
+            Record::Dispatch(dispatch) => {
+                self.dispatches += 1;
+                self.dispatch_total_ns += dispatch.duration_ns;
+                self.slowest_dispatches
+                    .offer(dispatch.duration_ns, || DispatchSample {
+                        t_ns: dispatch.t_ns,
+                        duration_ns: dispatch.duration_ns,
+                        source: dispatch.source.clone(),
+                        source_type: dispatch.source_type.clone(),
+                        priority: dispatch.priority,
+                        callback: dispatch.callback.clone(),
+                    });
+            }
+            _ => {}
+        }
+    }
+
+    /// The `main_loop` section, and the stalls (sorted by start, each with its
+    /// [`StallBlame`]) for the other sections to blame.
+    pub fn report(self, symbolizer: &mut Symbolizer) -> (MainLoopReport, Vec<BlamedStall>) {
+        let stalls: Vec<StallInfo> = self.stalls.finish();
+        let blamed: Vec<BlamedStall> = stalls
+            .iter()
+            .map(|stall| BlamedStall {
+                blame: StallBlame {
+                    t_ms: ms(stall.start_ns),
+                    duration_ms: ms(stall.duration_ns),
+                    place: stalls::stall_place(stall, symbolizer),
+                },
+                stall: stall.clone(),
+            })
+            .collect();
+        let worst_second = self
+            .per_second
+            .iter()
+            .filter(|(_, (work, poll))| (work + poll) * 2 >= SECOND_NS)
+            .map(|(second, (work, poll))| (*second, share(*work, *poll)))
+            .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)))
+            .map(|(second, utilisation)| BusiestSecond {
+                t_ms: ms(second * SECOND_NS),
+                utilisation,
+            });
+        let slowest_dispatches = self
+            .slowest_dispatches
+            .into_vec()
+            .into_iter()
+            .map(|d| SlowDispatch {
+                t_ms: ms(d.t_ns),
+                duration_ms: ms(d.duration_ns),
+                source: d.source,
+                source_type: d.source_type,
+                priority: d.priority,
+                callback: d.callback.map(|c| symbolizer.name(&c, false).label()),
+            })
+            .collect();
+        let mut longest: Vec<&BlamedStall> = blamed.iter().collect();
+        longest.sort_by_key(|b| (std::cmp::Reverse(b.stall.duration_ns), b.stall.start_ns));
+        let stall_summary = StallSummary {
+            count: stalls.len() as u64,
+            ongoing_at_end: stalls.iter().filter(|s| s.ongoing_at_end).count() as u64,
+            total_ms: ms(stalls.iter().map(|s| s.duration_ns).sum()),
+            max_ms: stalls.iter().map(|s| s.duration_ns).max().map(ms),
+            longest: longest
+                .into_iter()
+                .take(STALLS_KEPT)
+                .map(|b| LongStall {
+                    t_ms: b.blame.t_ms,
+                    duration_ms: b.blame.duration_ms,
+                    ongoing_at_end: b.stall.ongoing_at_end,
+                    source: b.stall.source.clone(),
+                    place: b.blame.place.clone(),
+                    input: b.stall.input.as_ref().map(|i| StallInputReport {
+                        role: match i.role {
+                            stalls::InputRole::Waiting => "waiting",
+                            stalls::InputRole::Trigger => "during",
+                        },
+                        event_type: i.event_type.nick().into_owned(),
+                        t_ms: ms(i.t_ns),
+                        waited_ms: i.waited_ns.map(ms),
+                    }),
+                })
+                .collect(),
+            top_stacks: stalls::group_stalls(&stalls, symbolizer)
+                .into_iter()
+                .take(STALLS_KEPT)
+                .map(|g| StackSummary {
+                    count: g.count,
+                    total_ms: ms(g.total_ns),
+                    longest_ms: ms(g.longest_ns),
+                    place: stalls::stall_place(&g.longest, symbolizer),
+                    stack: g.frames.iter().map(|f| f.label()).collect(),
+                })
+                .collect(),
+        };
+        let report = MainLoopReport {
+            iterations: self.iterations,
+            work_ms: ms(self.work_ns),
+            poll_ms: ms(self.poll_ns),
+            utilisation: (self.iterations > 0).then(|| share(self.work_ns, self.poll_ns)),
+            busiest_second: worst_second,
+            dispatches: self.dispatches,
+            dispatch_total_ms: ms(self.dispatch_total_ns),
+            slowest_dispatches,
+            stalls: stall_summary,
+        };
+        (report, blamed)
+    }
+}
+
+/// `work / (work + poll)`, rounded to 4 decimals; 0 when both are 0.
+fn share(work: u64, poll: u64) -> f64 {
+    let all = work + poll;
+    if all == 0 {
+        return 0.0;
+    }
+    (work as f64 / all as f64 * 10_000.0).round() / 10_000.0
+}
+
+/// A stall with what the report says about it.
+#[derive(Clone, Debug)]
+pub struct BlamedStall {
+    pub stall: StallInfo,
+    pub blame: StallBlame,
+}
+
+/// JSON `stall` of a slow frame or input: the stall that delayed it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct StallBlame {
+    /// When the stall started.
+    pub t_ms: f64,
+    pub duration_ms: f64,
+    /// Where it happened (see [`stalls::stall_place`]).
+    pub place: String,
+}
+
+/// The longest stall overlapping `from..=to`.
+pub fn blame_within(stalls: &[BlamedStall], from: Nanos, to: Nanos) -> Option<StallBlame> {
+    // Sorted by start, like the StallInfo list they were built from.
+    let started_by_end = stalls.partition_point(|b| b.stall.start_ns <= to);
+    stalls[..started_by_end]
+        .iter()
+        .filter(|b| b.stall.end_ns() >= from)
+        .max_by_key(|b| (b.stall.duration_ns, std::cmp::Reverse(b.stall.start_ns)))
+        .map(|b| b.blame.clone())
+}
+
+/// The stall an input event delivered at `t_ns` waited for: one overlapping the time
+/// from the event to the end of the frame that answered it, else the stall it arrived
+/// during (it is only delivered after the stall, see `stalls`' module docs).
+pub fn blame_for_input(
+    stalls: &[BlamedStall],
+    t_ns: Nanos,
+    answered_ns: Nanos,
+) -> Option<StallBlame> {
+    blame_within(stalls, t_ns, answered_ns).or_else(|| {
+        stalls
+            .iter()
+            .find(|b| {
+                b.stall
+                    .input
+                    .as_ref()
+                    .is_some_and(|i| i.role == stalls::InputRole::Waiting && i.t_ns == t_ns)
+            })
+            .map(|b| b.blame.clone())
+    })
+}
+
+/// JSON `main_loop`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct MainLoopReport {
+    /// `loop-iteration` records.
+    pub iterations: u64,
+    /// Σ `work_ns` and Σ `poll_ns` of the iterations.
+    pub work_ms: f64,
+    pub poll_ms: f64,
+    /// Busy share, 0..1: work / (work + poll); null without iterations.
+    pub utilisation: Option<f64>,
+    /// The whole second of recording time with the largest busy share.
+    pub busiest_second: Option<BusiestSecond>,
+    /// `dispatch` records (dispatches over the recorder's threshold).
+    pub dispatches: u64,
+    pub dispatch_total_ms: f64,
+    /// The slowest dispatches, slowest first.
+    pub slowest_dispatches: Vec<SlowDispatch>,
+    pub stalls: StallSummary,
+}
+
+/// JSON `main_loop.busiest_second`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct BusiestSecond {
+    /// The second's start.
+    pub t_ms: f64,
+    pub utilisation: f64,
+}
+
+/// One slow GSource dispatch.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SlowDispatch {
+    pub t_ms: f64,
+    pub duration_ms: f64,
+    /// The source's name, when it has one.
+    pub source: Option<String>,
+    pub source_type: String,
+    pub priority: i32,
+    /// The callback's function, else `module+0xoffset`; null when not recorded.
+    pub callback: Option<String>,
+}
+
+/// JSON `main_loop.stalls`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct StallSummary {
+    pub count: u64,
+    /// Of those, stalls the recording ended in (known from their samples only).
+    pub ongoing_at_end: u64,
+    pub total_ms: f64,
+    pub max_ms: Option<f64>,
+    /// The longest stalls, longest first.
+    pub longest: Vec<LongStall>,
+    /// Stalls grouped by identical named stack (as `stalls --group`), most total time first.
+    pub top_stacks: Vec<StackSummary>,
+}
+
+/// JSON `main_loop.stalls.longest[]`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct LongStall {
+    pub t_ms: f64,
+    pub duration_ms: f64,
+    pub ongoing_at_end: bool,
+    pub source: Option<String>,
+    pub place: String,
+    pub input: Option<StallInputReport>,
+}
+
+/// JSON `main_loop.stalls.longest[].input`: the input event shown with a stall.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct StallInputReport {
+    /// `waiting` (arrived during the stall) or `during` (being handled when it began).
+    pub role: &'static str,
+    #[serde(rename = "type")]
+    pub event_type: String,
+    pub t_ms: f64,
+    pub waited_ms: Option<f64>,
+}
+
+/// JSON `main_loop.stalls.top_stacks[]`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct StackSummary {
+    pub count: u32,
+    pub total_ms: f64,
+    pub longest_ms: f64,
+    /// Where the stalls happened (see [`stalls::stall_place`]).
+    pub place: String,
+    /// The stack's frames, innermost first: function, else `module+0xoffset`.
+    pub stack: Vec<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use gdkrecord_format::{Dispatch, LoopIteration, Stall};
+
+    fn iteration(t_ns: Nanos, poll_ns: u64, work_ns: u64) -> Record {
+        Record::LoopIteration(LoopIteration {
+            t_ns,
+            poll_ns,
+            work_ns,
+        })
+    }
+
+    #[test]
+    fn utilisation_overall_and_in_the_busiest_second() {
+        let mut stats = MainLoopStats::new();
+        // Second 0: 900 ms asleep then 100 ms of work. Second 1: 400 ms of work, 600 asleep
+        // (the poll straddles into second 2, which is covered for 0.1 s only: left out).
+        for record in [
+            iteration(900_000_000, 900_000_000, 100_000_000),
+            iteration(1_000_000_000, 0, 400_000_000),
+            iteration(2_100_000_000, 700_000_000, 0),
+        ] {
+            stats.observe(&record);
+        }
+        let (report, stalls) = stats.report(&mut Symbolizer::new());
+        assert!(stalls.is_empty());
+        assert_eq!(report.iterations, 3);
+        assert_eq!((report.work_ms, report.poll_ms), (500.0, 1600.0));
+        assert_eq!(report.utilisation, Some(0.2381));
+        assert_eq!(
+            report.busiest_second,
+            Some(BusiestSecond {
+                t_ms: 1000.0,
+                utilisation: 0.4
+            })
+        );
+        assert_eq!(report.stalls.max_ms, None);
+    }
+
+    #[test]
+    fn slowest_dispatches_and_stalls_are_kept() {
+        let mut stats = MainLoopStats::new();
+        for (t, d) in [
+            (0, 2_000_000),
+            (10_000_000, 31_000_000),
+            (50_000_000, 5_000_000),
+        ] {
+            stats.observe(&Record::Dispatch(Dispatch {
+                t_ns: t,
+                duration_ns: d,
+                source: None,
+                source_type: "timeout".into(),
+                priority: 0,
+                callback: None,
+            }));
+        }
+        stats.observe(&Record::Stall(Stall {
+            t_ns: 100_000_000,
+            duration_ns: 250_000_000,
+            duration_ms: 250.0,
+            source: Some("my-source".into()),
+            samples: 0,
+            stack: vec![],
+        }));
+        let (report, stalls) = stats.report(&mut Symbolizer::new());
+        assert_eq!(report.dispatches, 3);
+        assert_eq!(report.dispatch_total_ms, 38.0);
+        let slowest: Vec<f64> = report
+            .slowest_dispatches
+            .iter()
+            .map(|d| d.duration_ms)
+            .collect();
+        assert_eq!(slowest, [31.0, 5.0, 2.0]);
+        assert_eq!(report.stalls.count, 1);
+        assert_eq!(report.stalls.top_stacks[0].place, "my-source");
+        assert_eq!(stalls[0].blame.place, "my-source");
+        assert_eq!(
+            blame_within(&stalls, 340_000_000, 400_000_000).map(|b| b.duration_ms),
+            Some(250.0)
+        );
+        assert_eq!(blame_within(&stalls, 350_000_001, 400_000_000), None);
+        assert_eq!(blame_within(&stalls, 0, 99_999_999), None);
+    }
+}

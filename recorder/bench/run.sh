@@ -9,7 +9,7 @@
 #   damage and painted work, and the log's bytes per input event;
 # - the app's CPU time (user+sys) with and without, medians and their ratio.
 #
-# Usage: recorder/bench/run.sh            (env: RUNS=5 MOTIONS=1500 CLICKS=100 KEYS=100 NO_BUILD=1)
+# Usage: recorder/bench/run.sh   (env: RUNS=5 MOTIONS=1500 CLICKS=100 KEYS=100 PACE=0.002 NO_BUILD=1)
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -17,6 +17,7 @@ RUNS=${RUNS:-5}
 MOTIONS=${MOTIONS:-1500}
 CLICKS=${CLICKS:-100}
 KEYS=${KEYS:-100}
+PACE=${PACE:-0.002}  # seconds between motions; 0 sends them back to back (warm caches)
 TARGET=${CARGO_TARGET_DIR:-$ROOT/target}/release
 
 for tool in Xvfb xdotool /usr/bin/time; do
@@ -45,7 +46,7 @@ export GDK_BACKEND=x11 NO_AT_BRIDGE=1 GSETTINGS_BACKEND=memory
 INPUT=()
 for ((i = 0; i < MOTIONS; i++)); do
     # Over the empty right half of the 400x200 window (no hover changes there).
-    INPUT+=(mousemove --window WID $((200 + (i * 7) % 180)) $((60 + (i * 3) % 130)) sleep 0.002)
+    INPUT+=(mousemove --window WID $((200 + (i * 7) % 180)) $((60 + (i * 3) % 130)) sleep "$PACE")
 done
 for ((i = 0; i < CLICKS; i++)); do
     INPUT+=(mousemove --window WID 100 80 click 1 sleep 0.005)
@@ -90,7 +91,7 @@ run_once() {
 
 median() { sort -g | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
 
-echo "counter, $MOTIONS motions + $CLICKS clicks + $KEYS keys per run, $RUNS runs each, display $DISPLAY, load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "counter, $MOTIONS motions ($PACE s apart) + $CLICKS clicks + $KEYS keys per run, $RUNS runs each, display $DISPLAY, load $(cut -d' ' -f1-3 /proc/loadavg)"
 FORMAT='%-4s %-3s %6s %6s %9s %9s %9s %6s %9s %9s %9s %7s\n'
 printf "$FORMAT" mode run cpu_s events ev_med_ns ev_p99_ns ev_mean fr fr_med_ns fr_p99_ns fr_mean B/event
 : >"$WORK/results"

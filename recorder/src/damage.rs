@@ -50,6 +50,10 @@ thread_local! {
     static RENDER_RUNNING: Cell<GType> = const { Cell::new(0) };
     /// The GType whose original `end_frame` is running on this thread (0: none).
     static END_FRAME_RUNNING: Cell<GType> = const { Cell::new(0) };
+    /// The last renderer type seen by `render_wrapper`, and what it stands for.
+    static RENDERER_KIND: Cell<(GType, Renderer)> = const { Cell::new((0, Renderer::UNKNOWN)) };
+    /// The last draw-context type seen by `end_frame_wrapper`, and what it stands for.
+    static CONTEXT_KIND: Cell<(GType, Renderer)> = const { Cell::new((0, Renderer::UNKNOWN)) };
 }
 
 fn patches() -> std::sync::MutexGuard<'static, Patches> {
@@ -169,12 +173,25 @@ unsafe fn frame_counter(surface: *mut GdkSurface) -> i64 {
     }
 }
 
-unsafe fn renderer_kind<T>(instance: *mut T) -> Renderer {
-    let name = unsafe { gobject_sys::g_type_name_from_instance(instance.cast()) };
-    if name.is_null() {
-        return Renderer::UNKNOWN;
+/// The renderer a GSK renderer or GDK draw context stands for, from its type name
+/// (worked out once per type: `cache` holds the last type seen and its answer).
+unsafe fn renderer_kind<T>(
+    instance: *mut T,
+    cache: &'static std::thread::LocalKey<Cell<(GType, Renderer)>>,
+) -> Renderer {
+    let gtype = unsafe { type_of(instance) };
+    let (cached_type, cached_kind) = cache.with(Cell::get);
+    if cached_type == gtype {
+        return cached_kind;
     }
-    Renderer::from_type_name(&unsafe { std::ffi::CStr::from_ptr(name) }.to_string_lossy())
+    let name = unsafe { gobject_sys::g_type_name(gtype) };
+    let kind = if name.is_null() {
+        Renderer::UNKNOWN
+    } else {
+        Renderer::from_type_name(&unsafe { std::ffi::CStr::from_ptr(name) }.to_string_lossy())
+    };
+    cache.with(|c| c.set((gtype, kind)));
+    kind
 }
 
 /// Writes a Damage (or Painted) record for `region` on `surface`.
@@ -234,7 +251,7 @@ unsafe extern "C" fn render_wrapper(
             unsafe {
                 record_region(
                     gsk4_sys::gsk_renderer_get_surface(renderer),
-                    renderer_kind(renderer),
+                    renderer_kind(renderer, &RENDERER_KIND),
                     clip,
                     false,
                 );
@@ -268,7 +285,7 @@ unsafe extern "C" fn end_frame_wrapper(context: *mut GdkDrawContext, painted: *m
             unsafe {
                 record_region(
                     gdk4_sys::gdk_draw_context_get_surface(context),
-                    renderer_kind(context),
+                    renderer_kind(context, &CONTEXT_KIND),
                     painted,
                     true,
                 );

@@ -40,6 +40,8 @@ pub(crate) struct Session {
     pub(crate) surfaces: HashMap<usize, SurfaceInfo>,
     pub(crate) next_surface: u32,
     pub(crate) clocks: HashMap<usize, ClockState>,
+    /// The surface looked up last (most events go to the same one): `(pointer, id)`.
+    pub(crate) last_surface: (usize, SurfaceId),
     /// Touch sequences (GdkEventSequence pointers) -> small numbers.
     sequences: HashMap<usize, u64>,
     next_sequence: u64,
@@ -164,6 +166,7 @@ pub(crate) unsafe fn start(display: *mut gdk4_sys::GdkDisplay) {
         surfaces: HashMap::new(),
         next_surface: 1,
         clocks: HashMap::new(),
+        last_surface: (0, SurfaceId(0)),
         sequences: HashMap::new(),
         next_sequence: 1,
     };
@@ -346,6 +349,7 @@ mod bench {
             surfaces: HashMap::new(),
             next_surface: 1,
             clocks: HashMap::new(),
+            last_surface: (0, SurfaceId(0)),
             sequences: HashMap::new(),
             next_sequence: 1,
         };

@@ -43,10 +43,16 @@ impl Session {
     /// # Safety
     /// `surface` is a valid GdkSurface.
     pub(crate) unsafe fn surface_id(&mut self, surface: *mut GdkSurface) -> SurfaceId {
-        match self.known_surface(surface as usize) {
+        let key = surface as usize;
+        if self.last_surface.0 == key {
+            return self.last_surface.1;
+        }
+        let id = match self.known_surface(key) {
             Some(id) => id,
             None => unsafe { self.register_surface(surface, None) },
-        }
+        };
+        self.last_surface = (key, id);
+        id
     }
 
     /// Writes the Surface record of a surface seen for the first time and starts
@@ -187,6 +193,9 @@ unsafe fn watch_surface(surface: *mut GdkSurface, toplevel: bool) {
 unsafe extern "C" fn on_surface_finalized(_data: *mut c_void, where_the_object_was: *mut GObject) {
     crate::guard((), || {
         with_session(|session| {
+            if session.last_surface.0 == where_the_object_was as usize {
+                session.last_surface = (0, SurfaceId(0));
+            }
             if let Some(info) = session.surfaces.remove(&(where_the_object_was as usize)) {
                 session.write(&Record::SurfaceDestroyed(SurfaceDestroyed {
                     t_ns: clock::now(),

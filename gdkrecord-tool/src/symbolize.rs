@@ -161,12 +161,20 @@ pub fn demangle(name: &str) -> String {
 #[derive(Debug, Default)]
 pub struct Symbolizer {
     modules: HashMap<String, Option<ModuleSymbols>>,
+    /// Use only the symbols stored in the recording, never the module files.
+    recorded_only: bool,
 }
 
 impl Symbolizer {
-    /// A symbolizer that has read nothing yet.
+    /// A symbolizer that has read nothing yet. With `GDKRECORD_SYMBOLS=recorded` in the
+    /// environment it reads no module file and names only what the recorder stored: for
+    /// modules rebuilt since the recording (which would give wrong names), and for output
+    /// that must not depend on the files of this machine (snapshot tests).
     pub fn new() -> Symbolizer {
-        Symbolizer::default()
+        Symbolizer {
+            modules: HashMap::new(),
+            recorded_only: std::env::var_os("GDKRECORD_SYMBOLS").is_some_and(|v| v == "recorded"),
+        }
     }
 
     /// Names `code`. `return_address` says the address was read from a stack as the
@@ -182,16 +190,20 @@ impl Symbolizer {
         } else {
             code.offset
         };
-        let from_elf = code.module.as_deref().and_then(|path| {
-            let symbols = self
-                .modules
-                .entry(path.to_owned())
-                .or_insert_with(|| ModuleSymbols::read(Path::new(path)))
-                .as_ref()?;
-            symbols
-                .lookup(symbols.base_vaddr.wrapping_add(lookup_offset))
-                .map(demangle)
-        });
+        let from_elf = code
+            .module
+            .as_deref()
+            .filter(|_| !self.recorded_only)
+            .and_then(|path| {
+                let symbols = self
+                    .modules
+                    .entry(path.to_owned())
+                    .or_insert_with(|| ModuleSymbols::read(Path::new(path)))
+                    .as_ref()?;
+                symbols
+                    .lookup(symbols.base_vaddr.wrapping_add(lookup_offset))
+                    .map(demangle)
+            });
         NamedFrame {
             function: from_elf.or_else(|| code.symbol.as_deref().map(demangle)),
             module: module_name,

@@ -1,11 +1,14 @@
 //! What the dashboard shows, collected in one streaming pass: events counted in adaptive
 //! time buckets (constant memory whatever the length), frames and damage as compact
-//! samples (16 bytes a frame), resizes as a list. [`binned`] reduces samples to one
-//! min/max/mean per pixel column when drawing.
+//! samples (16 bytes a frame), resizes and main-loop stalls as lists. [`binned`] reduces
+//! samples to one min/max/mean per pixel column when drawing.
 
 use std::collections::HashMap;
 
 use gdkrecord_format::{EventType, Header, Nanos, Record, SurfaceId, SurfaceKind};
+
+use crate::input::Filter;
+use crate::stalls::StallIndex;
 
 /// Input events are grouped into these rows, in this order, top to bottom.
 pub const EVENT_ROWS: [&str; 8] = [
@@ -165,6 +168,20 @@ pub struct GraphData {
     pub resizes: Vec<Resize>,
     pub refresh_interval_ns: Option<u64>,
     pub records: u64,
+    /// Main-loop stalls overlapping the graphed range, by start.
+    pub stalls: Vec<StallSpan>,
+}
+
+/// A main-loop stall, relative to the graphed range's left edge (clipped to it).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct StallSpan {
+    pub t_ns: u64,
+    /// How long it is shown (after clipping).
+    pub shown_ns: u64,
+    /// How long the stall lasted (its label).
+    pub duration_ns: u64,
+    /// The recording ended during it: it lasted at least `duration_ns`.
+    pub ongoing_at_end: bool,
 }
 
 impl GraphData {
@@ -192,6 +209,7 @@ pub struct Collector {
     /// The last time seen anywhere in the recording.
     last_ns: Nanos,
     records: u64,
+    stalls: StallIndex,
 }
 
 impl Collector {
@@ -211,11 +229,17 @@ impl Collector {
             refresh_interval_ns: None,
             last_ns: 0,
             records: 0,
+            stalls: StallIndex::new(),
         }
     }
 
     pub fn push(&mut self, record: &Record) {
         let t = record.t_ns();
+        // Stalls are kept whole and clipped to the range at the end: one that started
+        // before `--from` may still cover part of it.
+        if matches!(record, Record::Stall(_) | Record::StallSample(_)) {
+            self.stalls.add(record, &Filter::default());
+        }
         let inside = t >= self.from_ns && self.to_ns.is_none_or(|to| t <= to);
         let rel = t.saturating_sub(self.from_ns);
         self.last_ns = self.last_ns.max(t);
@@ -301,6 +325,21 @@ impl Collector {
         };
         let span_ns = end.saturating_sub(self.from_ns).max(1_000_000);
         let damage_is_painted = self.damage.is_empty() && !self.painted.is_empty();
+        let stalls = self
+            .stalls
+            .finish()
+            .into_iter()
+            .filter(|s| s.end_ns() >= self.from_ns && s.start_ns <= end)
+            .map(|s| {
+                let start = s.start_ns.max(self.from_ns);
+                StallSpan {
+                    t_ns: start - self.from_ns,
+                    shown_ns: s.end_ns().min(end).saturating_sub(start),
+                    duration_ns: s.duration_ns,
+                    ongoing_at_end: s.ongoing_at_end,
+                }
+            })
+            .collect();
         GraphData {
             header: self.header,
             origin_ns: self.from_ns,
@@ -317,6 +356,7 @@ impl Collector {
             resizes: self.resizes,
             refresh_interval_ns: self.refresh_interval_ns,
             records: self.records,
+            stalls,
         }
     }
 }

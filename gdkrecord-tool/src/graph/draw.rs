@@ -1,6 +1,8 @@
 //! Draws the dashboard with plotters on any backend (bitmap for PNG, SVG): a title, then
 //! panels sharing the time axis — input events by type, frame durations against the
-//! frame budget, repainted area — with window resizes marked across them.
+//! frame budget, repainted area — with window resizes marked across them, and, when the
+//! main loop stalled, a strip of red spans where it did, the longest labelled with
+//! their duration.
 //!
 //! Every panel has the same label-area width, so their time axes line up; legends sit
 //! on each panel's heading line rather than over the data.
@@ -27,6 +29,10 @@ const FRAME_BAND: RGBColor = RGBColor(175, 198, 232);
 const OVER_BUDGET_BAND: RGBColor = RGBColor(242, 160, 165);
 const DAMAGE_BAND: RGBColor = RGBColor(212, 188, 236);
 const RESIZE: RGBColor = RGBColor(0, 130, 140);
+/// Main-loop stalls: the spans in their strip.
+const STALL: RGBColor = RGBColor(200, 20, 30);
+/// Stalls labelled with their duration, longest first (more would crowd the strip).
+const STALL_LABELS: usize = 8;
 /// One colour per [`EVENT_ROWS`] row.
 const EVENT_COLORS: [RGBColor; 8] = [
     RGBColor(120, 120, 130),
@@ -82,6 +88,7 @@ pub fn dashboard<DB: DrawingBackend>(
     let body = body.margin(0, 8, 10, 24);
     let body_height = f64::from(height.saturating_sub(86));
     let (resize_strip, rest) = body.split_vertically(30);
+    let (stall_strip, rest) = rest.split_vertically(if data.stalls.is_empty() { 0 } else { 36 });
     let (events, rest) = rest.split_vertically((body_height * 0.27) as u32);
     let (frames, damage) = rest.split_vertically((body_height * 0.35) as u32);
     let span_s = data.span_ns as f64 / 1e9;
@@ -89,6 +96,7 @@ pub fn dashboard<DB: DrawingBackend>(
     draw_frames(&frames, data, span_s)?;
     draw_damage(&damage, data, span_s)?;
     draw_resize_labels(&resize_strip, data, axis)?;
+    draw_stalls(&stall_strip, data, axis)?;
     root.present()?;
     Ok(())
 }
@@ -264,6 +272,27 @@ fn resize_lines<DB: DrawingBackend>(
     Ok(())
 }
 
+/// A pale red background over the plot where the main loop was stalled: nothing can be
+/// handled or drawn there, which the panels' gaps then show.
+fn stall_shading<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    data: &GraphData,
+    axis: &TimeAxis,
+    plot: (i32, i32, i32, i32),
+) -> DrawResult<(), DB> {
+    let (ax, ay) = area.get_base_pixel();
+    let (_, _, top, bottom) = plot;
+    for stall in &data.stalls {
+        let left = axis.x(stall.t_ns);
+        let right = axis.x(stall.t_ns + stall.shown_ns).max(left + 1);
+        area.draw(&Rectangle::new(
+            [(left - ax, top - ay), (right - ax, bottom - ay)],
+            STALL.mix(0.08).filled(),
+        ))?;
+    }
+    Ok(())
+}
+
 fn mesh<DB: DrawingBackend>(
     chart: &mut LinearChart<'_, DB>,
     (origin_s, span_s): (f64, f64),
@@ -313,6 +342,7 @@ fn draw_events<DB: DrawingBackend>(
         right: plot.1,
         span_s,
     };
+    stall_shading(area, data, &axis, plot)?;
     resize_lines(area, data, &axis, plot)?;
     let columns = chart.plotting_area().dim_in_pixel().0 as usize;
     let column_s = span_s / columns.max(1) as f64;
@@ -405,6 +435,7 @@ fn draw_frames<DB: DrawingBackend>(
         right: plot.1,
         span_s,
     };
+    stall_shading(area, data, &axis, plot)?;
     resize_lines(area, data, &axis, plot)?;
     let columns = chart.plotting_area().dim_in_pixel().0 as usize;
     let column_s = span_s / columns.max(1) as f64;
@@ -549,6 +580,7 @@ fn draw_damage<DB: DrawingBackend>(
         right: plot.1,
         span_s,
     };
+    stall_shading(area, data, &axis, plot)?;
     resize_lines(area, data, &axis, plot)?;
     let columns = chart.plotting_area().dim_in_pixel().0 as usize;
     let column_s = span_s / columns.max(1) as f64;
@@ -627,6 +659,79 @@ fn draw_damage<DB: DrawingBackend>(
         ]
     };
     heading(area, (plot.0, plot.1, plot.2), &title, &keys)
+}
+
+/// The main-loop stalls strip: a red span over each stall's time (at least 2 px wide, so
+/// a short stall in a long recording stays visible), the longest few labelled with their
+/// duration where the label fits.
+fn draw_stalls<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    data: &GraphData,
+    axis: TimeAxis,
+) -> DrawResult<(), DB> {
+    if data.stalls.is_empty() {
+        return Ok(());
+    }
+    let (ax, _) = area.get_base_pixel();
+    let (_, area_h) = area.dim_in_pixel();
+    let (top, bottom) = (area_h as i32 - 16, area_h as i32 - 2);
+    let total_ms: f64 = data.stalls.iter().map(|s| s.duration_ns as f64 / 1e6).sum();
+    area.draw(&Text::new(
+        format!(
+            "stalls ({}, {total_ms:.0} ms)",
+            thousands(data.stalls.len() as u64)
+        ),
+        (axis.left - ax - 10, (top + bottom) / 2),
+        style(15.0, &STALL).pos(Pos::new(HPos::Right, VPos::Center)),
+    ))?;
+    area.draw(&PathElement::new(
+        vec![(axis.left - ax, bottom), (axis.right - ax, bottom)],
+        GRID.stroke_width(1),
+    ))?;
+    let span = |s: &super::data::StallSpan| {
+        let left = axis.x(s.t_ns);
+        (left, axis.x(s.t_ns + s.shown_ns).max(left + 2))
+    };
+    for stall in &data.stalls {
+        let (left, right) = span(stall);
+        area.draw(&Rectangle::new(
+            [(left - ax, top), (right - ax, bottom)],
+            STALL.filled(),
+        ))?;
+    }
+    let mut longest: Vec<_> = data.stalls.iter().collect();
+    longest.sort_by_key(|s| std::cmp::Reverse(s.duration_ns));
+    let mut taken: Vec<(i32, i32)> = Vec::new();
+    let mut unlabelled = data.stalls.len().saturating_sub(STALL_LABELS);
+    for stall in longest.into_iter().take(STALL_LABELS) {
+        let (left, right) = span(stall);
+        let label = format!(
+            "{}{:.0} ms",
+            if stall.ongoing_at_end { "≥ " } else { "" },
+            stall.duration_ns as f64 / 1e6
+        );
+        let width = text_width(&label, 13.0);
+        let x = ((left + right) / 2 - width / 2).clamp(axis.left, axis.right - width);
+        let extent = (x - 4, x + width + 4);
+        if taken.iter().any(|&(a, b)| extent.0 < b && a < extent.1) {
+            unlabelled += 1;
+            continue;
+        }
+        taken.push(extent);
+        area.draw(&Text::new(
+            label,
+            (x - ax, top - 9),
+            style(13.0, &STALL).pos(Pos::new(HPos::Left, VPos::Center)),
+        ))?;
+    }
+    if unlabelled > 0 {
+        area.draw(&Text::new(
+            format!("{} unlabelled", thousands(unlabelled as u64)),
+            (axis.right - ax, top - 9),
+            style(12.0, &MUTED).pos(Pos::new(HPos::Right, VPos::Center)),
+        ))?;
+    }
+    Ok(())
 }
 
 /// `WxH` labels above the panels where toplevels were resized.

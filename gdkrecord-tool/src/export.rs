@@ -6,7 +6,9 @@
 //! phases nested inside, the input events as instants (fields in `args`), and the other
 //! surface records as instants; counters for the damaged area and the frame rate of each
 //! surface; a `main loop` track with loop iterations (poll and work), a `dispatches`
-//! track with slow dispatches, and a `stalls` track. A record kind without its own rule becomes an instant with all
+//! track with slow dispatches, and a `stalls` track whose slices are named after where
+//! the main loop was stuck (`stall in blocker::busy_wait ← blocker::block_main_loop_for_300ms`,
+//! see [`stall_place`]). A record kind without its own rule becomes an instant with all
 //! its fields as args, so new kinds show up without changes here.
 
 use std::collections::{HashMap, VecDeque};
@@ -20,6 +22,8 @@ use serde::Serialize;
 use crate::cli::ExportArgs;
 use crate::formats::fields::{render_json, visit_fields, FieldVisitor};
 use crate::input;
+use crate::stalls::{stall_place, StallInfo};
+use crate::symbolize::Symbolizer;
 
 /// Track of main-loop iterations (poll, then work).
 const MAIN_LOOP_TID: u64 = 1_000_000;
@@ -66,6 +70,8 @@ pub struct TraceWriter<W: Write> {
     empty: bool,
     /// Frame starts of the last second, per surface, for the fps counter.
     recent_frames: HashMap<SurfaceId, VecDeque<Nanos>>,
+    /// Names stall slices after where they happened.
+    symbolizer: Symbolizer,
 }
 
 impl<W: Write> TraceWriter<W> {
@@ -83,6 +89,7 @@ impl<W: Write> TraceWriter<W> {
             pid,
             empty: true,
             recent_frames: HashMap::new(),
+            symbolizer: Symbolizer::new(),
         };
         let process = match header {
             Some(h) => format!("{} (pid {})", h.program, h.pid),
@@ -161,14 +168,26 @@ impl<W: Write> TraceWriter<W> {
                     Some(record),
                 )?;
             }
-            Record::Stall(s) => self.slice(
-                "stall",
-                "stall",
-                s.t_ns,
-                s.duration_ns,
-                STALLS_TID,
-                Some(record),
-            )?,
+            Record::Stall(s) => {
+                let stall = StallInfo {
+                    start_ns: s.t_ns,
+                    duration_ns: s.duration_ns,
+                    ongoing_at_end: false,
+                    source: s.source.clone(),
+                    samples: s.samples,
+                    stack: s.stack.clone(),
+                    input: None,
+                };
+                let name = format!("stall in {}", stall_place(&stall, &mut self.symbolizer));
+                self.slice(
+                    &name,
+                    "stall",
+                    s.t_ns,
+                    s.duration_ns,
+                    STALLS_TID,
+                    Some(record),
+                )?
+            }
             _ => {
                 let tid = record.surface().map_or(RECORDING_TID, |s| u64::from(s.0));
                 self.instant(

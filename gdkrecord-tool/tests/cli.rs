@@ -69,6 +69,17 @@ fn tool(dir: &Path, args: &[&str]) -> Output {
         .expect("run gdkrecord-tool")
 }
 
+/// `tool` naming stack frames only from the symbols stored in the recording, so that the
+/// output does not depend on which module files this machine has.
+fn tool_with_recorded_names(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_gdkrecord-tool"))
+        .args(args)
+        .current_dir(dir)
+        .env("GDKRECORD_SYMBOLS", "recorded")
+        .output()
+        .expect("run gdkrecord-tool")
+}
+
 fn stdout(output: &Output) -> String {
     assert!(
         output.status.success(),
@@ -310,7 +321,7 @@ fn every_format_of_every_kind_matches_its_snapshot() {
         ));
         snapshot(&format!("dump-every-kind.{format}"), &out);
     }
-    let out = tool(
+    let out = tool_with_recorded_names(
         &dir,
         &["export", "every-kind.gdkrecord", "-o", "trace.json"],
     );
@@ -335,24 +346,21 @@ fn stats_and_export_of_a_session_match_their_snapshots() {
     );
     snapshot("stats-every-kind.txt", &{
         write_records(&dir.join("every-kind.gdkrecord"), &every_kind());
-        stdout(&tool(&dir, &["stats", "every-kind.gdkrecord"]))
+        stdout(&tool_with_recorded_names(
+            &dir,
+            &["stats", "every-kind.gdkrecord"],
+        ))
     });
     let real = copy_real_recording(&dir);
     // Its stacks go through the recorder and the counter binary as built on the machine
     // that recorded it: name them from the recording only, the same everywhere.
-    let recorded_names = |args: &[&str]| {
-        let output = Command::new(env!("CARGO_BIN_EXE_gdkrecord-tool"))
-            .args(args)
-            .current_dir(&dir)
-            .env("GDKRECORD_SYMBOLS", "recorded")
-            .output()
-            .expect("run gdkrecord-tool");
-        stdout(&output)
-    };
-    snapshot("stats-counter.txt", &recorded_names(&["stats", real]));
+    snapshot(
+        "stats-counter.txt",
+        &stdout(&tool_with_recorded_names(&dir, &["stats", real])),
+    );
     snapshot(
         "stats-counter.json",
-        &recorded_names(&["stats", real, "--json"]),
+        &stdout(&tool_with_recorded_names(&dir, &["stats", real, "--json"])),
     );
     snapshot("dump-counter.text", &stdout(&tool(&dir, &["dump", real])));
 }
@@ -1128,9 +1136,15 @@ fn stalled_session() -> Vec<Record> {
 fn stats_measures_the_main_loop_and_blames_stalls() {
     let dir = scratch("stalls");
     write_records(&dir.join("stalled.gdkrecord"), &stalled_session());
-    let text = stdout(&tool(&dir, &["stats", "stalled.gdkrecord"]));
+    let text = stdout(&tool_with_recorded_names(
+        &dir,
+        &["stats", "stalled.gdkrecord"],
+    ));
     snapshot("stats-stalled.txt", &text);
-    let json = stdout(&tool(&dir, &["stats", "stalled.gdkrecord", "--json"]));
+    let json = stdout(&tool_with_recorded_names(
+        &dir,
+        &["stats", "stalled.gdkrecord", "--json"],
+    ));
     snapshot("stats-stalled.json", &json);
     let report: Value = serde_json::from_str(&json).unwrap();
 

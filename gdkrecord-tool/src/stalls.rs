@@ -96,11 +96,22 @@ pub struct StallIndex {
     stalls: Vec<StallInfo>,
     /// Samples by the start of their stall: `(count, last sample t_ns, first stack)`.
     samples: BTreeMap<Nanos, (u32, Nanos, Vec<CodeAddress>)>,
-    /// Input events: `(t_ns, time_ms, type)`.
+    /// Input events: `(t_ns, time_ms, type)`; see [`StallIndex::forget_distant_inputs`].
     inputs: Vec<(Nanos, u32, EventType)>,
     /// Smallest `t_ms − time_ms` seen: the windowing clock's offset.
     clock_offset_ms: Option<f64>,
+    /// The latest `loop-iteration` start: no stall recorded later starts before it.
+    latest_iteration_ns: Nanos,
+    /// `inputs` is thinned out when it reaches this length.
+    thin_inputs_at: usize,
 }
+
+/// Inputs kept at least: below this many, none is forgotten.
+const INPUTS_ALWAYS_KEPT: usize = 4096;
+/// How far from a stall an input event can still be shown with it: one second before its
+/// start (a trigger), and, with a margin, after its end (a waiting event is delivered as
+/// soon as the loop runs again).
+const INPUT_REACH_NS: u64 = 2_000_000_000;
 
 impl StallIndex {
     /// An empty index.
@@ -112,6 +123,9 @@ impl StallIndex {
     /// `input_filter` decides which events may be shown with a stall.
     pub fn add(&mut self, record: &Record, input_filter: &Filter) {
         match record {
+            Record::LoopIteration(iteration) => {
+                self.latest_iteration_ns = self.latest_iteration_ns.max(iteration.t_ns);
+            }
             Record::Stall(stall) => self.stalls.push(StallInfo {
                 start_ns: stall.t_ns,
                 duration_ns: stall.duration_ns,
@@ -138,10 +152,54 @@ impl StallIndex {
                 if input_filter.matches(record) {
                     self.inputs
                         .push((event.t_ns, event.time_ms, event.event_type));
+                    if self.inputs.len() >= self.thin_inputs_at.max(INPUTS_ALWAYS_KEPT) {
+                        self.forget_distant_inputs();
+                        self.thin_inputs_at = 2 * self.inputs.len();
+                    }
                 }
             }
             _ => {}
         }
+    }
+
+    /// Bounds memory on long recordings (every motion event is an input): forgets the
+    /// input events that no stall, recorded or to come, can be shown with — those more
+    /// than [`INPUT_REACH_NS`] from every stall recorded so far and before the latest loop
+    /// iteration's start minus that reach (the recorder writes a stall after the
+    /// iteration it began in, so stalls still to come start after that iteration).
+    /// Amortised O(1) per input: it runs each time the list doubled since the last time.
+    fn forget_distant_inputs(&mut self) {
+        let mut near: Vec<(Nanos, Nanos)> = self
+            .stalls
+            .iter()
+            .map(|s| (s.start_ns, s.end_ns()))
+            .chain(
+                self.samples
+                    .iter()
+                    .map(|(start, (_, last, _))| (*start, *last)),
+            )
+            .map(|(start, end)| {
+                (
+                    start.saturating_sub(INPUT_REACH_NS),
+                    end.saturating_add(INPUT_REACH_NS),
+                )
+            })
+            .collect();
+        near.sort_unstable();
+        // Among the windows opening at or before a time, the furthest any of them reaches.
+        let mut reach = 0;
+        for window in &mut near {
+            reach = reach.max(window.1);
+            window.1 = reach;
+        }
+        let recent = self.latest_iteration_ns.saturating_sub(INPUT_REACH_NS);
+        self.inputs.retain(|&(t_ns, _, _)| {
+            t_ns >= recent
+                || near
+                    .partition_point(|w| w.0 <= t_ns)
+                    .checked_sub(1)
+                    .is_some_and(|last_opened| t_ns <= near[last_opened].1)
+        });
     }
 
     /// Adds the stalls known only from their samples (ongoing when the recording ended),
@@ -709,5 +767,52 @@ mod tests {
             stall_place(&stall, &mut symbolizer),
             "GDK X11 Event source (:1)"
         );
+    }
+
+    #[test]
+    fn distant_inputs_are_forgotten_without_changing_the_result() {
+        // 20 000 motion events 1 ms apart over 20 s of iterations, a stall at 10 s whose
+        // trigger is the last event before it: the list stays bounded, the stall's input
+        // is the same as with every event kept.
+        let mut records = Vec::new();
+        for i in 0..20_000u64 {
+            let t_ns = i * 1_000_000;
+            if i % 100 == 0 {
+                records.push(Record::LoopIteration(gdkrecord_format::LoopIteration {
+                    t_ns,
+                    poll_ns: 0,
+                    work_ns: 0,
+                }));
+            }
+            if i == 10_000 {
+                records.push(stall(t_ns + 500_000, 300_000_000));
+            }
+            records.push(event(
+                t_ns,
+                (t_ns / 1_000_000) as u32 + 5,
+                EventType::MOTION_NOTIFY,
+            ));
+        }
+        let mut index = StallIndex::new();
+        let mut keeps_all = StallIndex {
+            thin_inputs_at: usize::MAX,
+            ..StallIndex::new()
+        };
+        for record in &records {
+            index.add(record, &Filter::default());
+            keeps_all.add(record, &Filter::default());
+        }
+        assert_eq!(keeps_all.inputs.len(), 20_000);
+        assert!(
+            index.inputs.len() < 12_000,
+            "{} inputs kept",
+            index.inputs.len()
+        );
+        // Kept: the stall's neighbourhood (8.0005 s to 12.3005 s) and the last seconds.
+        let kept = |t_ms: u64| index.inputs.iter().any(|i| i.0 == t_ms * 1_000_000);
+        assert!(!kept(8_000) && kept(8_001) && kept(12_300) && kept(19_999));
+        let stalls = index.finish();
+        assert_eq!(stalls, keeps_all.finish());
+        assert!(stalls[0].input.is_some());
     }
 }

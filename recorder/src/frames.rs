@@ -47,10 +47,25 @@ impl Session {
     /// # Safety
     /// `clock` is a valid GdkFrameClock.
     pub(crate) unsafe fn clock_state(&mut self, clock: *mut GdkFrameClock) -> &mut ClockState {
-        self.clocks.entry(clock as usize).or_insert_with(|| {
-            unsafe { watch_clock(clock) };
-            ClockState::default()
-        })
+        let key = clock as usize;
+        let index = match self.clocks.iter().position(|(k, _)| *k == key) {
+            Some(index) => index,
+            None => {
+                unsafe { watch_clock(clock) };
+                self.clocks.push((key, ClockState::default()));
+                self.clocks.len() - 1
+            }
+        };
+        &mut self.clocks[index].1
+    }
+
+    /// The state of a clock already seen.
+    fn known_clock(&mut self, clock: *mut GdkFrameClock) -> Option<&mut ClockState> {
+        let key = clock as usize;
+        self.clocks
+            .iter_mut()
+            .find(|(k, _)| *k == key)
+            .map(|(_, state)| state)
     }
 }
 
@@ -79,7 +94,11 @@ unsafe fn watch_clock(clock: *mut GdkFrameClock) {
 
 unsafe extern "C" fn on_clock_finalized(_data: *mut c_void, where_the_object_was: *mut GObject) {
     crate::guard((), || {
-        with_session(|session| session.clocks.remove(&(where_the_object_was as usize)));
+        with_session(|session| {
+            session
+                .clocks
+                .retain(|(k, _)| *k != where_the_object_was as usize)
+        });
     })
 }
 
@@ -131,7 +150,7 @@ unsafe extern "C" fn on_phase_end(clock: *mut GdkFrameClock, data: *mut c_void) 
         let now = clock::now();
         let mut wrote_frame = false;
         with_session(|session| {
-            let Some(state) = session.clocks.get_mut(&(clock as usize)) else {
+            let Some(state) = session.known_clock(clock) else {
                 return;
             };
             if phase >= PHASE_SIGNALS.len() || state.starts[phase].is_none() {
@@ -174,7 +193,7 @@ unsafe extern "C" fn on_phase_end(clock: *mut GdkFrameClock, data: *mut c_void) 
             wrote_frame = true;
             let next =
                 unsafe { write_completed_timings(session, clock, surface, next_timings, counter) };
-            if let Some(state) = session.clocks.get_mut(&(clock as usize)) {
+            if let Some(state) = session.known_clock(clock) {
                 state.next_timings = Some(next);
             }
         });

@@ -39,7 +39,9 @@ pub(crate) struct Session {
     dropped: u64,
     pub(crate) surfaces: HashMap<usize, SurfaceInfo>,
     pub(crate) next_surface: u32,
-    pub(crate) clocks: HashMap<usize, ClockState>,
+    /// Frame clocks by pointer: a program has one per toplevel, so a short list scanned
+    /// linearly touches less memory than a hash map on the per-phase path.
+    pub(crate) clocks: Vec<(usize, ClockState)>,
     /// The surface looked up last (most events go to the same one): `(pointer, id)`.
     pub(crate) last_surface: (usize, SurfaceId),
     /// Touch sequences (GdkEventSequence pointers) -> small numbers.
@@ -165,7 +167,7 @@ pub(crate) unsafe fn start(display: *mut gdk4_sys::GdkDisplay) {
         dropped: 0,
         surfaces: HashMap::new(),
         next_surface: 1,
-        clocks: HashMap::new(),
+        clocks: Vec::new(),
         last_surface: (0, SurfaceId(0)),
         sequences: HashMap::new(),
         next_sequence: 1,
@@ -348,7 +350,7 @@ mod bench {
             dropped: 0,
             surfaces: HashMap::new(),
             next_surface: 1,
-            clocks: HashMap::new(),
+            clocks: Vec::new(),
             last_surface: (0, SurfaceId(0)),
             sequences: HashMap::new(),
             next_sequence: 1,

@@ -32,8 +32,11 @@ pub struct MainLoopStats {
     iterations: u64,
     work_ns: u64,
     poll_ns: u64,
-    /// `(work, poll)` ns per whole second of recording time.
-    per_second: BTreeMap<u64, (u64, u64)>,
+    /// `(work, poll)` ns per whole second of recording time, for the seconds iterations
+    /// may still add to; earlier ones are closed into `busiest_second`.
+    open_seconds: BTreeMap<u64, (u64, u64)>,
+    /// The busiest closed second and its utilisation.
+    busiest_second: Option<(u64, f64)>,
     dispatches: u64,
     dispatch_total_ns: u64,
     slowest_dispatches: Worst<DispatchSample>,
@@ -50,8 +53,15 @@ struct DispatchSample {
     callback: Option<CodeAddress>,
 }
 
+/// Spans longer than this (a damaged record's garbage, rather than a program hung for a
+/// day) count in the totals but not in the busiest second, which would loop over them.
+const LONGEST_SPREAD_NS: u64 = 86_400 * SECOND_NS;
+
 /// Adds the part of `start..end` falling in each second to `add(second, ns)`.
 fn spread(start: Nanos, end: Nanos, mut add: impl FnMut(u64, u64)) {
+    if end.saturating_sub(start) > LONGEST_SPREAD_NS {
+        return;
+    }
     let mut t = start;
     while t < end {
         let second = t / SECOND_NS;
@@ -67,7 +77,8 @@ impl MainLoopStats {
             iterations: 0,
             work_ns: 0,
             poll_ns: 0,
-            per_second: BTreeMap::new(),
+            open_seconds: BTreeMap::new(),
+            busiest_second: None,
             dispatches: 0,
             dispatch_total_ns: 0,
             slowest_dispatches: Worst::new(DISPATCHES_KEPT),
@@ -85,13 +96,17 @@ impl MainLoopStats {
                 self.work_ns += iteration.work_ns;
                 self.poll_ns += iteration.poll_ns;
                 let t = iteration.t_ns;
-                let per_second = &mut self.per_second;
+                let end = t.saturating_add(iteration.work_ns);
+                let open_seconds = &mut self.open_seconds;
                 spread(t.saturating_sub(iteration.poll_ns), t, |s, ns| {
-                    per_second.entry(s).or_default().1 += ns;
+                    open_seconds.entry(s).or_default().1 += ns;
                 });
-                spread(t, t.saturating_add(iteration.work_ns), |s, ns| {
-                    per_second.entry(s).or_default().0 += ns;
+                spread(t, end, |s, ns| {
+                    open_seconds.entry(s).or_default().0 += ns;
                 });
+                // Iterations come in order: the next one's poll starts where this one's
+                // work ended, so the seconds before are complete.
+                self.close_seconds_before(end / SECOND_NS);
             }
             Record::Dispatch(dispatch) => {
                 self.dispatches += 1;
@@ -110,9 +125,31 @@ impl MainLoopStats {
         }
     }
 
+    /// Moves the seconds before `second` out of `open_seconds`, keeping the busiest
+    /// (the earliest of equals) among those the iterations covered for half of it or more.
+    fn close_seconds_before(&mut self, second: u64) {
+        while let Some(entry) = self.open_seconds.first_entry() {
+            if *entry.key() >= second {
+                break;
+            }
+            let (closed, (work, poll)) = entry.remove_entry();
+            if (work + poll) * 2 < SECOND_NS {
+                continue;
+            }
+            let utilisation = share(work, poll);
+            if self
+                .busiest_second
+                .is_none_or(|(_, best)| utilisation > best)
+            {
+                self.busiest_second = Some((closed, utilisation));
+            }
+        }
+    }
+
     /// The `main_loop` section, and the stalls (sorted by start, each with its
     /// [`StallBlame`]) for the other sections to blame.
-    pub fn report(self, symbolizer: &mut Symbolizer) -> (MainLoopReport, Vec<BlamedStall>) {
+    pub fn report(mut self, symbolizer: &mut Symbolizer) -> (MainLoopReport, Vec<BlamedStall>) {
+        self.close_seconds_before(u64::MAX);
         let stalls: Vec<StallInfo> = self.stalls.finish();
         let blamed: Vec<BlamedStall> = stalls
             .iter()
@@ -126,11 +163,7 @@ impl MainLoopStats {
             })
             .collect();
         let worst_second = self
-            .per_second
-            .iter()
-            .filter(|(_, (work, poll))| (work + poll) * 2 >= SECOND_NS)
-            .map(|(second, (work, poll))| (*second, share(*work, *poll)))
-            .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)))
+            .busiest_second
             .map(|(second, utilisation)| BusiestSecond {
                 t_ms: ms(second * SECOND_NS),
                 utilisation,
@@ -387,6 +420,22 @@ mod tests {
             })
         );
         assert_eq!(report.stalls.max_ms, None);
+    }
+
+    #[test]
+    fn a_garbage_iteration_counts_but_is_not_spread() {
+        let mut stats = MainLoopStats::new();
+        stats.observe(&iteration(2_000_000_000, 1_000_000_000, u64::MAX / 2));
+        stats.observe(&iteration(3_500_000_000, 500_000_000, 500_000_000));
+        let (report, _) = stats.report(&mut Symbolizer::new());
+        assert_eq!(report.iterations, 2);
+        assert_eq!(
+            report.busiest_second,
+            Some(BusiestSecond {
+                t_ms: 3000.0,
+                utilisation: 0.5
+            })
+        );
     }
 
     #[test]

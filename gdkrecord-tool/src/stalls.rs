@@ -202,6 +202,12 @@ impl StallIndex {
         });
     }
 
+    /// The windowing clock's offset to the recording's: `t_ms − time_ms` of the input
+    /// event handled fastest (see the module docs); `None` before any input with a time.
+    pub fn clock_offset_ms(&self) -> Option<f64> {
+        self.clock_offset_ms
+    }
+
     /// Adds the stalls known only from their samples (ongoing when the recording ended),
     /// sorts by start, and finds each stall's input event.
     pub fn finish(mut self) -> Vec<StallInfo> {

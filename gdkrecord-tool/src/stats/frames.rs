@@ -5,7 +5,7 @@
 use gdkrecord_format::{Frame, Nanos, Record, SurfaceId};
 use serde::Serialize;
 
-use super::mainloop::{blame_within, BlamedStall, StallBlame};
+use super::mainloop::{StallBlame, StallBlamer};
 use super::summary::{ms, Durations, PerPhase, PhaseMeans, SlowestPhase, Worst};
 use super::surfaces::fps;
 
@@ -77,7 +77,7 @@ impl FrameStats {
 
     /// The `frames` section of the report; `stalls` (sorted by start) are blamed for
     /// the slow frames whose cycle they overlap.
-    pub fn report(self, stalls: &[BlamedStall]) -> FramesReport {
+    pub fn report(self, stalls: &StallBlamer) -> FramesReport {
         let budget_ns = self.budget_ns();
         let mut over = OverBudget {
             count: 0,
@@ -93,7 +93,7 @@ impl FrameStats {
                 over.slowest_phase.0[slowest.phase] += 1;
             }
             let end_ns = frame.start_ns + frame.duration_ns;
-            let stall = blame_within(stalls, frame.start_ns, end_ns);
+            let stall = stalls.within(frame.start_ns, end_ns);
             over.delayed_by_stall += u64::from(stall.is_some());
             worst.offer(frame.duration_ns, || SlowFrame {
                 surface: frame.surface,
@@ -216,7 +216,7 @@ mod tests {
             predicted_presentation_time_ns: None,
             refresh_interval_ns: Some(8_333_333),
         }));
-        let report = stats.report(&[]);
+        let report = stats.report(&StallBlamer::default());
         assert_eq!(report.count, 2);
         assert_eq!(report.budget_ms, 8.333);
         assert_eq!(report.budget_from, "refresh-interval");

@@ -1,7 +1,7 @@
 //! Input latency: for each input event, the time from the event to the end of the next
 //! frame of its surface's toplevel that painted (had a `damage` record), and for the
 //! latencies over budget, the slowest phase of that frame and the main-loop stall that
-//! delayed the answer, if one did (see [`super::mainloop::blame_for_input`]).
+//! delayed the answer, if one did (see [`StallBlamer::for_input`]).
 //!
 //! Counted: button, key, scroll, touch, touchpad and pad events. Pointer motion,
 //! crossing, focus and the like are left out: motion comes continuously and most of it
@@ -15,7 +15,7 @@ use std::collections::{BTreeMap, HashMap, VecDeque};
 use gdkrecord_format::{Event, EventType, Frame, Nanos, Record, SurfaceId};
 use serde::Serialize;
 
-use super::mainloop::{blame_for_input, BlamedStall, StallBlame};
+use super::mainloop::{StallBlame, StallBlamer};
 use super::summary::{ms, Durations, PerPhase, SlowestPhase, Worst};
 use super::surfaces::Surfaces;
 
@@ -59,7 +59,8 @@ pub struct LatencyStats {
 
 #[derive(Debug, Default)]
 struct Toplevel {
-    waiting: VecDeque<(Nanos, EventType)>,
+    /// Input events not answered yet: `(t_ns, time_ms, type)`.
+    waiting: VecDeque<(Nanos, u32, EventType)>,
     /// Frames seen whose damage was not (yet) seen.
     frames_without_damage: VecDeque<FrameEnd>,
     /// Frame counters with damage whose frame record was not (yet) seen.
@@ -78,6 +79,8 @@ struct FrameEnd {
 struct Sample {
     event_type: EventType,
     t_ns: Nanos,
+    /// The windowing system's time of the event, to tell when it arrived.
+    time_ms: u32,
     latency_ns: u64,
     frame: FrameEnd,
 }
@@ -132,7 +135,9 @@ impl LatencyStats {
                 .toplevels
                 .entry(surfaces.toplevel(event.surface))
                 .or_default();
-            toplevel.waiting.push_back((event.t_ns, event.event_type));
+            toplevel
+                .waiting
+                .push_back((event.t_ns, event.time_ms, event.event_type));
         }
     }
 
@@ -163,7 +168,7 @@ impl LatencyStats {
 
     /// The `input_latency` section of the report; `frame_budget_ns` sets its budget,
     /// `stalls` (sorted by start) are blamed for the slow answers they delayed.
-    pub fn report(self, frame_budget_ns: u64, stalls: &[BlamedStall]) -> LatencyReport {
+    pub fn report(self, frame_budget_ns: u64, stalls: &StallBlamer) -> LatencyReport {
         let budget_ns = 2 * frame_budget_ns;
         let mut over = LatencyOverBudget {
             count: 0,
@@ -183,7 +188,7 @@ impl LatencyStats {
                 if let Some(slowest) = sample.frame.slowest {
                     over.slowest_phase.0[slowest.phase] += 1;
                 }
-                let stall = blame_for_input(stalls, sample.t_ns, sample.frame.end_ns);
+                let stall = stalls.for_input(sample.t_ns, sample.time_ms, sample.frame.end_ns);
                 over.delayed_by_stall += u64::from(stall.is_some());
                 worst.offer(sample.latency_ns, || SlowInput {
                     event_type: sample.event_type.to_string(),
@@ -217,7 +222,7 @@ impl LatencyStats {
 
 /// `frame` painted: it answers every event of its toplevel that came before it started.
 fn answer(toplevel: &mut Toplevel, frame: FrameEnd, samples: &mut Vec<Sample>) {
-    while let Some(&(t_ns, event_type)) = toplevel.waiting.front() {
+    while let Some(&(t_ns, time_ms, event_type)) = toplevel.waiting.front() {
         if t_ns > frame.start_ns {
             break;
         }
@@ -225,6 +230,7 @@ fn answer(toplevel: &mut Toplevel, frame: FrameEnd, samples: &mut Vec<Sample>) {
         samples.push(Sample {
             event_type,
             t_ns,
+            time_ms,
             latency_ns: frame.end_ns.saturating_sub(t_ns),
             frame,
         });
@@ -340,7 +346,7 @@ mod tests {
         ] {
             stats.observe(&record, &surfaces);
         }
-        let report = stats.report(16_666_667, &[]);
+        let report = stats.report(16_666_667, &StallBlamer::default());
         assert_eq!(
             (report.inputs, report.measured, report.unanswered),
             (2, 2, 0)
@@ -361,7 +367,7 @@ mod tests {
         stats.observe(&press(0), &surfaces);
         stats.observe(&frame(1, 1_000, 1_000), &surfaces);
         stats.observe(&press(5_000_000), &surfaces);
-        let report = stats.report(16_666_667, &[]);
+        let report = stats.report(16_666_667, &StallBlamer::default());
         assert_eq!((report.measured, report.unanswered), (1, 1));
     }
 }

@@ -148,8 +148,9 @@ impl MainLoopStats {
 
     /// The `main_loop` section, and the stalls (sorted by start, each with its
     /// [`StallBlame`]) for the other sections to blame.
-    pub fn report(mut self, symbolizer: &mut Symbolizer) -> (MainLoopReport, Vec<BlamedStall>) {
+    pub fn report(mut self, symbolizer: &mut Symbolizer) -> (MainLoopReport, StallBlamer) {
         self.close_seconds_before(u64::MAX);
+        let clock_offset_ms = self.stalls.clock_offset_ms();
         let stalls: Vec<StallInfo> = self.stalls.finish();
         let blamed: Vec<BlamedStall> = stalls
             .iter()
@@ -231,7 +232,11 @@ impl MainLoopStats {
             slowest_dispatches,
             stalls: stall_summary,
         };
-        (report, blamed)
+        let blamer = StallBlamer {
+            stalls: blamed,
+            clock_offset_ms,
+        };
+        (report, blamer)
     }
 }
 
@@ -246,9 +251,9 @@ fn share(work: u64, poll: u64) -> f64 {
 
 /// A stall with what the report says about it.
 #[derive(Clone, Debug)]
-pub struct BlamedStall {
-    pub stall: StallInfo,
-    pub blame: StallBlame,
+struct BlamedStall {
+    stall: StallInfo,
+    blame: StallBlame,
 }
 
 /// JSON `stall` of a slow frame or input: the stall that delayed it.
@@ -261,36 +266,41 @@ pub struct StallBlame {
     pub place: String,
 }
 
-/// The longest stall overlapping `from..=to`.
-pub fn blame_within(stalls: &[BlamedStall], from: Nanos, to: Nanos) -> Option<StallBlame> {
-    // Sorted by start, like the StallInfo list they were built from.
-    let started_by_end = stalls.partition_point(|b| b.stall.start_ns <= to);
-    stalls[..started_by_end]
-        .iter()
-        .filter(|b| b.stall.end_ns() >= from)
-        .max_by_key(|b| (b.stall.duration_ns, std::cmp::Reverse(b.stall.start_ns)))
-        .map(|b| b.blame.clone())
+/// Finds the stall that delayed a frame or an input.
+#[derive(Debug, Default)]
+pub struct StallBlamer {
+    /// Sorted by start.
+    stalls: Vec<BlamedStall>,
+    /// See [`StallIndex::clock_offset_ms`].
+    clock_offset_ms: Option<f64>,
 }
 
-/// The stall an input event delivered at `t_ns` waited for: one overlapping the time
-/// from the event to the end of the frame that answered it, else the stall it arrived
-/// during (it is only delivered after the stall, see `stalls`' module docs).
-pub fn blame_for_input(
-    stalls: &[BlamedStall],
-    t_ns: Nanos,
-    answered_ns: Nanos,
-) -> Option<StallBlame> {
-    blame_within(stalls, t_ns, answered_ns).or_else(|| {
-        stalls
+impl StallBlamer {
+    /// The longest stall overlapping `from..=to` (a frame's cycle).
+    pub fn within(&self, from: Nanos, to: Nanos) -> Option<StallBlame> {
+        let started_by_end = self.stalls.partition_point(|b| b.stall.start_ns <= to);
+        self.stalls[..started_by_end]
             .iter()
-            .find(|b| {
-                b.stall
-                    .input
-                    .as_ref()
-                    .is_some_and(|i| i.role == stalls::InputRole::Waiting && i.t_ns == t_ns)
-            })
+            .filter(|b| b.stall.end_ns() >= from)
+            .max_by_key(|b| (b.stall.duration_ns, std::cmp::Reverse(b.stall.start_ns)))
             .map(|b| b.blame.clone())
-    })
+    }
+
+    /// The stall an input event delivered at `t_ns` (windowing time `time_ms`) waited
+    /// for: the longest overlapping the time from the event to `answered_ns` (the end of
+    /// the frame that answered it), else the one it arrived during by its windowing time
+    /// (GDK delivers such an event only after the stall; see `stalls`' module docs).
+    pub fn for_input(&self, t_ns: Nanos, time_ms: u32, answered_ns: Nanos) -> Option<StallBlame> {
+        self.within(t_ns, answered_ns).or_else(|| {
+            let offset_ms = self.clock_offset_ms.filter(|_| time_ms != 0)?;
+            let arrival_ns = ((f64::from(time_ms) + offset_ms) * 1e6).max(0.0) as Nanos;
+            // Delivered after the stall, so arrived during the last one started by then.
+            let started = self.stalls.partition_point(|b| b.stall.start_ns <= t_ns);
+            let stall = &self.stalls[started.checked_sub(1)?];
+            (stall.stall.start_ns <= arrival_ns && arrival_ns <= stall.stall.end_ns())
+                .then(|| stall.blame.clone())
+        })
+    }
 }
 
 /// JSON `main_loop`.
@@ -408,7 +418,7 @@ mod tests {
             stats.observe(&record);
         }
         let (report, stalls) = stats.report(&mut Symbolizer::new());
-        assert!(stalls.is_empty());
+        assert!(stalls.stalls.is_empty());
         assert_eq!(report.iterations, 3);
         assert_eq!((report.work_ms, report.poll_ms), (500.0, 1600.0));
         assert_eq!(report.utilisation, Some(0.2381));
@@ -474,12 +484,24 @@ mod tests {
         assert_eq!(slowest, [31.0, 5.0, 2.0]);
         assert_eq!(report.stalls.count, 1);
         assert_eq!(report.stalls.top_stacks[0].place, "my-source");
-        assert_eq!(stalls[0].blame.place, "my-source");
+        assert_eq!(stalls.stalls[0].blame.place, "my-source");
         assert_eq!(
-            blame_within(&stalls, 340_000_000, 400_000_000).map(|b| b.duration_ms),
+            stalls
+                .within(340_000_000, 400_000_000)
+                .map(|b| b.duration_ms),
             Some(250.0)
         );
-        assert_eq!(blame_within(&stalls, 350_000_001, 400_000_000), None);
-        assert_eq!(blame_within(&stalls, 0, 99_999_999), None);
+        assert_eq!(stalls.within(350_000_001, 400_000_000), None);
+        assert_eq!(stalls.within(0, 99_999_999), None);
+        // An input delivered at 351 ms, answered at 360 ms: blamed when it arrived during
+        // the stall (windowing clock = recording ms + 1000), not when it arrived after.
+        let stalls = StallBlamer {
+            clock_offset_ms: Some(-1000.0),
+            ..stalls
+        };
+        let blamed = |time_ms| stalls.for_input(351_000_000, time_ms, 360_000_000);
+        assert_eq!(blamed(1200).map(|b| b.t_ms), Some(100.0));
+        assert_eq!(blamed(1351), None);
+        assert_eq!(blamed(0), None); // no windowing time
     }
 }

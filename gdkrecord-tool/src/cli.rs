@@ -30,9 +30,10 @@ pub enum Command {
         after_help = "EXAMPLES:\n  gdkrecord-tool dump 12345-myprog.gdkrecord\n  gdkrecord-tool dump x.gdkrecord --format jsonl --kind event --type button-press,key-press\n  gdkrecord-tool dump x.gdkrecord --format csv -o x.csv --from 2.5s --to 4s"
     )]
     Dump(DumpArgs),
-    /// Summarise a recording: counts, sizes, frame times, damage, input latency.
+    /// Summarise a recording: counts, sizes, frame times, damage, input latency, main-loop
+    /// utilisation and stalls, with slow frames and inputs blamed on a phase or a stall.
     #[command(
-        after_help = "EXAMPLES:\n  gdkrecord-tool stats x.gdkrecord\n  gdkrecord-tool stats x.gdkrecord --json | jq .frames"
+        after_help = "EXAMPLES:\n  gdkrecord-tool stats x.gdkrecord\n  gdkrecord-tool stats x.gdkrecord --json | jq .frames\n  gdkrecord-tool stats x.gdkrecord --json | jq '.main_loop.stalls.top_stacks[].place'"
     )]
     Stats(StatsArgs),
     /// Write a Chrome trace-event JSON file that Perfetto UI and chrome://tracing open.

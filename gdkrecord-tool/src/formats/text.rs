@@ -11,7 +11,8 @@
 //! `x_ns` (other than the header's absolute `start_*` clocks) is shown as `x=…ms`; a frame
 //! shows its `duration` and each phase's duration instead of phase start/end times; numbers
 //! inside a list are joined by `,` so that a value never holds a space. Floats have two
-//! decimals; strings holding spaces or quotes are quoted; an empty list is `none`.
+//! decimals; strings holding spaces or quotes are quoted; an empty list is `none`; code
+//! addresses and stacks read as `symbol<-symbol<-module+0xoffset`, innermost first.
 
 use std::io::{self, Write};
 
@@ -84,6 +85,12 @@ impl FieldVisitor for TextFields<'_> {
         line.push(b' ');
         line.extend_from_slice(name.as_bytes());
         line.push(b'=');
+        if shape == Flat::Json {
+            if let Some(frames) = code_addresses_text(self.value) {
+                line.extend_from_slice(frames.as_bytes());
+                return Ok(());
+            }
+        }
         let text = String::from_utf8_lossy(self.value);
         match shape {
             Flat::List if text.is_empty() => line.extend_from_slice(b"none"),
@@ -101,6 +108,35 @@ impl FieldVisitor for TextFields<'_> {
         }
         Ok(())
     }
+}
+
+/// A code address (`callback`) or a stack, innermost first, as people read them:
+/// `g_usleep<-on_click<-blocker+0x1f2a` (the recorded symbol, else the module's file name
+/// and the offset). `None` when the JSON is not code addresses.
+fn code_addresses_text(json: &[u8]) -> Option<String> {
+    let value: serde_json::Value = serde_json::from_slice(json).ok()?;
+    let frames = match &value {
+        serde_json::Value::Array(frames) => frames.iter().collect(),
+        object @ serde_json::Value::Object(_) => vec![object],
+        _ => return None,
+    };
+    let mut names = Vec::with_capacity(frames.len());
+    for frame in frames {
+        let code: gdkrecord_format::CodeAddress = serde_json::from_value(frame.clone()).ok()?;
+        names.push(match (&code.symbol, &code.module) {
+            (Some(symbol), _) => symbol.clone(),
+            (None, Some(module)) => {
+                let file = module.rsplit('/').next().unwrap_or(module);
+                format!("{file}+{:#x}", code.offset)
+            }
+            (None, None) => format!("{:#x}", code.addr),
+        });
+    }
+    Some(if names.is_empty() {
+        "none".to_owned()
+    } else {
+        names.join("<-")
+    })
 }
 
 fn needs_quotes(text: &str) -> bool {
@@ -179,6 +215,39 @@ mod tests {
         assert_eq!(
             line(&Record::Event(click)),
             "    12.345 ms  event         surface=1 type=button-press time_ms=4242 x=200.00 y=150.00 button=1 modifiers=none\n"
+        );
+    }
+
+    #[test]
+    fn stacks_read_as_symbol_chains() {
+        use gdkrecord_format::{CodeAddress, StallSample};
+        let sample = StallSample {
+            t_ns: 2_000_000,
+            stall_start_ns: 1_000_000,
+            stack: vec![
+                CodeAddress {
+                    addr: 0x7f00_0000_1000,
+                    module: Some("/lib/libc.so.6".into()),
+                    offset: 0x1000,
+                    symbol: Some("nanosleep".into()),
+                },
+                CodeAddress {
+                    addr: 0x5555_0000_2000,
+                    module: Some("/usr/bin/blocker".into()),
+                    offset: 0x2000,
+                    symbol: None,
+                },
+                CodeAddress {
+                    addr: 0x1234,
+                    module: None,
+                    offset: 0,
+                    symbol: None,
+                },
+            ],
+        };
+        assert_eq!(
+            line(&Record::StallSample(sample)),
+            "     2.000 ms  stall-sample  stall_start=1.000ms stack=nanosleep<-blocker+0x2000<-0x1234\n"
         );
     }
 

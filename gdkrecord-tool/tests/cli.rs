@@ -955,13 +955,15 @@ fn dump_writes_to_a_file_with_o() {
     );
 }
 
-/// Real recordings committed by the recorder's tests, when there are any.
+/// The real recordings in samples/recordings/ (one of them killed) go through every
+/// format, stats and export.
 #[test]
 fn sample_recordings_dump_in_every_format() {
     let samples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../samples/recordings");
-    let Ok(entries) = std::fs::read_dir(&samples) else {
-        return;
-    };
+    let entries: Vec<_> = std::fs::read_dir(&samples)
+        .expect("samples/recordings/")
+        .collect();
+    let mut recordings = 0;
     for entry in entries {
         let path = entry.unwrap().path();
         if path.extension().is_none_or(|e| e != "gdkrecord") {
@@ -977,7 +979,12 @@ fn sample_recordings_dump_in_every_format() {
         assert_eq!(jsonl(&dir, file, &[]).len(), count, "{file}");
         stdout(&tool(&dir, &["stats", file, "--json"]));
         stdout(&tool(&dir, &["export", file, "-o", "trace.json"]));
+        recordings += 1;
     }
+    assert!(
+        recordings >= 3,
+        "samples/recordings/ holds {recordings} recordings"
+    );
 }
 
 /// A session with two main-loop stalls, written to give round numbers:

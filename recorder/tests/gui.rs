@@ -6,12 +6,14 @@
 //! `harness = false`: GTK programs are separate processes, but the X server and input
 //! are shared, so the tests run one after the other. Prints `N passed, N failed` and
 //! exits non-zero on failure. Needs Xvfb and xdotool; the binaries are found beside the
-//! test executable (`cargo build --workspace --all-targets` builds them).
+//! test executable (`cargo build --workspace --all-targets` builds them). The harness is
+//! shared with the `stalls` tests (`support`).
 
-use std::io::{BufRead, BufReader, Read};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::mpsc;
+#[macro_use]
+mod support;
+
+use std::path::Path;
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use gdkrecord_format::{
@@ -19,18 +21,7 @@ use gdkrecord_format::{
     SurfaceKind,
 };
 
-type TestResult = Result<(), String>;
-/// A test: a name and its function.
-type Test = (&'static str, fn(&Ctx) -> TestResult);
-
-/// Fails the test with a message unless `cond`.
-macro_rules! ensure {
-    ($cond:expr, $($msg:tt)+) => {
-        if !$cond {
-            return Err(format!($($msg)+));
-        }
-    };
-}
+use support::{App, Ctx, Suite, Test, TestResult};
 
 /// Geometry of the counter sample (see samples/src/bin/counter.rs).
 const BUTTON_CENTER: (f64, f64) = (100.0, 80.0);
@@ -40,198 +31,6 @@ const LABEL_AT: (i32, i32) = (20, 20);
 
 /// How long to wait for something a program should do quickly (a failure, not a measure).
 const PATIENCE: Duration = Duration::from_secs(20);
-
-struct Ctx {
-    display: String,
-    module_dir: PathBuf,
-    bin_dir: PathBuf,
-    work: PathBuf,
-}
-
-/// The private X server, killed (by pid) when dropped.
-struct Xvfb(Child);
-
-impl Drop for Xvfb {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn start_xvfb() -> Result<(Xvfb, String), String> {
-    let mut child = Command::new("Xvfb")
-        .args([
-            "-displayfd",
-            "1",
-            "-screen",
-            "0",
-            "1280x1024x24",
-            "-nolisten",
-            "tcp",
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .map_err(|e| format!("cannot start Xvfb (apt-get install xvfb): {e}"))?;
-    let mut stdout = child.stdout.take().ok_or("no Xvfb stdout")?;
-    let xvfb = Xvfb(child);
-    let mut number = String::new();
-    let mut byte = [0u8; 1];
-    while stdout.read(&mut byte).map_err(|e| e.to_string())? == 1 && byte[0] != b'\n' {
-        number.push(byte[0] as char);
-    }
-    if number.trim().is_empty() {
-        return Err("Xvfb did not report its display number".into());
-    }
-    Ok((xvfb, format!(":{}", number.trim())))
-}
-
-impl Ctx {
-    fn bin(&self, name: &str) -> PathBuf {
-        self.bin_dir.join(name)
-    }
-
-    /// A command for a GTK program with the recorder loaded the way users load it.
-    fn gtk_command(&self, program: impl AsRef<std::ffi::OsStr>, log: &Path) -> Command {
-        let mut command = Command::new(program);
-        command
-            .current_dir(&self.work)
-            .env("DISPLAY", &self.display)
-            .env("GDK_BACKEND", "x11")
-            .env("GTK_PATH", &self.module_dir)
-            .env("GDKRECORD_FILENAME", log)
-            .env("NO_AT_BRIDGE", "1")
-            .env("GSETTINGS_BACKEND", "memory")
-            .env_remove("WAYLAND_DISPLAY")
-            .stdin(Stdio::null());
-        command
-    }
-
-    fn xdotool(&self, args: &[&str]) -> Result<String, String> {
-        let output = Command::new("timeout")
-            .arg("20")
-            .arg("xdotool")
-            .args(args)
-            .env("DISPLAY", &self.display)
-            .output()
-            .map_err(|e| format!("cannot run xdotool (apt-get install xdotool): {e}"))?;
-        if !output.status.success() {
-            return Err(format!(
-                "xdotool {} failed: {}",
-                args.join(" "),
-                String::from_utf8_lossy(&output.stderr)
-            ));
-        }
-        Ok(String::from_utf8_lossy(&output.stdout).trim().to_owned())
-    }
-
-    /// The visible X window of process `pid`.
-    fn window_of(&self, pid: u32) -> Result<String, String> {
-        let found = self.xdotool(&[
-            "search",
-            "--sync",
-            "--onlyvisible",
-            "--pid",
-            &pid.to_string(),
-        ])?;
-        found
-            .lines()
-            .last()
-            .map(str::to_owned)
-            .ok_or_else(|| format!("no window for pid {pid}"))
-    }
-
-    fn log_path(&self, name: &str) -> PathBuf {
-        self.work.join(format!("{name}.gdkrecord"))
-    }
-}
-
-/// A running program; killed if still running when dropped.
-struct App {
-    child: Child,
-    lines: Option<mpsc::Receiver<String>>,
-    stderr: Option<std::thread::JoinHandle<String>>,
-}
-
-impl App {
-    fn spawn(mut command: Command) -> Result<App, String> {
-        command.stdout(Stdio::piped()).stderr(Stdio::piped());
-        let mut child = command
-            .spawn()
-            .map_err(|e| format!("cannot start {command:?}: {e}"))?;
-        let stdout = child.stdout.take().ok_or("no stdout")?;
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        let mut stderr = child.stderr.take().ok_or("no stderr")?;
-        let stderr = std::thread::spawn(move || {
-            let mut text = String::new();
-            let _ = stderr.read_to_string(&mut text);
-            text
-        });
-        Ok(App {
-            child,
-            lines: Some(rx),
-            stderr: Some(stderr),
-        })
-    }
-
-    fn pid(&self) -> u32 {
-        self.child.id()
-    }
-
-    /// Stdout lines up to the one equal to `last`.
-    fn lines_until(&mut self, last: &str) -> Result<Vec<String>, String> {
-        let rx = self.lines.as_ref().ok_or("stdout already consumed")?;
-        let deadline = Instant::now() + PATIENCE;
-        let mut lines = Vec::new();
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match rx.recv_timeout(left) {
-                Ok(line) if line == last => return Ok(lines),
-                Ok(line) => lines.push(line),
-                Err(_) => return Err(format!("no `{last}` line on stdout (got {lines:?})")),
-            }
-        }
-    }
-
-    fn wait(&mut self) -> Result<(ExitStatus, String), String> {
-        let deadline = Instant::now() + PATIENCE;
-        loop {
-            if let Some(status) = self.child.try_wait().map_err(|e| e.to_string())? {
-                let stderr = self
-                    .stderr
-                    .take()
-                    .map(|h| h.join().unwrap_or_default())
-                    .unwrap_or_default();
-                return Ok((status, stderr));
-            }
-            if Instant::now() > deadline {
-                return Err("program did not exit".into());
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-
-    fn kill9(&mut self) {
-        unsafe { libc::kill(self.child.id() as i32, libc::SIGKILL) };
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for App {
-    fn drop(&mut self) {
-        if let Ok(None) = self.child.try_wait() {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-    }
-}
 
 /// Every record of a recording and what the reader skipped.
 fn read_log(path: &Path) -> Result<(Vec<Record>, Vec<ReadIssue>), String> {
@@ -451,8 +250,8 @@ fn covers(rects: &[[i32; 4]], target: [i32; 4]) -> bool {
 fn start_counter(ctx: &Ctx, log: &Path, args: &[&str]) -> Result<(App, String), String> {
     let mut command = ctx.gtk_command(ctx.bin("counter"), log);
     command.arg("--print-layout").args(args);
-    let mut app = App::spawn(command)?;
-    let layout = app.lines_until("ready")?;
+    let app = ctx.spawn(command)?;
+    let (layout, _) = app.lines_until("ready")?;
     let square = format!(
         "layout square {} {} {} {}",
         SQUARE[0], SQUARE[1], SQUARE[2], SQUARE[3]
@@ -465,38 +264,24 @@ fn start_counter(ctx: &Ctx, log: &Path, args: &[&str]) -> Result<(App, String), 
     Ok((app, window))
 }
 
-fn click(ctx: &Ctx, window: &str, at: (f64, f64), button: u32) -> TestResult {
-    let (x, y) = (at.0.to_string(), at.1.to_string());
-    ctx.xdotool(&[
-        "mousemove",
-        "--window",
-        window,
-        &x,
-        &y,
-        "click",
-        &button.to_string(),
-    ])?;
-    Ok(())
-}
-
 /// Clicks, keys, a popup, a resize, damage and frames on our sample; clean exit with Ctrl+Q.
 fn counter_records_input_damage_frames(ctx: &Ctx) -> TestResult {
     let log = ctx.log_path("counter");
     let (mut app, window) = start_counter(ctx, &log, &[])?;
     ctx.xdotool(&["windowfocus", "--sync", &window])?;
-    click(ctx, &window, BUTTON_CENTER, 1)?;
+    ctx.click(&window, BUTTON_CENTER, 1)?;
     // The label changes: wait for the damage of the next frame.
     wait_for_log(&log, "the click", |r| {
         count_type(r, EventType::BUTTON_RELEASE) >= 1
     })?;
-    click(ctx, &window, ENTRY_POINT, 1)?;
+    ctx.click(&window, ENTRY_POINT, 1)?;
     ctx.xdotool(&["type", "--delay", "30", "ab"])?;
     ctx.xdotool(&["key", "Return"])?;
     wait_for_log(&log, "the keys", |r| {
         events(r).any(|e| e.key.as_deref() == Some("Return"))
     })?;
     // Right click on the entry opens its context menu: a popup surface.
-    click(ctx, &window, ENTRY_POINT, 3)?;
+    ctx.click(&window, ENTRY_POINT, 3)?;
     wait_for_log(&log, "a popup", |r| {
         r.iter()
             .any(|r| matches!(r, Record::Surface(s) if s.surface_kind == SurfaceKind::POPUP))
@@ -657,9 +442,9 @@ fn killed_app_keeps_its_input(ctx: &Ctx) -> TestResult {
     ctx.xdotool(&["windowfocus", "--sync", &window])?;
     let clicks = 7;
     for _ in 0..clicks {
-        click(ctx, &window, BUTTON_CENTER, 1)?;
+        ctx.click(&window, BUTTON_CENTER, 1)?;
     }
-    click(ctx, &window, ENTRY_POINT, 1)?;
+    ctx.click(&window, ENTRY_POINT, 1)?;
     ctx.xdotool(&["type", "--delay", "20", "xyz"])?;
     // The input has reached the program once its last key is in the log: then kill.
     wait_for_log(&log, "the last key", |r| {
@@ -703,10 +488,10 @@ fn unwritable_output_leaves_the_app_running(ctx: &Ctx) -> TestResult {
     let log = Path::new("/nonexistent-gdkrecord-dir/x.gdkrecord");
     let mut command = ctx.gtk_command(ctx.bin("counter"), log);
     command.args(["--print-layout", "--exit-after", "2"]);
-    let mut app = App::spawn(command)?;
+    let mut app = ctx.spawn(command)?;
     app.lines_until("ready")?;
     let window = ctx.window_of(app.pid())?;
-    click(ctx, &window, BUTTON_CENTER, 1)?;
+    ctx.click(&window, BUTTON_CENTER, 1)?;
     let (status, stderr) = app.wait()?;
     ensure!(status.success(), "counter exited with {status}: {stderr}");
     let warnings: Vec<&str> = stderr
@@ -730,7 +515,7 @@ fn unwritable_output_leaves_the_app_running(ctx: &Ctx) -> TestResult {
 /// A GTK 4 program from Debian (not ours): click, key, optionally a resize, frames, damage.
 fn debian_app_is_recorded(ctx: &Ctx, program: &str, resize: Option<(i32, i32)>) -> TestResult {
     let log = ctx.log_path(program);
-    let mut app = App::spawn(ctx.gtk_command(program, &log))?;
+    let mut app = ctx.spawn(ctx.gtk_command(program, &log))?;
     let window = ctx.window_of(app.pid())?;
     // Wait for the first frame (slow with software GL) before sending input.
     wait_for_log(&log, "a first frame", |r| frames(r).next().is_some())?;
@@ -744,7 +529,7 @@ fn debian_app_is_recorded(ctx: &Ctx, program: &str, resize: Option<(i32, i32)>) 
         .and_then(|(w, h)| Some((w.trim().parse::<f64>().ok()?, h.trim().parse::<f64>().ok()?)))
         .ok_or(format!("cannot parse {geometry:?}"))?;
     let at = ((size.0 * 0.5).round(), (size.1 - 12.0).round());
-    click(ctx, &window, at, 1)?;
+    ctx.click(&window, at, 1)?;
     ctx.xdotool(&["key", "shift"])?;
     if let Some((w, h)) = resize {
         ctx.xdotool(&[
@@ -816,10 +601,10 @@ app.run(None)
     let log = ctx.log_path("python");
     let mut command = ctx.gtk_command("/usr/bin/python3", &log);
     command.args(["-c", script]);
-    let mut app = App::spawn(command)?;
+    let mut app = ctx.spawn(command)?;
     app.lines_until("ready")?;
     let window = ctx.window_of(app.pid())?;
-    click(ctx, &window, (150.0, 60.0), 1)?;
+    ctx.click(&window, (150.0, 60.0), 1)?;
     let (status, stderr) = app.wait()?;
     ensure!(status.success(), "python exited with {status}: {stderr}");
     let (records, issues) = read_log(&log)?;
@@ -833,11 +618,16 @@ app.run(None)
     Ok(())
 }
 
-/// GTK_PATH set for a program that is not GTK 4 (GLib's `gio`, a shell): no file.
+/// GTK_PATH set for programs that are not GTK 4 — a GTK 3 program that opens the display
+/// (`gtk-query-settings`, Debian's libgtk-3-bin), GLib's `gio`, a shell: no file.
 fn non_gtk4_programs_write_nothing(ctx: &Ctx) -> TestResult {
     let dir = ctx.work.join("non-gtk");
     std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
-    for program in [&["gio", "info", "/"][..], &["sh", "-c", "true"][..]] {
+    for program in [
+        &["gtk-query-settings"][..],
+        &["gio", "info", "/"][..],
+        &["sh", "-c", "true"][..],
+    ] {
         let status = Command::new(program[0])
             .args(&program[1..])
             .current_dir(&dir)
@@ -913,54 +703,6 @@ fn record_command_records_and_keeps_status(ctx: &Ctx) -> TestResult {
     Ok(())
 }
 
-fn setup() -> Result<(Xvfb, Ctx), String> {
-    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
-    // target/<profile>/deps/gui-<hash> -> target/<profile>
-    let bin_dir = exe
-        .parent()
-        .and_then(Path::parent)
-        .ok_or("odd test executable path")?
-        .to_path_buf();
-    for name in ["libgdkrecord.so", "counter", "gdkrecord-tool"] {
-        if !bin_dir.join(name).exists() {
-            return Err(format!(
-                "{} is missing: run `cargo build --workspace --all-targets` first",
-                bin_dir.join(name).display()
-            ));
-        }
-    }
-    let output = Command::new(bin_dir.join("gdkrecord-tool"))
-        .arg("module-dir")
-        .env_remove("GDKRECORD_MODULE")
-        .output()
-        .map_err(|e| format!("cannot run gdkrecord-tool module-dir: {e}"))?;
-    if !output.status.success() {
-        return Err(format!(
-            "gdkrecord-tool module-dir failed: {}",
-            String::from_utf8_lossy(&output.stderr)
-        ));
-    }
-    let module_dir = PathBuf::from(String::from_utf8_lossy(&output.stdout).trim());
-    if !module_dir.join("4.0.0/media/libgdkrecord.so").exists() {
-        return Err(format!(
-            "module-dir printed {}, which holds no 4.0.0/media/libgdkrecord.so",
-            module_dir.display()
-        ));
-    }
-    let work = std::env::temp_dir().join(format!("gdkrecord-gui-{}", std::process::id()));
-    std::fs::create_dir_all(&work).map_err(|e| e.to_string())?;
-    let (xvfb, display) = start_xvfb()?;
-    Ok((
-        xvfb,
-        Ctx {
-            display,
-            module_dir,
-            bin_dir,
-            work,
-        },
-    ))
-}
-
 fn main() -> std::process::ExitCode {
     let tests: [Test; 8] = [
         (
@@ -984,48 +726,12 @@ fn main() -> std::process::ExitCode {
             record_command_records_and_keeps_status,
         ),
     ];
-    let filter: Vec<String> = std::env::args()
-        .skip(1)
-        .filter(|a| !a.starts_with('-'))
-        .collect();
-    let (xvfb, ctx) = match setup() {
-        Ok(setup) => setup,
-        Err(error) => {
-            eprintln!("gui tests cannot start: {error}");
-            println!("0 passed, {} failed", tests.len());
-            return std::process::ExitCode::FAILURE;
-        }
-    };
-    let (mut passed, mut failed) = (0, 0);
-    for (name, test) in tests {
-        if !filter.is_empty() && !filter.iter().any(|f| name.contains(f.as_str())) {
-            continue;
-        }
-        let started = Instant::now();
-        match test(&ctx) {
-            Ok(()) => {
-                passed += 1;
-                println!(
-                    "test {name} ... ok ({:.1} s)",
-                    started.elapsed().as_secs_f64()
-                );
-            }
-            Err(error) => {
-                failed += 1;
-                println!("test {name} ... FAILED: {error}");
-            }
-        }
-    }
-    drop(xvfb);
-    if failed == 0 {
-        let _ = std::fs::remove_dir_all(&ctx.work);
-    } else {
-        println!("logs kept in {}", ctx.work.display());
-    }
-    println!("{passed} passed, {failed} failed");
-    if failed == 0 {
-        std::process::ExitCode::SUCCESS
-    } else {
-        std::process::ExitCode::FAILURE
-    }
+    support::run(
+        Suite {
+            name: "gui",
+            binaries: &["counter"],
+            patience: PATIENCE,
+        },
+        &tests,
+    )
 }

@@ -10,27 +10,19 @@
 //!
 //! `harness = false`: one X server and pointer for all tests, so they run one after the
 //! other. Prints `N passed, N failed`; exits non-zero on failure. Needs Xvfb, xdotool,
-//! and `cargo build --workspace` (binaries are found beside the test executable).
+//! and `cargo build --workspace --all-targets` (binaries are found beside the test
+//! executable). The harness is shared with the `gui` tests (`support`).
 
-use std::io::{BufRead, BufReader, Read};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::mpsc;
+#[macro_use]
+mod support;
+
+use std::path::Path;
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use gdkrecord_format::{Dispatch, Reader, Record, Stall};
 
-type TestResult = Result<(), String>;
-/// A test: its name and its function.
-type Test = (&'static str, fn(&Ctx) -> TestResult);
-
-macro_rules! ensure {
-    ($cond:expr, $($msg:tt)+) => {
-        if !$cond {
-            return Err(format!($($msg)+));
-        }
-    };
-}
+use support::{Ctx, Suite, Test, TestResult};
 
 /// The centre of the blocker's button, window coordinates (samples/src/bin/blocker.rs).
 const BLOCK_BUTTON: (i32, i32) = (100, 50);
@@ -38,123 +30,22 @@ const BLOCK_BUTTON: (i32, i32) = (100, 50);
 const PATIENCE: Duration = Duration::from_secs(30);
 const HANDLER: &str = "blocker::block_main_loop_for_300ms";
 
-struct Ctx {
-    display: String,
-    module_dir: PathBuf,
-    bin_dir: PathBuf,
-    work: PathBuf,
-}
-
-/// The private X server, killed (by pid) when dropped.
-struct Xvfb(Child);
-
-impl Drop for Xvfb {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn start_xvfb() -> Result<(Xvfb, String), String> {
-    let mut child = Command::new("Xvfb")
-        .args([
-            "-displayfd",
-            "1",
-            "-screen",
-            "0",
-            "1024x768x24",
-            "-nolisten",
-            "tcp",
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .map_err(|e| format!("cannot start Xvfb (apt-get install xvfb): {e}"))?;
-    let mut stdout = child.stdout.take().ok_or("no Xvfb stdout")?;
-    let xvfb = Xvfb(child);
-    let mut number = String::new();
-    let mut byte = [0u8; 1];
-    while stdout.read(&mut byte).map_err(|e| e.to_string())? == 1 && byte[0] != b'\n' {
-        number.push(byte[0] as char);
-    }
-    ensure!(
-        !number.trim().is_empty(),
-        "Xvfb did not report its display number"
-    );
-    Ok((xvfb, format!(":{}", number.trim())))
-}
-
 impl Ctx {
-    fn gtk_command(&self, program: &str, log: &Path) -> Command {
-        let mut command = Command::new(self.bin_dir.join(program));
-        command
-            .current_dir(&self.work)
-            .env("DISPLAY", &self.display)
-            .env("GDK_BACKEND", "x11")
-            .env("GSK_RENDERER", "cairo")
-            .env("GTK_PATH", &self.module_dir)
-            .env("GDKRECORD_FILENAME", log)
-            .env("NO_AT_BRIDGE", "1")
-            .env("GSETTINGS_BACKEND", "memory")
-            .env_remove("WAYLAND_DISPLAY")
-            .env_remove("GDKRECORD_STALL_MS")
-            .env_remove("GDKRECORD_DISPATCH_US")
-            .env_remove("GDKRECORD_MAINLOOP")
-            .stdin(Stdio::null());
+    /// A command for one of our samples, drawn with cairo (see the module docs).
+    fn sample_command(&self, sample: &str, log: &Path) -> Command {
+        let mut command = self.gtk_command(self.bin(sample), log);
+        command.env("GSK_RENDERER", "cairo");
         command
     }
 
-    fn xdotool(&self, args: &[&str]) -> Result<String, String> {
-        let output = Command::new("timeout")
-            .arg("20")
-            .arg("xdotool")
-            .args(args)
-            .env("DISPLAY", &self.display)
-            .output()
-            .map_err(|e| format!("cannot run xdotool (apt-get install xdotool): {e}"))?;
-        ensure!(
-            output.status.success(),
-            "xdotool {} failed: {}",
-            args.join(" "),
-            String::from_utf8_lossy(&output.stderr)
-        );
-        Ok(String::from_utf8_lossy(&output.stdout).trim().to_owned())
-    }
-
-    fn window_of(&self, pid: u32) -> Result<String, String> {
-        let found = self.xdotool(&[
-            "search",
-            "--sync",
-            "--onlyvisible",
-            "--pid",
-            &pid.to_string(),
-        ])?;
-        found
-            .lines()
-            .last()
-            .map(str::to_owned)
-            .ok_or_else(|| format!("no window for pid {pid}"))
-    }
-
-    fn click(&self, window: &str, at: (i32, i32)) -> TestResult {
-        self.xdotool(&[
-            "mousemove",
-            "--window",
-            window,
-            &at.0.to_string(),
-            &at.1.to_string(),
-            "click",
-            "1",
-        ])
-        .map(drop)
-    }
-
+    /// Sends `key` to `window` (XSendEvent, not XTEST: no focus needed).
     fn key(&self, window: &str, key: &str) -> TestResult {
         self.xdotool(&["key", "--window", window, key]).map(drop)
     }
 
+    /// Runs `gdkrecord-tool`: whether it succeeded, its stdout and its stderr.
     fn tool(&self, args: &[&str]) -> Result<(bool, String, String), String> {
-        let output = Command::new(self.bin_dir.join("gdkrecord-tool"))
+        let output = Command::new(self.bin("gdkrecord-tool"))
             .args(args)
             .output()
             .map_err(|e| format!("cannot run gdkrecord-tool: {e}"))?;
@@ -163,82 +54,6 @@ impl Ctx {
             String::from_utf8_lossy(&output.stdout).into_owned(),
             String::from_utf8_lossy(&output.stderr).into_owned(),
         ))
-    }
-}
-
-/// A running program; killed if still running when dropped.
-struct App {
-    child: Child,
-    lines: mpsc::Receiver<String>,
-    stderr: Option<std::thread::JoinHandle<String>>,
-}
-
-impl App {
-    fn spawn(mut command: Command) -> Result<App, String> {
-        command.stdout(Stdio::piped()).stderr(Stdio::piped());
-        let mut child = command
-            .spawn()
-            .map_err(|e| format!("cannot start {command:?}: {e}"))?;
-        let stdout = child.stdout.take().ok_or("no stdout")?;
-        let (tx, lines) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        let mut stderr = child.stderr.take().ok_or("no stderr")?;
-        let stderr = std::thread::spawn(move || {
-            let mut text = String::new();
-            let _ = stderr.read_to_string(&mut text);
-            text
-        });
-        Ok(App {
-            child,
-            lines,
-            stderr: Some(stderr),
-        })
-    }
-
-    /// Waits for a stdout line starting with `prefix`, and returns it.
-    fn line_starting(&self, prefix: &str) -> Result<String, String> {
-        let deadline = Instant::now() + PATIENCE;
-        loop {
-            match self
-                .lines
-                .recv_timeout(deadline.saturating_duration_since(Instant::now()))
-            {
-                Ok(line) if line.starts_with(prefix) => return Ok(line),
-                Ok(_) => {}
-                Err(_) => return Err(format!("no `{prefix}` line on stdout")),
-            }
-        }
-    }
-
-    fn wait(&mut self) -> Result<(ExitStatus, String), String> {
-        let deadline = Instant::now() + PATIENCE;
-        loop {
-            if let Some(status) = self.child.try_wait().map_err(|e| e.to_string())? {
-                let stderr = self
-                    .stderr
-                    .take()
-                    .map(|h| h.join().unwrap_or_default())
-                    .unwrap_or_default();
-                return Ok((status, stderr));
-            }
-            ensure!(Instant::now() < deadline, "program did not exit");
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-}
-
-impl Drop for App {
-    fn drop(&mut self) {
-        if let Ok(None) = self.child.try_wait() {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
     }
 }
 
@@ -280,27 +95,27 @@ fn dispatches(records: &[Record]) -> Vec<&Dispatch> {
 /// dispatches with their duration; the worker thread's own context untouched; the
 /// program's own checks (g_idle_remove_by_data, full g_usleep) pass.
 fn blocker_clicked_three_times(ctx: &Ctx) -> TestResult {
-    let log = ctx.work.join("blocker.gdkrecord");
-    let mut app = App::spawn(ctx.gtk_command("blocker", &log))?;
-    app.line_starting("ready")?;
-    let window = ctx.window_of(app.child.id())?;
+    let log = ctx.log_path("blocker");
+    let mut app = ctx.spawn(ctx.sample_command("blocker", &log))?;
+    app.lines_until("ready")?;
+    let window = ctx.window_of(app.pid())?;
     let mut blocked = Vec::new();
     for click in 0..3 {
-        ctx.click(&window, BLOCK_BUTTON)?;
+        ctx.click(&window, BLOCK_BUTTON, 1)?;
         if click == 2 {
             // A key typed (XTEST, to the window under the pointer) while the app is
             // blocked: the tool must show it as the input that waited.
             std::thread::sleep(Duration::from_millis(100));
             ctx.xdotool(&["key", "a"])?;
         }
-        blocked.push(app.line_starting("blocked ")?);
+        blocked.push(app.lines_until("blocked ")?.1);
         // Let the loop idle between clicks so the stalls stay apart.
         std::thread::sleep(Duration::from_millis(400));
     }
     // Let the 500 ms timeout run a few more times.
     std::thread::sleep(Duration::from_millis(1200));
     ctx.key(&window, "q")?;
-    let ticks = app.line_starting("worker ticks ")?;
+    let (_, ticks) = app.lines_until("worker ticks ")?;
     let (status, stderr) = app.wait()?;
     ensure!(status.success(), "blocker exited with {status}: {stderr}");
 
@@ -454,10 +269,10 @@ fn blocker_clicked_three_times(ctx: &Ctx) -> TestResult {
 
 /// The counter sample, left alone, never blocks its loop: no stall, but iterations.
 fn idle_app_records_no_stall(ctx: &Ctx) -> TestResult {
-    let log = ctx.work.join("counter.gdkrecord");
-    let mut command = ctx.gtk_command("counter", &log);
+    let log = ctx.log_path("counter");
+    let mut command = ctx.sample_command("counter", &log);
     command.args(["--exit-after", "3"]);
-    let mut app = App::spawn(command)?;
+    let mut app = ctx.spawn(command)?;
     let (status, stderr) = app.wait()?;
     ensure!(status.success(), "counter exited with {status}: {stderr}");
     let records = read_log(&log)?;
@@ -502,10 +317,10 @@ fn idle_app_records_no_stall(ctx: &Ctx) -> TestResult {
 /// A program killed while hung keeps its stack samples; the tool reports the stall as
 /// ongoing at the end, with the hanging function named.
 fn killed_while_hung_keeps_samples(ctx: &Ctx) -> TestResult {
-    let log = ctx.work.join("hung.gdkrecord");
-    let mut app = App::spawn(ctx.gtk_command("blocker", &log))?;
-    app.line_starting("ready")?;
-    let window = ctx.window_of(app.child.id())?;
+    let log = ctx.log_path("hung");
+    let mut app = ctx.spawn(ctx.sample_command("blocker", &log))?;
+    app.lines_until("ready")?;
+    let window = ctx.window_of(app.pid())?;
     ctx.key(&window, "h")?;
     let deadline = Instant::now() + PATIENCE;
     loop {
@@ -522,9 +337,7 @@ fn killed_while_hung_keeps_samples(ctx: &Ctx) -> TestResult {
         ensure!(Instant::now() < deadline, "no stall samples while hung");
         std::thread::sleep(Duration::from_millis(100));
     }
-    // SAFETY: our own child's pid.
-    unsafe { libc::kill(app.child.id() as i32, libc::SIGKILL) };
-    let _ = app.wait()?;
+    app.kill9();
     let (ok, out, err) = ctx.tool(&["stalls", &log.to_string_lossy()])?;
     ensure!(
         ok,
@@ -545,46 +358,6 @@ fn killed_while_hung_keeps_samples(ctx: &Ctx) -> TestResult {
     Ok(())
 }
 
-fn setup() -> Result<(Xvfb, Ctx), String> {
-    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
-    // target/<profile>/deps/stalls-<hash> -> target/<profile>
-    let bin_dir = exe
-        .parent()
-        .and_then(Path::parent)
-        .ok_or("odd test executable path")?
-        .to_path_buf();
-    for name in ["libgdkrecord.so", "blocker", "counter", "gdkrecord-tool"] {
-        ensure!(
-            bin_dir.join(name).exists(),
-            "{} is missing: run `cargo build --workspace` first",
-            bin_dir.join(name).display()
-        );
-    }
-    let output = Command::new(bin_dir.join("gdkrecord-tool"))
-        .arg("module-dir")
-        .env_remove("GDKRECORD_MODULE")
-        .output()
-        .map_err(|e| format!("cannot run gdkrecord-tool module-dir: {e}"))?;
-    ensure!(
-        output.status.success(),
-        "gdkrecord-tool module-dir failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let module_dir = PathBuf::from(String::from_utf8_lossy(&output.stdout).trim());
-    let work = std::env::temp_dir().join(format!("gdkrecord-stalls-{}", std::process::id()));
-    std::fs::create_dir_all(&work).map_err(|e| e.to_string())?;
-    let (xvfb, display) = start_xvfb()?;
-    Ok((
-        xvfb,
-        Ctx {
-            display,
-            module_dir,
-            bin_dir,
-            work,
-        },
-    ))
-}
-
 fn main() -> std::process::ExitCode {
     let tests: [Test; 3] = [
         ("blocker_clicked_three_times", blocker_clicked_three_times),
@@ -594,48 +367,12 @@ fn main() -> std::process::ExitCode {
             killed_while_hung_keeps_samples,
         ),
     ];
-    let filter: Vec<String> = std::env::args()
-        .skip(1)
-        .filter(|a| !a.starts_with('-'))
-        .collect();
-    let (xvfb, ctx) = match setup() {
-        Ok(setup) => setup,
-        Err(error) => {
-            eprintln!("stall tests cannot start: {error}");
-            println!("0 passed, {} failed", tests.len());
-            return std::process::ExitCode::FAILURE;
-        }
-    };
-    let (mut passed, mut failed) = (0, 0);
-    for (name, test) in tests {
-        if !filter.is_empty() && !filter.iter().any(|f| name.contains(f.as_str())) {
-            continue;
-        }
-        let started = Instant::now();
-        match test(&ctx) {
-            Ok(()) => {
-                passed += 1;
-                println!(
-                    "test {name} ... ok ({:.1} s)",
-                    started.elapsed().as_secs_f64()
-                );
-            }
-            Err(error) => {
-                failed += 1;
-                println!("test {name} ... FAILED: {error}");
-            }
-        }
-    }
-    drop(xvfb);
-    if failed == 0 {
-        let _ = std::fs::remove_dir_all(&ctx.work);
-    } else {
-        println!("logs kept in {}", ctx.work.display());
-    }
-    println!("{passed} passed, {failed} failed");
-    if failed == 0 {
-        std::process::ExitCode::SUCCESS
-    } else {
-        std::process::ExitCode::FAILURE
-    }
+    support::run(
+        Suite {
+            name: "stalls",
+            binaries: &["blocker", "counter"],
+            patience: PATIENCE,
+        },
+        &tests,
+    )
 }

@@ -7,6 +7,8 @@
 # - with the recorder, its own time on the main thread (GDKRECORD_SELF_TIME=1): ns per
 #   input event inside the GdkSurface::event hook, ns per frame for all phase, size,
 #   damage and painted work, and the log's bytes per input event;
+# - the same event path run 100000 times back to back on a real event once the app has
+#   had 200 (warm caches, into a scratch file): the code's own cost, for comparison;
 # - the app's CPU time (user+sys) with and without, medians and their ratio.
 #
 # Usage: recorder/bench/run.sh   (env: RUNS=5 MOTIONS=1500 CLICKS=100 KEYS=100 PACE=0.002 NO_BUILD=1)
@@ -56,7 +58,7 @@ INPUT+=(mousemove --window WID 120 137 click 1 key --delay 5)
 for ((i = 0; i < KEYS; i++)); do INPUT+=(a); done
 INPUT+=(key ctrl+q)
 
-# run_once on|off -> prints "cpu_s events event_median event_p99 event_mean frames frame_median frame_p99 frame_mean bytes_per_event"
+# run_once on|off -> prints "cpu_s events event_median event_p99 event_mean frames frame_median frame_p99 frame_mean bytes_per_event warm_event_ns"
 run_once() {
     local mode=$1 gtk_path=""
     [[ $mode == on ]] && gtk_path="$WORK/gtk-path"
@@ -83,17 +85,17 @@ run_once() {
         line=$(grep '^gdkrecord self-time:' "$WORK/err") || { echo "run.sh: no self-time line: $(cat "$WORK/err")" >&2; exit 1; }
         field() { sed -n "s/.* $1=\([0-9.>]*\).*/\1/p" <<<"$line"; }
         echo "$cpu $(field events) $(field events_median_ns) $(field events_p99_ns) $(field events_mean_ns)" \
-            "$(field frames) $(field frames_median_ns) $(field frames_p99_ns) $(field frames_mean_ns) $(field event_bytes_per_event)"
+            "$(field frames) $(field frames_median_ns) $(field frames_p99_ns) $(field frames_mean_ns) $(field event_bytes_per_event) $(field warm_event_ns)"
     else
-        echo "$cpu - - - - - - - - -"
+        echo "$cpu - - - - - - - - - -"
     fi
 }
 
 median() { sort -g | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
 
 echo "counter, $MOTIONS motions ($PACE s apart) + $CLICKS clicks + $KEYS keys per run, $RUNS runs each, display $DISPLAY, load $(cut -d' ' -f1-3 /proc/loadavg)"
-FORMAT='%-4s %-3s %6s %6s %9s %9s %9s %6s %9s %9s %9s %7s\n'
-printf "$FORMAT" mode run cpu_s events ev_med_ns ev_p99_ns ev_mean fr fr_med_ns fr_p99_ns fr_mean B/event
+FORMAT='%-4s %-3s %6s %6s %9s %9s %9s %6s %9s %9s %9s %7s %7s\n'
+printf "$FORMAT" mode run cpu_s events ev_med_ns ev_p99_ns ev_mean fr fr_med_ns fr_p99_ns fr_mean B/event warm_ns
 : >"$WORK/results"
 for ((run = 1; run <= RUNS; run++)); do
     for mode in off on; do
@@ -109,4 +111,5 @@ echo "medians over runs (ns are the recorder's own time on the main thread):"
 echo "  per input event: median $(col on 4) ns, p99 $(col on 5) ns, mean $(col on 6) ns ($(col on 3) events per run)"
 echo "  per frame:       median $(col on 8) ns, p99 $(col on 9) ns, mean $(col on 10) ns ($(col on 7) frames per run)"
 echo "  log bytes per input event: $(col on 11)"
+echo "  warm event path (same code, 100000 times back to back): $(col on 12) ns per event"
 echo "  app CPU time: off $off_cpu s, on $on_cpu s, ratio $(awk -v a="$on_cpu" -v b="$off_cpu" 'BEGIN {printf "%.3f", a / b}')"

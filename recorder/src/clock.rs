@@ -40,7 +40,13 @@ pub(crate) fn start() -> (u64, u64) {
 
 /// Nanoseconds since the recording started.
 pub(crate) fn now() -> u64 {
-    monotonic_ns().saturating_sub(START_MONOTONIC_NS.load(Ordering::Relaxed))
+    since_start(monotonic_ns())
+}
+
+/// A [`monotonic_ns`] reading as nanoseconds since the recording started (one clock
+/// read serves both a hook's timestamp and its self-timer).
+pub(crate) fn since_start(monotonic_ns: u64) -> u64 {
+    monotonic_ns.saturating_sub(START_MONOTONIC_NS.load(Ordering::Relaxed))
 }
 
 /// A GDK time (µs of CLOCK_MONOTONIC, `g_get_monotonic_time`) as ns since the start;

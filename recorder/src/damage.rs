@@ -200,15 +200,17 @@ unsafe fn record_region(
     renderer: Renderer,
     region: *const CairoRegion,
     painted: bool,
+    t_ns: u64,
 ) {
     if surface.is_null() {
         return;
     }
-    let t_ns = clock::now();
     let frame = unsafe { frame_counter(surface) };
-    let rects = unsafe { region_rects(region) };
     with_session(|session| {
         let surface = unsafe { session.surface_id(surface) };
+        // The rectangles go into the session's reused buffer: no allocation per frame.
+        let mut rects = std::mem::take(&mut session.rects);
+        unsafe { region_rects(region, &mut rects) };
         let damage = Damage {
             t_ns,
             surface,
@@ -216,11 +218,15 @@ unsafe fn record_region(
             renderer,
             rects,
         };
-        session.write(&if painted {
+        let record = if painted {
             Record::Painted(damage)
         } else {
             Record::Damage(damage)
-        });
+        };
+        session.write(&record);
+        if let Record::Painted(damage) | Record::Damage(damage) = record {
+            session.rects = damage.rects;
+        }
     });
 }
 
@@ -247,13 +253,15 @@ unsafe extern "C" fn render_wrapper(
     };
     if outermost && crate::session::recording() {
         crate::guard((), || {
-            let timer = Timer::start();
+            let monotonic = clock::monotonic_ns();
+            let timer = Timer::start_at(monotonic);
             unsafe {
                 record_region(
                     gsk4_sys::gsk_renderer_get_surface(renderer),
                     renderer_kind(renderer, &RENDERER_KIND),
                     clip,
                     false,
+                    clock::since_start(monotonic),
                 );
             }
             timer.stop_frame_work(false);
@@ -281,13 +289,15 @@ unsafe extern "C" fn end_frame_wrapper(context: *mut GdkDrawContext, painted: *m
     };
     if outermost && crate::session::recording() {
         crate::guard((), || {
-            let timer = Timer::start();
+            let monotonic = clock::monotonic_ns();
+            let timer = Timer::start_at(monotonic);
             unsafe {
                 record_region(
                     gdk4_sys::gdk_draw_context_get_surface(context),
                     renderer_kind(context, &CONTEXT_KIND),
                     painted,
                     true,
+                    clock::since_start(monotonic),
                 );
             }
             timer.stop_frame_work(false);

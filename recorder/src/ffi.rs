@@ -6,6 +6,25 @@ use std::ffi::{c_char, c_int, c_void, CStr};
 use glib_sys::GType;
 use gobject_sys::{GObjectClass, GTypeInstance};
 
+/// The pointer held by `value`, an emission-hook parameter of an object or pointer type:
+/// `data[0].v_pointer` is where GObject keeps both (public GValue layout), read without
+/// the `g_value_get_*` type checks, which touch GType tables on every input event. The
+/// hooks only read parameters whose type the signal's signature fixes.
+///
+/// # Safety
+/// `value` is a valid GValue holding an object or a pointer.
+pub(crate) unsafe fn value_pointer(value: *const gobject_sys::GValue) -> *mut c_void {
+    unsafe { (*value).data[0].v_pointer }
+}
+
+/// The `gint` held by `value` (see [`value_pointer`]).
+///
+/// # Safety
+/// `value` is a valid GValue holding a `gint`.
+pub(crate) unsafe fn value_int(value: *const gobject_sys::GValue) -> c_int {
+    unsafe { (*value).data[0].v_int }
+}
+
 /// `cairo_region_t`, opaque.
 #[repr(C)]
 pub(crate) struct CairoRegion {
@@ -61,22 +80,21 @@ pub(crate) struct GdkDrawContextClassMirror {
     pub surface_resized: *mut c_void,
 }
 
-/// The rectangles of a cairo region, in its own coordinates.
+/// Fills `rects` with the rectangles of a cairo region, in its own coordinates.
 ///
 /// # Safety
 /// `region` is null or a valid `cairo_region_t`.
-pub(crate) unsafe fn region_rects(region: *const CairoRegion) -> Vec<[i32; 4]> {
+pub(crate) unsafe fn region_rects(region: *const CairoRegion, rects: &mut Vec<[i32; 4]>) {
+    rects.clear();
     if region.is_null() {
-        return Vec::new();
+        return;
     }
     let n = unsafe { cairo_region_num_rectangles(region) }.max(0);
-    (0..n)
-        .map(|i| {
-            let mut r = CairoRectangleInt::default();
-            unsafe { cairo_region_get_rectangle(region, i, &mut r) };
-            [r.x, r.y, r.width, r.height]
-        })
-        .collect()
+    rects.extend((0..n).map(|i| {
+        let mut r = CairoRectangleInt::default();
+        unsafe { cairo_region_get_rectangle(region, i, &mut r) };
+        [r.x, r.y, r.width, r.height]
+    }));
 }
 
 /// Whether `instance` (a GObject) is of type `gtype`.

@@ -11,6 +11,7 @@ use glib_sys::{gboolean, gpointer, GTRUE};
 use gobject_sys::{GObject, GSignalInvocationHint, GValue};
 
 use crate::clock;
+use crate::ffi::value_pointer;
 use crate::self_time::Timer;
 use crate::session::{with_session, Session};
 
@@ -113,13 +114,14 @@ pub(crate) unsafe extern "C" fn on_phase_start(
         if n_params < 1 || !crate::session::recording() {
             return;
         }
-        let timer = Timer::start();
+        let monotonic = clock::monotonic_ns();
+        let timer = Timer::start_at(monotonic);
         let phase = data as usize;
-        let clock = unsafe { gobject_sys::g_value_get_object(params) }.cast::<GdkFrameClock>();
+        let clock = unsafe { value_pointer(params) }.cast::<GdkFrameClock>();
         if clock.is_null() || phase >= PHASE_SIGNALS.len() {
             return;
         }
-        let now = clock::now();
+        let now = clock::since_start(monotonic);
         with_session(|session| {
             let state = unsafe { session.clock_state(clock) };
             let new_cycle =
@@ -145,9 +147,10 @@ unsafe extern "C" fn on_phase_end(clock: *mut GdkFrameClock, data: *mut c_void) 
         if !crate::session::recording() {
             return;
         }
-        let timer = Timer::start();
+        let monotonic = clock::monotonic_ns();
+        let timer = Timer::start_at(monotonic);
         let phase = data as usize;
-        let now = clock::now();
+        let now = clock::since_start(monotonic);
         let mut wrote_frame = false;
         with_session(|session| {
             let Some(state) = session.known_clock(clock) else {
@@ -191,8 +194,9 @@ unsafe extern "C" fn on_phase_end(clock: *mut GdkFrameClock, data: *mut c_void) 
                 after_paint,
             }));
             wrote_frame = true;
-            let next =
-                unsafe { write_completed_timings(session, clock, surface, next_timings, counter) };
+            let next = unsafe {
+                write_completed_timings(session, clock, surface, next_timings, counter, now)
+            };
             if let Some(state) = session.known_clock(clock) {
                 state.next_timings = Some(next);
             }
@@ -202,17 +206,17 @@ unsafe extern "C" fn on_phase_end(clock: *mut GdkFrameClock, data: *mut c_void) 
 }
 
 /// Writes the timings of frames `from..current` that GDK has completed, in order,
-/// stopping at the first incomplete one. Returns the next counter to look at.
+/// stopping at the first incomplete one, stamped `now`. Returns the next counter to look at.
 unsafe fn write_completed_timings(
     session: &mut Session,
     clock: *mut GdkFrameClock,
     surface: SurfaceId,
     from: i64,
     current: i64,
+    now: u64,
 ) -> i64 {
     let history_start = unsafe { gdk4_sys::gdk_frame_clock_get_history_start(clock) };
     let mut counter = from.max(history_start);
-    let now = clock::now();
     while counter < current && counter < from.max(history_start) + MAX_TIMINGS_PER_CYCLE {
         let timings = unsafe { gdk4_sys::gdk_frame_clock_get_timings(clock, counter) };
         if !timings.is_null() {

@@ -7,7 +7,7 @@ use gdk4_sys::GdkSurface;
 use glib_sys::{gboolean, gpointer, GType, GTRUE};
 use gobject_sys::{GSignalEmissionHook, GSignalInvocationHint, GValue};
 
-use crate::ffi::{is_a, type_name_of};
+use crate::ffi::{is_a, type_name_of, value_int, value_pointer};
 use crate::self_time::Timer;
 use crate::session::{self, with_session};
 use crate::{damage, events, frames};
@@ -137,13 +137,9 @@ unsafe extern "C" fn on_surface_layout(
             return;
         }
         let timer = Timer::start();
-        let surface = unsafe { gobject_sys::g_value_get_object(params) }.cast::<GdkSurface>();
-        let (width, height) = unsafe {
-            (
-                gobject_sys::g_value_get_int(params.add(1)),
-                gobject_sys::g_value_get_int(params.add(2)),
-            )
-        };
+        // `layout(GdkSurface*, gint, gint)`.
+        let surface = unsafe { value_pointer(params) }.cast::<GdkSurface>();
+        let (width, height) = unsafe { (value_int(params.add(1)), value_int(params.add(2))) };
         if !surface.is_null() {
             with_session(|session| unsafe { session.surface_size(surface, width, height) });
         }

@@ -47,6 +47,11 @@ impl Histogram {
         }
     }
 
+    /// Durations added so far.
+    pub(crate) fn count(&self) -> u64 {
+        self.count.load(Ordering::Relaxed)
+    }
+
     /// The upper bound of the bucket holding quantile `q`, or `None` when it is over range.
     fn quantile(&self, q: f64) -> Option<u64> {
         let count = self.count.load(Ordering::Relaxed);
@@ -87,6 +92,8 @@ pub(crate) static EVENTS: Histogram = Histogram::new(10);
 pub(crate) static FRAMES: Histogram = Histogram::new(100);
 /// Frame work accumulated since the last Frame record.
 static FRAME_WORK_NS: AtomicU64 = AtomicU64::new(0);
+/// Mean ns per event of the warm measurement (0: not run), see `events::measure_warm`.
+pub(crate) static WARM_EVENT_NS: AtomicU64 = AtomicU64::new(0);
 /// Bytes of event records written (to report bytes per input event).
 pub(crate) static EVENT_BYTES: AtomicU64 = AtomicU64::new(0);
 
@@ -109,6 +116,11 @@ impl Timer {
     /// Starts measuring.
     pub(crate) fn start() -> Timer {
         Timer(enabled().then(monotonic_ns))
+    }
+
+    /// Starts measuring from a [`monotonic_ns`] reading the hook made anyway.
+    pub(crate) fn start_at(monotonic_ns: u64) -> Timer {
+        Timer(enabled().then_some(monotonic_ns))
     }
 
     /// One input event's work ends.
@@ -139,9 +151,10 @@ pub(crate) fn report(total_bytes: u64) -> String {
         event_bytes as f64 / events as f64
     };
     format!(
-        "gdkrecord self-time: {} {} event_bytes_per_event={bytes_per_event:.1} log_bytes={total_bytes}",
+        "gdkrecord self-time: {} {} event_bytes_per_event={bytes_per_event:.1} log_bytes={total_bytes} warm_event_ns={}",
         EVENTS.summary("events"),
-        FRAMES.summary("frames")
+        FRAMES.summary("frames"),
+        WARM_EVENT_NS.load(Ordering::Relaxed)
     )
 }
 

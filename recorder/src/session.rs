@@ -29,6 +29,9 @@ static FORKED_CHILD: AtomicBool = AtomicBool::new(false);
 
 static SESSION: Mutex<Option<Session>> = Mutex::new(None);
 
+/// The longest frame head: a 64-bit varint length (10 bytes at most) and a CRC-32.
+const MAX_HEAD: usize = 10 + 4;
+
 /// The state of the recording.
 #[derive(Debug)]
 pub(crate) struct Session {
@@ -44,9 +47,19 @@ pub(crate) struct Session {
     pub(crate) clocks: Vec<(usize, ClockState)>,
     /// The surface looked up last (most events go to the same one): `(pointer, id)`.
     pub(crate) last_surface: (usize, SurfaceId),
+    /// The rectangles of the last Damage or Painted record (a buffer kept for reuse).
+    pub(crate) rects: Vec<[i32; 4]>,
     /// Touch sequences (GdkEventSequence pointers) -> small numbers.
     sequences: HashMap<usize, u64>,
     next_sequence: u64,
+}
+
+/// The recording's writer and counts, set aside by [`Session::swap_writer`].
+#[derive(Debug)]
+pub(crate) struct SavedWriter {
+    writer: Option<MmapWriter>,
+    records: u64,
+    dropped: u64,
 }
 
 /// Runs `f` on the session, if recording.
@@ -169,6 +182,7 @@ pub(crate) unsafe fn start(display: *mut gdk4_sys::GdkDisplay) {
         next_surface: 1,
         clocks: Vec::new(),
         last_surface: (0, SurfaceId(0)),
+        rects: Vec::new(),
         sequences: HashMap::new(),
         next_sequence: 1,
     };
@@ -195,11 +209,16 @@ impl Session {
             self.dropped += 1;
             return 0;
         };
+        // The frame head (varint length, CRC-32) goes into the room left before the
+        // payload, so the record reaches the mapping in one copy from one buffer.
         self.payload.clear();
+        self.payload.resize(MAX_HEAD, 0);
         encode_payload(record, &mut self.payload);
-        let mut head = [0u8; 9];
+        let payload_len = self.payload.len() - MAX_HEAD;
+        let crc = crc32fast::hash(&self.payload[MAX_HEAD..]);
+        let mut head = [0u8; MAX_HEAD];
         let mut n = 0;
-        let mut len = self.payload.len() as u64;
+        let mut len = payload_len as u64;
         loop {
             let byte = (len & 0x7f) as u8;
             len >>= 7;
@@ -211,15 +230,15 @@ impl Session {
             head[n] = byte | 0x80;
             n += 1;
         }
-        head[n..n + 4].copy_from_slice(&crc32fast::hash(&self.payload).to_le_bytes());
+        head[n..n + 4].copy_from_slice(&crc.to_le_bytes());
         n += 4;
-        let result = writer
-            .append(&head[..n])
-            .and_then(|()| writer.append(&self.payload));
+        let start = MAX_HEAD - n;
+        self.payload[start..MAX_HEAD].copy_from_slice(&head[..n]);
+        let result = writer.append(&self.payload[start..]);
         match result {
             Ok(()) => {
                 self.records += 1;
-                n + self.payload.len()
+                n + payload_len
             }
             Err(error) => {
                 // One warning; the file keeps every complete record written before.
@@ -232,6 +251,23 @@ impl Session {
                 0
             }
         }
+    }
+
+    /// Puts `scratch` in place of the recording's writer (for the warm self-measurement);
+    /// [`Session::restore_writer`] undoes it, counts included.
+    pub(crate) fn swap_writer(&mut self, scratch: MmapWriter) -> SavedWriter {
+        SavedWriter {
+            writer: self.writer.replace(scratch),
+            records: self.records,
+            dropped: self.dropped,
+        }
+    }
+
+    /// Puts the recording's writer back, dropping the scratch one.
+    pub(crate) fn restore_writer(&mut self, saved: SavedWriter) {
+        self.writer = saved.writer;
+        self.records = saved.records;
+        self.dropped = saved.dropped;
     }
 
     /// The small number of a touch sequence; `end` forgets it after this event.
@@ -352,6 +388,7 @@ mod bench {
             next_surface: 1,
             clocks: Vec::new(),
             last_surface: (0, SurfaceId(0)),
+            rects: Vec::new(),
             sequences: HashMap::new(),
             next_sequence: 1,
         };

@@ -43,15 +43,35 @@ impl MmapWriter {
         let chunk_size = chunk_size.max(page).div_ceil(page) * page;
         let c_path = CString::new(path.as_os_str().as_bytes())
             .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "path contains a NUL byte"))?;
+        // Not O_TRUNC: a file another process is recording into (a GTK 4 child that
+        // inherited GDKRECORD_FILENAME) must not be destroyed. The exclusive lock, held
+        // until this process ends, tells; only then is the file emptied.
         let fd = unsafe {
             libc::open(
                 c_path.as_ptr(),
-                libc::O_RDWR | libc::O_CREAT | libc::O_TRUNC | libc::O_CLOEXEC,
+                libc::O_RDWR | libc::O_CREAT | libc::O_CLOEXEC,
                 0o644 as libc::c_uint,
             )
         };
         if fd < 0 {
             return Err(io::Error::last_os_error());
+        }
+        if unsafe { libc::flock(fd, libc::LOCK_EX | libc::LOCK_NB) } != 0 {
+            let error = io::Error::last_os_error();
+            unsafe { libc::close(fd) };
+            return Err(if error.kind() == io::ErrorKind::WouldBlock {
+                io::Error::new(
+                    io::ErrorKind::WouldBlock,
+                    "another process is recording into it",
+                )
+            } else {
+                error
+            });
+        }
+        if unsafe { libc::ftruncate(fd, 0) } != 0 {
+            let error = io::Error::last_os_error();
+            unsafe { libc::close(fd) };
+            return Err(error);
         }
         let mut writer = MmapWriter {
             fd,
@@ -256,6 +276,22 @@ mod tests {
         assert_eq!(reader.by_ref().count(), 500);
         assert!(reader.issues().is_empty(), "{:?}", reader.issues());
         writer.abandon();
+    }
+
+    #[test]
+    fn a_file_being_recorded_is_not_clobbered() {
+        let path = temp_path("taken");
+        let mut first = MmapWriter::create(&path, 4096).unwrap();
+        first.append(b"parent's records").unwrap();
+        // A second writer (flock is per open file, so this stands for another process).
+        let error = MmapWriter::create(&path, 4096).unwrap_err();
+        assert_eq!(error.kind(), io::ErrorKind::WouldBlock);
+        first.finish().unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"parent's records");
+        // Once the first is done the name is free again, and a new recording empties it.
+        let second = MmapWriter::create(&path, 4096).unwrap();
+        second.finish().unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"");
     }
 
     #[test]

@@ -97,6 +97,17 @@ fn output_path(program: &str) -> PathBuf {
     }
 }
 
+/// `run.gdkrecord` -> `run-<pid>.gdkrecord` (the pid goes before the extension).
+fn with_pid_suffix(path: &std::path::Path) -> PathBuf {
+    let pid = std::process::id();
+    let stem = path.file_stem().unwrap_or_default().to_string_lossy();
+    let name = match path.extension() {
+        Some(ext) => format!("{stem}-{pid}.{}", ext.to_string_lossy()),
+        None => format!("{stem}-{pid}"),
+    };
+    path.with_file_name(name)
+}
+
 /// `g_get_prgname()`, else the executable's file name.
 fn program_name() -> String {
     let prgname = unsafe { c_string(glib_sys::g_get_prgname()) };
@@ -138,8 +149,21 @@ pub(crate) unsafe fn start(display: *mut gdk4_sys::GdkDisplay) {
         return;
     }
     let program = program_name();
-    let path = output_path(&program);
-    let writer = match MmapWriter::create(&path, DEFAULT_CHUNK) {
+    let mut path = output_path(&program);
+    let mut created = MmapWriter::create(&path, DEFAULT_CHUNK);
+    if matches!(&created, Err(e) if e.kind() == std::io::ErrorKind::WouldBlock) {
+        // A GTK 4 child inherited GDKRECORD_FILENAME from its recorded parent: record
+        // beside it instead of clobbering it.
+        let taken = path.clone();
+        path = with_pid_suffix(&taken);
+        eprintln!(
+            "gdkrecord: {} is being recorded by another process; {program} records into {}",
+            taken.display(),
+            path.display()
+        );
+        created = MmapWriter::create(&path, DEFAULT_CHUNK);
+    }
+    let writer = match created {
         Ok(writer) => writer,
         Err(error) => {
             eprintln!(
@@ -354,6 +378,19 @@ mod tests {
         assert_eq!(backend_name("GdkWaylandDisplay"), "wayland");
         assert_eq!(backend_name("GdkBroadwayDisplay"), "broadway");
         assert_eq!(backend_name("Odd"), "odd");
+    }
+
+    #[test]
+    fn a_taken_file_name_gets_the_pid() {
+        let pid = std::process::id();
+        assert_eq!(
+            with_pid_suffix(std::path::Path::new("/tmp/run.gdkrecord")),
+            PathBuf::from(format!("/tmp/run-{pid}.gdkrecord"))
+        );
+        assert_eq!(
+            with_pid_suffix(std::path::Path::new("log")),
+            PathBuf::from(format!("log-{pid}"))
+        );
     }
 
     #[test]

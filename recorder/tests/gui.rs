@@ -512,6 +512,54 @@ fn unwritable_output_leaves_the_app_running(ctx: &Ctx) -> TestResult {
     Ok(())
 }
 
+/// Two programs given the same GDKRECORD_FILENAME (a recorded GTK 4 app starting a GTK 4
+/// child, which inherits it): the first keeps the file, the second records beside it into
+/// `<name>-<pid>.gdkrecord` and says so; neither clobbers the other.
+fn a_shared_file_name_is_not_clobbered(ctx: &Ctx) -> TestResult {
+    let log = ctx.log_path("shared");
+    let mut first = ctx.gtk_command(ctx.bin("counter"), &log);
+    first.args(["--print-layout", "--exit-after", "3"]);
+    let mut first = ctx.spawn(first)?;
+    first.lines_until("ready")?;
+    let mut second = ctx.gtk_command(ctx.bin("counter"), &log);
+    second.args(["--print-layout", "--exit-after", "3"]);
+    let mut second = ctx.spawn(second)?;
+    second.lines_until("ready")?;
+    // No window manager: both windows open at (0, 0); move the second off the first.
+    let second_window = ctx.window_of(second.pid())?;
+    ctx.xdotool(&["windowmove", "--sync", &second_window, "600", "0"])?;
+    ctx.click(&ctx.window_of(first.pid())?, BUTTON_CENTER, 1)?;
+    for _ in 0..2 {
+        ctx.click(&second_window, BUTTON_CENTER, 1)?;
+    }
+    let beside = ctx.work.join(format!("shared-{}.gdkrecord", second.pid()));
+    let (status, _) = first.wait()?;
+    ensure!(status.success(), "first counter exited with {status}");
+    let (status, stderr) = second.wait()?;
+    ensure!(status.success(), "second counter exited with {status}");
+    ensure!(
+        stderr.contains("is being recorded by another process")
+            && stderr.contains(&beside.display().to_string()),
+        "the second program did not say where it records: {stderr}"
+    );
+    for (path, presses) in [(&log, 1), (&beside, 2)] {
+        let (records, issues) = read_log(path)?;
+        ensure!(issues.is_empty(), "{}: {issues:?}", path.display());
+        ensure!(
+            matches!(records.last(), Some(Record::End(_))),
+            "{}: no End record",
+            path.display()
+        );
+        let found = count_type(&records, EventType::BUTTON_PRESS);
+        ensure!(
+            found == presses,
+            "{}: {found} button presses, expected {presses}",
+            path.display()
+        );
+    }
+    Ok(())
+}
+
 /// A GTK 4 program from Debian (not ours): click, key, optionally a resize, frames, damage.
 fn debian_app_is_recorded(ctx: &Ctx, program: &str, resize: Option<(i32, i32)>) -> TestResult {
     let log = ctx.log_path(program);
@@ -704,7 +752,7 @@ fn record_command_records_and_keeps_status(ctx: &Ctx) -> TestResult {
 }
 
 fn main() -> std::process::ExitCode {
-    let tests: [Test; 8] = [
+    let tests: [Test; 9] = [
         (
             "counter_records_input_damage_frames",
             counter_records_input_damage_frames,
@@ -713,6 +761,10 @@ fn main() -> std::process::ExitCode {
         (
             "unwritable_output_leaves_the_app_running",
             unwritable_output_leaves_the_app_running,
+        ),
+        (
+            "a_shared_file_name_is_not_clobbered",
+            a_shared_file_name_is_not_clobbered,
         ),
         ("widget_factory_is_recorded", widget_factory_is_recorded),
         ("gtk4_demo_is_recorded", gtk4_demo_is_recorded),

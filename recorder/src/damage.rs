@@ -194,6 +194,30 @@ unsafe fn renderer_kind<T>(
     kind
 }
 
+/// Records `region` as drawn now (Damage, or Painted when `painted`), on the surface and
+/// by the renderer `drawn_by` names, timed as frame work; a panic stops the recording.
+fn record_timed(
+    region: *const CairoRegion,
+    painted: bool,
+    drawn_by: impl FnOnce() -> (*mut GdkSurface, Renderer),
+) {
+    crate::guard((), || {
+        let monotonic = clock::monotonic_ns();
+        let timer = Timer::start_at(monotonic);
+        let (surface, renderer) = drawn_by();
+        unsafe {
+            record_region(
+                surface,
+                renderer,
+                region,
+                painted,
+                clock::since_start(monotonic),
+            );
+        }
+        timer.stop_frame_work(false);
+    });
+}
+
 /// Writes a Damage (or Painted) record for `region` on `surface`.
 unsafe fn record_region(
     surface: *mut GdkSurface,
@@ -252,19 +276,11 @@ unsafe extern "C" fn render_wrapper(
         original
     };
     if outermost && crate::session::recording() {
-        crate::guard((), || {
-            let monotonic = clock::monotonic_ns();
-            let timer = Timer::start_at(monotonic);
-            unsafe {
-                record_region(
-                    gsk4_sys::gsk_renderer_get_surface(renderer),
-                    renderer_kind(renderer, &RENDERER_KIND),
-                    clip,
-                    false,
-                    clock::since_start(monotonic),
-                );
-            }
-            timer.stop_frame_work(false);
+        record_timed(clip, false, || unsafe {
+            (
+                gsk4_sys::gsk_renderer_get_surface(renderer),
+                renderer_kind(renderer, &RENDERER_KIND),
+            )
         });
     }
     let Some((gtype, original)) = original else {
@@ -288,19 +304,11 @@ unsafe extern "C" fn end_frame_wrapper(context: *mut GdkDrawContext, painted: *m
         original_from(&patches.contexts, from)
     };
     if outermost && crate::session::recording() {
-        crate::guard((), || {
-            let monotonic = clock::monotonic_ns();
-            let timer = Timer::start_at(monotonic);
-            unsafe {
-                record_region(
-                    gdk4_sys::gdk_draw_context_get_surface(context),
-                    renderer_kind(context, &CONTEXT_KIND),
-                    painted,
-                    true,
-                    clock::since_start(monotonic),
-                );
-            }
-            timer.stop_frame_work(false);
+        record_timed(painted, true, || unsafe {
+            (
+                gdk4_sys::gdk_draw_context_get_surface(context),
+                renderer_kind(context, &CONTEXT_KIND),
+            )
         });
     }
     let Some((gtype, original)) = original else {

@@ -17,7 +17,9 @@ pub type Nanos = u64;
 
 /// A surface's number in one recording: 1 for the first surface seen, then 2, 3, ...
 /// Never reused within a recording.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+)]
 #[serde(transparent)]
 pub struct SurfaceId(pub u32);
 
@@ -360,6 +362,7 @@ pub struct Event {
 
 impl Event {
     /// An event of `event_type` with no optional field set.
+    #[inline]
     pub fn new(t_ns: Nanos, surface: SurfaceId, event_type: EventType, time_ms: u32) -> Event {
         Event {
             t_ns,

@@ -9,6 +9,7 @@
 #   damage and painted work, and the log's bytes per input event;
 # - the same event path run 100000 times back to back on a real event once the app has
 #   had 200 (warm caches, into a scratch file): the code's own cost, for comparison;
+# - per frame site (each phase hook, the cycle end, size, damage, painted), its median;
 # - the app's CPU time (user+sys) with and without, medians and their ratio.
 #
 # Usage: recorder/bench/run.sh   (env: RUNS=5 MOTIONS=1500 CLICKS=100 KEYS=100 PACE=0.002 NO_BUILD=1)
@@ -63,7 +64,7 @@ run_once() {
     local mode=$1 gtk_path=""
     [[ $mode == on ]] && gtk_path="$WORK/gtk-path"
     rm -f "$WORK/out" "$WORK/err" "$WORK/run.gdkrecord"
-    GTK_PATH=$gtk_path GDKRECORD_SELF_TIME=1 GDKRECORD_FILENAME="$WORK/run.gdkrecord" \
+    GTK_PATH=$gtk_path GDKRECORD_SYNC=${SYNC:-0} GDKRECORD_SELF_TIME=1 GDKRECORD_FILENAME="$WORK/run.gdkrecord" \
         /usr/bin/time -f "%U %S" -o "$WORK/time" "$TARGET/counter" --print-layout >"$WORK/out" 2>"$WORK/err" &
     local timer=$!
     for _ in $(seq 400); do grep -q '^ready$' "$WORK/out" 2>/dev/null && break; sleep 0.05; done
@@ -84,19 +85,23 @@ run_once() {
         local line
         line=$(grep '^gdkrecord self-time:' "$WORK/err") || { echo "run.sh: no self-time line: $(cat "$WORK/err")" >&2; exit 1; }
         field() { sed -n "s/.* $1=\([0-9.>]*\).*/\1/p" <<<"$line"; }
+        grep -o 'site_[a-z_]*_median_ns=[0-9>]*' <<<"$line" >>"$WORK/sites"
+        echo "$(field pointer_events) $(field pointer_events_median_ns) $(field other_events) $(field other_events_median_ns)" >>"$WORK/kinds"
         echo "$cpu $(field events) $(field events_median_ns) $(field events_p99_ns) $(field events_mean_ns)" \
-            "$(field frames) $(field frames_median_ns) $(field frames_p99_ns) $(field frames_mean_ns) $(field event_bytes_per_event) $(field warm_event_ns)"
+            "$(field frames) $(field frames_median_ns) $(field frames_p99_ns) $(field frames_mean_ns) $(field event_bytes_per_event) $(field warm_event_ns) $(field writer_cpu_ms)"
     else
-        echo "$cpu - - - - - - - - - -"
+        echo "$cpu - - - - - - - - - - -"
     fi
 }
 
 median() { sort -g | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
 
 echo "counter, $MOTIONS motions ($PACE s apart) + $CLICKS clicks + $KEYS keys per run, $RUNS runs each, display $DISPLAY, load $(cut -d' ' -f1-3 /proc/loadavg)"
-FORMAT='%-4s %-3s %6s %6s %9s %9s %9s %6s %9s %9s %9s %7s %7s\n'
-printf "$FORMAT" mode run cpu_s events ev_med_ns ev_p99_ns ev_mean fr fr_med_ns fr_p99_ns fr_mean B/event warm_ns
+FORMAT='%-4s %-3s %6s %6s %9s %9s %9s %6s %9s %9s %9s %7s %7s %9s\n'
+printf "$FORMAT" mode run cpu_s events ev_med_ns ev_p99_ns ev_mean fr fr_med_ns fr_p99_ns fr_mean B/event warm_ns writer_ms
 : >"$WORK/results"
+: >"$WORK/sites"
+: >"$WORK/kinds"
 for ((run = 1; run <= RUNS; run++)); do
     for mode in off on; do
         read -r -a r < <(run_once $mode)
@@ -109,7 +114,15 @@ off_cpu=$(col off 2) on_cpu=$(col on 2)
 echo
 echo "medians over runs (ns are the recorder's own time on the main thread):"
 echo "  per input event: median $(col on 4) ns, p99 $(col on 5) ns, mean $(col on 6) ns ($(col on 3) events per run)"
+kind() { awk -v c="$1" '{print $c}' "$WORK/kinds" | median; }
+echo "    of which pointer events (motion, buttons; read from memory): median $(kind 2) ns ($(kind 1) per run);" \
+    "other events (keys, crossing, focus; GDK's getters): median $(kind 4) ns ($(kind 3) per run)"
 echo "  per frame:       median $(col on 8) ns, p99 $(col on 9) ns, mean $(col on 10) ns ($(col on 7) frames per run)"
 echo "  log bytes per input event: $(col on 11)"
 echo "  warm event path (same code, 100000 times back to back): $(col on 12) ns per event"
+echo "  per frame, by site (median ns per call):$(
+    for site in $(sed 's/=.*//' "$WORK/sites" | awk '!seen[$0]++'); do
+        printf ' %s=%s' "${site#site_}" "$(grep "^$site=" "$WORK/sites" | sed 's/.*=//' | median)"
+    done | sed 's/_median_ns//g')"
+echo "  writer thread CPU time (included in the app's): $(col on 13) ms"
 echo "  app CPU time: off $off_cpu s, on $on_cpu s, ratio $(awk -v a="$on_cpu" -v b="$off_cpu" 'BEGIN {printf "%.3f", a / b}')"

@@ -2,11 +2,12 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
-/// CLOCK_MONOTONIC (ns) when the module was loaded; every `t_ns` counts from here.
-static START_MONOTONIC_NS: AtomicU64 = AtomicU64::new(0);
+use crate::hot::HOT;
+
 /// Wall-clock time (ns since the Unix epoch) at the same moment.
 static START_UNIX_NS: AtomicU64 = AtomicU64::new(0);
 
+#[inline(always)]
 fn read(clock: libc::clockid_t) -> u64 {
     let mut ts = libc::timespec {
         tv_sec: 0,
@@ -20,20 +21,22 @@ fn read(clock: libc::clockid_t) -> u64 {
 }
 
 /// CLOCK_MONOTONIC in ns.
+#[inline(always)]
 pub(crate) fn monotonic_ns() -> u64 {
     read(libc::CLOCK_MONOTONIC)
 }
 
 /// Marks now as the start of the recording.
 pub(crate) fn set_start() {
-    START_MONOTONIC_NS.store(monotonic_ns(), Ordering::Relaxed);
+    HOT.start_monotonic_ns
+        .store(monotonic_ns(), Ordering::Relaxed);
     START_UNIX_NS.store(read(libc::CLOCK_REALTIME), Ordering::Relaxed);
 }
 
 /// `(start_monotonic_ns, start_unix_ns)`.
 pub(crate) fn start() -> (u64, u64) {
     (
-        START_MONOTONIC_NS.load(Ordering::Relaxed),
+        HOT.start_monotonic_ns.load(Ordering::Relaxed),
         START_UNIX_NS.load(Ordering::Relaxed),
     )
 }
@@ -45,14 +48,16 @@ pub(crate) fn now() -> u64 {
 
 /// A [`monotonic_ns`] reading as nanoseconds since the recording started (one clock
 /// read serves both a hook's timestamp and its self-timer).
+#[inline(always)]
 pub(crate) fn since_start(monotonic_ns: u64) -> u64 {
-    monotonic_ns.saturating_sub(START_MONOTONIC_NS.load(Ordering::Relaxed))
+    monotonic_ns.saturating_sub(HOT.start_monotonic_ns.load(Ordering::Relaxed))
 }
 
 /// A GDK time (µs of CLOCK_MONOTONIC, `g_get_monotonic_time`) as ns since the start;
 /// `None` for GDK's 0 = unknown.
 pub(crate) fn from_gdk_us(us: i64) -> Option<u64> {
-    (us > 0).then(|| (us as u64 * 1000).saturating_sub(START_MONOTONIC_NS.load(Ordering::Relaxed)))
+    (us > 0)
+        .then(|| (us as u64 * 1000).saturating_sub(HOT.start_monotonic_ns.load(Ordering::Relaxed)))
 }
 
 #[cfg(test)]

@@ -22,11 +22,12 @@ use gsk4_sys::{GskRenderNode, GskRenderer};
 
 use crate::clock;
 use crate::ffi::{
-    region_rects, type_of, CairoRegion, EndFrameFn, GdkDrawContextClassMirror,
-    GskRendererClassMirror, RenderFn,
+    type_of, CairoRegion, EndFrameFn, GdkDrawContextClassMirror, GskRendererClassMirror, RenderFn,
 };
-use crate::self_time::Timer;
-use crate::session::with_session;
+use crate::queue::{self, Entry, InlineRegion, INLINE_RECTS};
+use crate::region;
+use crate::self_time::{FrameSite, Timer};
+use crate::session::{with_session, Session};
 
 /// Whether damage capture is on, and why not.
 static STATUS: OnceLock<(bool, String)> = OnceLock::new();
@@ -50,10 +51,25 @@ thread_local! {
     static RENDER_RUNNING: Cell<GType> = const { Cell::new(0) };
     /// The GType whose original `end_frame` is running on this thread (0: none).
     static END_FRAME_RUNNING: Cell<GType> = const { Cell::new(0) };
-    /// The last renderer type seen by `render_wrapper`, and what it stands for.
-    static RENDERER_KIND: Cell<(GType, Renderer)> = const { Cell::new((0, Renderer::UNKNOWN)) };
-    /// The last draw-context type seen by `end_frame_wrapper`, and what it stands for.
-    static CONTEXT_KIND: Cell<(GType, Renderer)> = const { Cell::new((0, Renderer::UNKNOWN)) };
+}
+
+/// What drew into a surface: a renderer or draw context's surface and what it is,
+/// cached per instance in the session (asking GSK/GDK costs a type check and a call into
+/// cold code every frame). Emptied whenever a native widget unrealizes, as its renderer
+/// and draw context go with it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Drawer {
+    surface: usize,
+    renderer: Renderer,
+}
+
+impl Default for Drawer {
+    fn default() -> Drawer {
+        Drawer {
+            surface: 0,
+            renderer: Renderer::UNKNOWN,
+        }
+    }
 }
 
 fn patches() -> std::sync::MutexGuard<'static, Patches> {
@@ -164,6 +180,7 @@ fn original_from<F: Copy>(table: &[(GType, F)], mut from: GType) -> Option<(GTyp
 }
 
 /// Frame counter of the surface's frame clock, or -1.
+#[inline(never)]
 unsafe fn frame_counter(surface: *mut GdkSurface) -> i64 {
     let clock = unsafe { gdk4_sys::gdk_surface_get_frame_clock(surface) };
     if clock.is_null() {
@@ -173,87 +190,125 @@ unsafe fn frame_counter(surface: *mut GdkSurface) -> i64 {
     }
 }
 
-/// The renderer a GSK renderer or GDK draw context stands for, from its type name
-/// (worked out once per type: `cache` holds the last type seen and its answer).
-unsafe fn renderer_kind<T>(
-    instance: *mut T,
-    cache: &'static std::thread::LocalKey<Cell<(GType, Renderer)>>,
-) -> Renderer {
-    let gtype = unsafe { type_of(instance) };
-    let (cached_type, cached_kind) = cache.with(Cell::get);
-    if cached_type == gtype {
-        return cached_kind;
-    }
-    let name = unsafe { gobject_sys::g_type_name(gtype) };
-    let kind = if name.is_null() {
+/// The renderer a GSK renderer or GDK draw context stands for, from its type name.
+unsafe fn renderer_kind<T>(instance: *mut T) -> Renderer {
+    let name = unsafe { gobject_sys::g_type_name(type_of(instance)) };
+    if name.is_null() {
         Renderer::UNKNOWN
     } else {
         Renderer::from_type_name(&unsafe { std::ffi::CStr::from_ptr(name) }.to_string_lossy())
-    };
-    cache.with(|c| c.set((gtype, kind)));
-    kind
+    }
 }
 
-/// Records `region` as drawn now (Damage, or Painted when `painted`), on the surface and
-/// by the renderer `drawn_by` names, timed as frame work; a panic stops the recording.
+/// Records `region` as drawn now (Damage, or Painted when `painted`) by `drawer` (a
+/// renderer or draw context), on the surface and by the renderer `drawn_by` names when
+/// the drawer is new; timed as frame work; a panic stops the recording.
+#[inline(always)]
 fn record_timed(
     region: *const CairoRegion,
     painted: bool,
-    drawn_by: impl FnOnce() -> (*mut GdkSurface, Renderer),
+    drawer: usize,
+    drawn_by: impl FnOnce() -> Drawer,
 ) {
     crate::guard((), || {
         let monotonic = clock::monotonic_ns();
         let timer = Timer::start_at(monotonic);
-        let (surface, renderer) = drawn_by();
-        unsafe {
-            record_region(
-                surface,
-                renderer,
-                region,
-                painted,
-                clock::since_start(monotonic),
-            );
-        }
-        timer.stop_frame_work(false);
+        let t_ns = clock::since_start(monotonic);
+        with_session(|session| {
+            let drawer = match session.drawers.get_mut(drawer) {
+                Some(known) => *known,
+                None => new_drawer(session, drawer, drawn_by),
+            };
+            unsafe { record_region(session, drawer, region, painted, t_ns) };
+        });
+        timer.stop_frame_work(
+            if painted {
+                FrameSite::Painted
+            } else {
+                FrameSite::Damage
+            },
+            false,
+        );
     });
 }
 
-/// Writes a Damage (or Painted) record for `region` on `surface`.
+/// A region of more than [`INLINE_RECTS`] rectangles: read again into a record.
+///
+/// # Safety
+/// `region` is a valid `cairo_region_t`.
+#[inline(never)]
+unsafe fn record_large_region(
+    session: &mut Session,
+    head: InlineRegion,
+    region: *const CairoRegion,
+) {
+    let mut rects = Vec::new();
+    unsafe { region::for_each_rect(region, |rect| rects.push(rect)) };
+    let damage = Damage {
+        t_ns: head.t_ns,
+        surface: head.surface,
+        frame: head.frame,
+        renderer: head.renderer,
+        rects,
+    };
+    session.write(if head.painted {
+        Record::Painted(damage)
+    } else {
+        Record::Damage(damage)
+    });
+}
+
+/// Looks a drawer seen for the first time up, and remembers it.
+#[inline(never)]
+fn new_drawer(session: &mut Session, key: usize, drawn_by: impl FnOnce() -> Drawer) -> Drawer {
+    *session.drawers.insert(key, drawn_by())
+}
+
+/// Writes a Damage (or Painted) record for `region` drawn by `drawer`.
+#[inline(always)]
 unsafe fn record_region(
-    surface: *mut GdkSurface,
-    renderer: Renderer,
+    session: &mut Session,
+    drawer: Drawer,
     region: *const CairoRegion,
     painted: bool,
     t_ns: u64,
 ) {
+    let surface = drawer.surface as *mut GdkSurface;
     if surface.is_null() {
         return;
     }
-    let frame = unsafe { frame_counter(surface) };
-    with_session(|session| {
-        let surface = unsafe { session.surface_id(surface) };
-        // The rectangles go into the session's reused buffer: no allocation per frame.
-        let mut rects = std::mem::take(&mut session.rects);
-        unsafe { region_rects(region, &mut rects) };
-        let damage = Damage {
-            t_ns,
-            surface,
-            frame,
-            renderer,
-            rects,
-        };
-        let record = if painted {
-            Record::Painted(damage)
-        } else {
-            Record::Damage(damage)
-        };
-        session.write(&record);
-        if let Record::Painted(damage) | Record::Damage(damage) = record {
-            session.rects = damage.rects;
-        }
-    });
+    let renderer = drawer.renderer;
+    let frame = match session.current_frame {
+        // Drawn outside a frame-clock cycle: ask the surface's clock.
+        -1 => unsafe { frame_counter(surface) },
+        frame => frame,
+    };
+    let surface = unsafe { session.surface_id(surface) };
+    let mut inline = InlineRegion {
+        t_ns,
+        frame,
+        surface,
+        renderer,
+        painted,
+        len: 0,
+        rects: [[0; 4]; INLINE_RECTS],
+    };
+    let n = unsafe {
+        region::for_each_rect(region, |rect| {
+            if let Some(slot) = inline.rects.get_mut(usize::from(inline.len)) {
+                *slot = rect;
+                inline.len += 1;
+            }
+        })
+    };
+    if n <= INLINE_RECTS {
+        queue::send_entry(Entry::Region(inline), true);
+    } else {
+        unsafe { record_large_region(session, inline, region) };
+    }
 }
 
+#[link_section = ".text.hot.gdkrecord"]
 unsafe extern "C" fn render_wrapper(
     renderer: *mut GskRenderer,
     root: *mut GskRenderNode,
@@ -276,11 +331,11 @@ unsafe extern "C" fn render_wrapper(
         original
     };
     if outermost && crate::session::recording() {
-        record_timed(clip, false, || unsafe {
-            (
-                gsk4_sys::gsk_renderer_get_surface(renderer),
-                renderer_kind(renderer, &RENDERER_KIND),
-            )
+        record_timed(clip, false, renderer as usize, || unsafe {
+            Drawer {
+                surface: gsk4_sys::gsk_renderer_get_surface(renderer) as usize,
+                renderer: renderer_kind(renderer),
+            }
         });
     }
     let Some((gtype, original)) = original else {
@@ -291,6 +346,7 @@ unsafe extern "C" fn render_wrapper(
     RENDER_RUNNING.with(|r| r.set(running));
 }
 
+#[link_section = ".text.hot.gdkrecord"]
 unsafe extern "C" fn end_frame_wrapper(context: *mut GdkDrawContext, painted: *mut CairoRegion) {
     let running = END_FRAME_RUNNING.with(Cell::get);
     let outermost = running == 0;
@@ -304,11 +360,11 @@ unsafe extern "C" fn end_frame_wrapper(context: *mut GdkDrawContext, painted: *m
         original_from(&patches.contexts, from)
     };
     if outermost && crate::session::recording() {
-        record_timed(painted, true, || unsafe {
-            (
-                gdk4_sys::gdk_draw_context_get_surface(context),
-                renderer_kind(context, &CONTEXT_KIND),
-            )
+        record_timed(painted, true, context as usize, || unsafe {
+            Drawer {
+                surface: gdk4_sys::gdk_draw_context_get_surface(context) as usize,
+                renderer: renderer_kind(context),
+            }
         });
     }
     let Some((gtype, original)) = original else {

@@ -1,34 +1,159 @@
 //! Input: the emission hook on `GdkSurface::event` turns each GdkEvent into an Event
-//! record with every field its type carries. Fields are read before taking the lock.
+//! record with every field its type carries, and hands it to the writer thread.
 
 use std::ffi::c_uint;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use gdk4_sys::{GdkEvent, GdkSurface};
 use gdkrecord_format::{
-    CrossingMode, EventType, Modifiers, NotifyType, Record, ScrollDirection, SurfaceId,
+    CrossingMode, Event, EventType, Modifiers, NotifyType, Record, ScrollDirection, SurfaceId,
 };
 use glib_sys::{gboolean, gpointer, GTRUE};
 use gobject_sys::{GSignalInvocationHint, GValue};
 
 use crate::clock;
 use crate::ffi::{c_string, value_pointer};
-use crate::mmap_writer::{MmapWriter, DEFAULT_CHUNK};
+use crate::hot::HOT;
+use crate::queue::{self, Entry, PointerEvent, Ring};
 use crate::self_time::{self, Timer};
-use crate::session::with_session;
+use crate::session::{on_main_thread, with_session};
+
+/// GTK 4.8's private layout of pointer events (`gdk/gdkeventsprivate.h`: `GdkEvent`,
+/// then `GdkMotionEvent` / `GdkButtonEvent`) on 64-bit targets, as byte offsets.
+///
+/// Motion and button events come by the hundred per second, and the four or five
+/// getters that read one (each checks the instance's type, two go through the class's
+/// vtable) are most of an event's cost when caches are cold. So these two kinds are read
+/// straight from the event, but only once the layout has proven itself: the type's
+/// instance size must hold every field, and the first [`CHECKS_BEFORE_TRUST`] events of
+/// each kind are read both ways and must agree to the bit. Any disagreement, and that
+/// kind goes back to the getters for the rest of the run.
+mod pointer_layout {
+    pub(super) const EVENT_TYPE: usize = 12;
+    pub(super) const TIME: usize = 32;
+    pub(super) const STATE: usize = 40;
+    pub(super) const BUTTON: usize = 44;
+    pub(super) const X: usize = 48;
+    pub(super) const Y: usize = 56;
+    /// Bytes an instance must have for the fields above.
+    pub(super) const MIN_SIZE: usize = 64;
+}
+
+/// Agreeing reads needed before a kind of event is read straight from memory.
+const CHECKS_BEFORE_TRUST: u32 = 16;
+/// Past this count, the layout is trusted; [`REFUSED`] means it failed a check.
+const REFUSED: u32 = u32::MAX;
+
+/// Index into [`HOT.pointer_layout_checks`] for event types read from memory.
+fn pointer_kind(event_type: EventType) -> Option<usize> {
+    match event_type {
+        EventType::MOTION_NOTIFY => Some(0),
+        EventType::BUTTON_PRESS | EventType::BUTTON_RELEASE => Some(1),
+        _ => None,
+    }
+}
+
+/// Reads a motion or button event straight from its fields.
+///
+/// # Safety
+/// `event` is a valid GdkEvent whose instance is at least [`pointer_layout::MIN_SIZE`]
+/// bytes, of a motion or button type.
+#[inline(always)]
+unsafe fn read_pointer_event(
+    event: *mut GdkEvent,
+    event_type: EventType,
+    t_ns: u64,
+    surface: SurfaceId,
+) -> PointerEvent {
+    use pointer_layout as at;
+    let base = event.cast::<u8>();
+    // SAFETY: within the instance (caller); unaligned reads cost nothing on x86-64.
+    let field_u32 = |offset: usize| unsafe { base.add(offset).cast::<u32>().read_unaligned() };
+    let field_f64 = |offset: usize| unsafe { base.add(offset).cast::<f64>().read_unaligned() };
+    PointerEvent {
+        t_ns,
+        x: field_f64(at::X),
+        y: field_f64(at::Y),
+        surface,
+        time_ms: field_u32(at::TIME),
+        modifiers: field_u32(at::STATE),
+        button: (event_type != EventType::MOTION_NOTIFY).then(|| field_u32(at::BUTTON)),
+        event_type,
+    }
+}
+
+/// The event's type as its instance says (`GdkEvent.event_type`), for a layout already
+/// trusted for some kind; `None` when no kind is trusted yet.
+///
+/// # Safety
+/// `event` is a valid GdkEvent.
+#[inline(always)]
+unsafe fn trusted_pointer_type(event: *mut GdkEvent) -> Option<EventType> {
+    if HOT
+        .pointer_layout_checks
+        .iter()
+        .all(|checks| checks.load(Ordering::Relaxed) < CHECKS_BEFORE_TRUST)
+    {
+        return None;
+    }
+    // Every GdkEvent has at least the common part, which holds the type.
+    let raw = unsafe {
+        event
+            .cast::<u8>()
+            .add(pointer_layout::EVENT_TYPE)
+            .cast::<i32>()
+            .read_unaligned()
+    };
+    let event_type = EventType(u8::try_from(raw).ok()?);
+    let kind = pointer_kind(event_type)?;
+    let checks = HOT.pointer_layout_checks[kind].load(Ordering::Relaxed);
+    (CHECKS_BEFORE_TRUST..REFUSED)
+        .contains(&checks)
+        .then_some(event_type)
+}
+
+/// While a pointer kind is being checked: compares `record` (read by the getters) with
+/// a direct read of the same event, counting agreement or refusing the layout.
+///
+/// # Safety
+/// `event` is a valid GdkEvent of `record.event_type`.
+unsafe fn check_pointer_layout(event: *mut GdkEvent, record: &Event) {
+    let Some(kind) = pointer_kind(record.event_type) else {
+        return;
+    };
+    let checks = HOT.pointer_layout_checks[kind].load(Ordering::Relaxed);
+    if checks >= CHECKS_BEFORE_TRUST {
+        return;
+    }
+    let size = unsafe { crate::ffi::instance_size(event) };
+    let agrees = size >= pointer_layout::MIN_SIZE && {
+        let direct =
+            unsafe { read_pointer_event(event, record.event_type, record.t_ns, record.surface) }
+                .to_event();
+        let bits = |v: Option<f64>| v.map(f64::to_bits);
+        direct.time_ms == record.time_ms
+            && bits(direct.x) == bits(record.x)
+            && bits(direct.y) == bits(record.y)
+            && direct.modifiers == record.modifiers
+            && direct.button == record.button
+    };
+    HOT.pointer_layout_checks[kind]
+        .store(if agrees { checks + 1 } else { REFUSED }, Ordering::Relaxed);
+}
 
 /// Reads the fields of `event` into a record (surface filled in later).
 ///
 /// # Safety
 /// `event` is a valid GdkEvent.
-unsafe fn read_event(
-    event: *mut GdkEvent,
-    t_ns: u64,
-) -> (gdkrecord_format::Event, Option<(usize, bool)>) {
+unsafe fn read_event(event: *mut GdkEvent, t_ns: u64) -> (Event, Option<(usize, bool)>) {
     use gdk4_sys as g;
+    if let Some(event_type) = unsafe { trusted_pointer_type(event) } {
+        let pointer = unsafe { read_pointer_event(event, event_type, t_ns, SurfaceId(0)) };
+        return (pointer.to_event(), None);
+    }
     let raw_type = unsafe { g::gdk_event_get_event_type(event) };
     let event_type = EventType(u8::try_from(raw_type).unwrap_or(u8::MAX));
-    let mut record = gdkrecord_format::Event::new(t_ns, SurfaceId(0), event_type, unsafe {
+    let mut record = Event::new(t_ns, SurfaceId(0), event_type, unsafe {
         g::gdk_event_get_time(event)
     });
     let (mut x, mut y) = (0.0, 0.0);
@@ -106,10 +231,12 @@ unsafe fn read_event(
     if has_modifiers {
         record.modifiers = Some(Modifiers(unsafe { g::gdk_event_get_modifier_state(event) }));
     }
+    unsafe { check_pointer_layout(event, &record) };
     (record, sequence)
 }
 
 /// Emission hook on `GdkSurface::event(GdkEvent*)`.
+#[link_section = ".text.hot.gdkrecord"]
 pub(crate) unsafe extern "C" fn on_surface_event(
     _hint: *mut GSignalInvocationHint,
     n_params: c_uint,
@@ -129,37 +256,84 @@ pub(crate) unsafe extern "C" fn on_surface_event(
         if surface.is_null() || event.is_null() {
             return;
         }
-        let bytes = unsafe { record_event(surface, event, t_ns) };
+        // The fast path is all that is inline here: little code to fetch when cold.
+        let pointer = unsafe { pointer_entry(surface, event, t_ns) };
+        let is_pointer = pointer.is_some();
+        match pointer {
+            Some(pointer) => queue::send_pointer(pointer),
+            None => unsafe { record_other_event(surface, event, t_ns) },
+        }
         if self_time::enabled() {
-            self_time::EVENT_BYTES.fetch_add(bytes as u64, Ordering::Relaxed);
-            timer.stop_event();
-            // A motion event: no touch sequence to number, no key name to allocate.
-            if self_time::EVENTS.count() >= WARM_AFTER_EVENTS
-                && unsafe { gdk4_sys::gdk_event_get_event_type(event) }
-                    == gdk4_sys::GDK_MOTION_NOTIFY
-                && !WARM_DONE.swap(true, Ordering::Relaxed)
-            {
-                unsafe { measure_warm(surface, event) };
-            }
+            timer.stop_event(is_pointer);
+            unsafe { after_timing(surface, event) };
         }
     });
     GTRUE
 }
 
-/// Reads `event` and appends its record; returns the bytes written.
+/// Any event but a pointer event on the last surface: read through GDK's getters.
 ///
 /// # Safety
 /// `surface` and `event` are valid.
-unsafe fn record_event(surface: *mut GdkSurface, event: *mut GdkEvent, t_ns: u64) -> usize {
+#[inline(never)]
+unsafe fn record_other_event(surface: *mut GdkSurface, event: *mut GdkEvent, t_ns: u64) {
+    if let Some(entry) = unsafe { event_entry(surface, event, t_ns) } {
+        queue::send_entry(entry, true);
+    }
+}
+
+/// With self-timing, once the app is past start-up: the warm measurement, on a motion
+/// event (no touch sequence to number, no key name to allocate).
+///
+/// # Safety
+/// `surface` and `event` are valid.
+#[cold]
+#[inline(never)]
+unsafe fn after_timing(surface: *mut GdkSurface, event: *mut GdkEvent) {
+    if self_time::events_timed() >= WARM_AFTER_EVENTS
+        && unsafe { gdk4_sys::gdk_event_get_event_type(event) } == gdk4_sys::GDK_MOTION_NOTIFY
+        && !WARM_DONE.swap(true, Ordering::Relaxed)
+    {
+        unsafe { measure_warm(surface, event) };
+    }
+}
+
+/// The common case, touching no table: a pointer event read from memory, on the
+/// surface looked up last.
+///
+/// # Safety
+/// `surface` and `event` are valid.
+#[inline(always)]
+unsafe fn pointer_entry(
+    surface: *mut GdkSurface,
+    event: *mut GdkEvent,
+    t_ns: u64,
+) -> Option<PointerEvent> {
+    if !on_main_thread() || HOT.last_surface.load(Ordering::Relaxed) != surface as usize {
+        return None;
+    }
+    let event_type = unsafe { trusted_pointer_type(event) }?;
+    let id = SurfaceId(HOT.last_surface_id.load(Ordering::Relaxed));
+    Some(unsafe { read_pointer_event(event, event_type, t_ns, id) })
+}
+
+/// The Event record of `event`; `None` when not recording (or not on the main thread).
+///
+/// # Safety
+/// `surface` and `event` are valid.
+#[inline]
+unsafe fn event_entry(surface: *mut GdkSurface, event: *mut GdkEvent, t_ns: u64) -> Option<Entry> {
+    if let Some(pointer) = unsafe { pointer_entry(surface, event, t_ns) } {
+        return Some(Entry::Pointer(pointer));
+    }
     let (mut record, sequence) = unsafe { read_event(event, t_ns) };
     with_session(|session| {
         record.surface = unsafe { session.surface_id(surface) };
         if let Some((raw, ends)) = sequence {
             record.sequence = Some(session.sequence_number(raw, ends));
         }
-        session.write(&Record::Event(record))
+        Entry::Record(Record::Event(record))
     })
-    .unwrap_or(0)
 }
 
 /// The warm measurement runs once, at the first motion event after this many events
@@ -170,29 +344,27 @@ static WARM_DONE: AtomicBool = AtomicBool::new(false);
 /// Times the warm measurement repeats the event path.
 const WARM_REPEATS: u64 = 100_000;
 
-/// With `GDKRECORD_SELF_TIME=1`: the same path as the hook (clock read, reading the real
-/// `event`, lock, surface lookup, encode, CRC, copy into a mapping) run
-/// [`WARM_REPEATS`] times back to back, so with warm caches, into a scratch file (the
+/// With `GDKRECORD_SELF_TIME=1`: the main thread's part of the hook (clock read,
+/// reading the real `event`, surface lookup, moving the record into a ring slot) run
+/// [`WARM_REPEATS`] times back to back, so with warm caches, into a scratch ring (the
 /// recording is untouched). Its mean per event, next to the in-app figures, separates
 /// the code's cost from that of running cold between GTK's own work.
 ///
 /// # Safety
 /// `surface` and `event` are valid.
 unsafe fn measure_warm(surface: *mut GdkSurface, event: *mut GdkEvent) {
-    let path = std::env::temp_dir().join(format!("gdkrecord-warm-{}", std::process::id()));
-    let scratch = MmapWriter::create(&path, DEFAULT_CHUNK);
-    // The mapping outlives the name.
-    let _ = std::fs::remove_file(&path);
-    let Ok(scratch) = scratch else { return };
-    let Some(saved) = with_session(|session| session.swap_writer(scratch)) else {
-        return;
-    };
+    let scratch = Ring::new(256);
     let start = clock::monotonic_ns();
     for _ in 0..WARM_REPEATS {
         let t_ns = clock::now();
-        unsafe { record_event(surface, event, t_ns) };
+        let Some(entry) = (unsafe { event_entry(surface, event, t_ns) }) else {
+            return;
+        };
+        // SAFETY: this thread is the scratch ring's only user.
+        if !unsafe { scratch.push(entry) } {
+            while unsafe { scratch.pop() }.is_some() {}
+        }
     }
     let ns = (clock::monotonic_ns() - start) / WARM_REPEATS;
-    with_session(|session| session.restore_writer(saved));
     self_time::WARM_EVENT_NS.store(ns, Ordering::Relaxed);
 }

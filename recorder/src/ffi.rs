@@ -13,6 +13,7 @@ use gobject_sys::{GObjectClass, GTypeInstance};
 ///
 /// # Safety
 /// `value` is a valid GValue holding an object or a pointer.
+#[inline(always)]
 pub(crate) unsafe fn value_pointer(value: *const gobject_sys::GValue) -> *mut c_void {
     unsafe { (*value).data[0].v_pointer }
 }
@@ -21,6 +22,7 @@ pub(crate) unsafe fn value_pointer(value: *const gobject_sys::GValue) -> *mut c_
 ///
 /// # Safety
 /// `value` is a valid GValue holding a `gint`.
+#[inline(always)]
 pub(crate) unsafe fn value_int(value: *const gobject_sys::GValue) -> c_int {
     unsafe { (*value).data[0].v_int }
 }
@@ -39,15 +41,6 @@ pub(crate) struct CairoRectangleInt {
     pub y: c_int,
     pub width: c_int,
     pub height: c_int,
-}
-
-extern "C" {
-    pub(crate) fn cairo_region_num_rectangles(region: *const CairoRegion) -> c_int;
-    pub(crate) fn cairo_region_get_rectangle(
-        region: *const CairoRegion,
-        nth: c_int,
-        rect: *mut CairoRectangleInt,
-    );
 }
 
 /// `GskRendererClass.render`.
@@ -78,23 +71,6 @@ pub(crate) struct GdkDrawContextClassMirror {
     pub begin_frame: *mut c_void,
     pub end_frame: Option<EndFrameFn>,
     pub surface_resized: *mut c_void,
-}
-
-/// Fills `rects` with the rectangles of a cairo region, in its own coordinates.
-///
-/// # Safety
-/// `region` is null or a valid `cairo_region_t`.
-pub(crate) unsafe fn region_rects(region: *const CairoRegion, rects: &mut Vec<[i32; 4]>) {
-    rects.clear();
-    if region.is_null() {
-        return;
-    }
-    let n = unsafe { cairo_region_num_rectangles(region) }.max(0);
-    rects.extend((0..n).map(|i| {
-        let mut r = CairoRectangleInt::default();
-        unsafe { cairo_region_get_rectangle(region, i, &mut r) };
-        [r.x, r.y, r.width, r.height]
-    }));
 }
 
 /// Whether `instance` (a GObject) is of type `gtype`.
@@ -129,6 +105,16 @@ pub(crate) unsafe fn type_name_of<T>(instance: *mut T) -> String {
 /// `instance` is a valid GTypeInstance.
 pub(crate) unsafe fn type_of<T>(instance: *mut T) -> GType {
     unsafe { (*(*instance.cast::<GTypeInstance>()).g_class).g_type }
+}
+
+/// Bytes of an instance of the instance's type (`g_type_query`), 0 if unknown.
+///
+/// # Safety
+/// `instance` is a valid GTypeInstance.
+pub(crate) unsafe fn instance_size<T>(instance: *mut T) -> usize {
+    let mut query: gobject_sys::GTypeQuery = unsafe { std::mem::zeroed() };
+    unsafe { gobject_sys::g_type_query(type_of(instance), &mut query) };
+    query.instance_size as usize
 }
 
 /// A C string as a Rust string (lossy); empty for null.

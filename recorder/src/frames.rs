@@ -1,7 +1,9 @@
-//! Frame-clock cycles: an emission hook per phase signal gives each phase's start, a
-//! handler connected after all others on each clock gives its end; one Frame record is
-//! written per cycle when after-paint ends, then the GdkFrameTimings GDK has completed
-//! since.
+//! Frame-clock cycles: an emission hook per phase signal gives each phase's start, which
+//! is also the end of the phase before it (GDK emits them back to back from one idle
+//! callback); a handler connected after all others on each clock's after-paint gives
+//! the cycle's end. One Frame record is written per cycle when after-paint ends, then
+//! the GdkFrameTimings GDK has completed since. Per cycle that is one hook call per
+//! phase GDK runs and one handler call: the fewest that time every phase.
 
 use std::ffi::{c_uint, c_void, CStr};
 
@@ -12,7 +14,7 @@ use gobject_sys::{GObject, GSignalInvocationHint, GValue};
 
 use crate::clock;
 use crate::ffi::value_pointer;
-use crate::self_time::Timer;
+use crate::self_time::{FrameSite, Timer};
 use crate::session::{with_session, Session};
 
 /// The phase signals, in the order GDK emits them (indexes of [`Frame::phases`]).
@@ -26,20 +28,78 @@ pub(crate) const PHASE_SIGNALS: [&CStr; 5] = [
 const BEFORE_PAINT: usize = 0;
 const LAYOUT: usize = 2;
 const AFTER_PAINT: usize = 4;
-/// At most this many completed timings are written per cycle (bounds the work).
-const MAX_TIMINGS_PER_CYCLE: i64 = 8;
+/// At most this many completed timings are written per look (bounds the work; GDK
+/// keeps 16 frames of history).
+const MAX_TIMINGS_PER_LOOK: i64 = 8;
+/// Completed timings are looked for every this many cycles: a batch of frames' timings
+/// costs little more than one, as the first read brings GDK's code and history in.
+const TIMINGS_EVERY: i64 = 4;
+/// No phase yet in `ClockState::last_phase`.
+const NO_PHASE: u8 = u8::MAX;
 
-/// One frame clock's current cycle.
-#[derive(Debug, Default)]
+/// One frame clock's current cycle, compact (two cache lines): each phase hook touches it.
+#[derive(Debug, Clone, Copy)]
 pub(crate) struct ClockState {
+    /// Phase start and end times (ns since the start); valid where `started` / `ended`
+    /// has the phase's bit.
+    starts: [u64; 5],
+    ends: [u64; 5],
+    /// This cycle's frame counter (read when it began).
+    counter: i64,
+    /// The next frame counter whose timings are to be written (-1: none yet).
+    next_timings: i64,
     /// The surface (toplevel) this clock belongs to, once known.
     pub(crate) surface: Option<SurfaceId>,
-    starts: [Option<u64>; 5],
-    ends: [Option<u64>; 5],
-    /// The last phase started in this cycle.
-    last_phase: Option<usize>,
-    /// The next frame counter whose timings are to be written.
-    next_timings: Option<i64>,
+    started: u8,
+    ended: u8,
+    /// The last phase started in this cycle, or [`NO_PHASE`].
+    last_phase: u8,
+}
+
+impl Default for ClockState {
+    fn default() -> ClockState {
+        ClockState {
+            starts: [0; 5],
+            ends: [0; 5],
+            counter: -1,
+            next_timings: -1,
+            surface: None,
+            started: 0,
+            ended: 0,
+            last_phase: NO_PHASE,
+        }
+    }
+}
+
+impl ClockState {
+    #[inline(always)]
+    fn start(&self, phase: usize) -> Option<u64> {
+        (self.started & 1 << phase != 0).then_some(self.starts[phase])
+    }
+
+    #[inline(always)]
+    fn end(&self, phase: usize) -> Option<u64> {
+        (self.ended & 1 << phase != 0).then_some(self.ends[phase])
+    }
+
+    #[inline(always)]
+    fn set_start(&mut self, phase: usize, t_ns: u64) {
+        self.starts[phase] = t_ns;
+        self.started |= 1 << phase;
+    }
+
+    #[inline(always)]
+    fn set_end(&mut self, phase: usize, t_ns: u64) {
+        self.ends[phase] = t_ns;
+        self.ended |= 1 << phase;
+    }
+
+    #[inline(always)]
+    fn clear_phases(&mut self) {
+        self.started = 0;
+        self.ended = 0;
+        self.last_phase = NO_PHASE;
+    }
 }
 
 impl Session {
@@ -47,46 +107,38 @@ impl Session {
     ///
     /// # Safety
     /// `clock` is a valid GdkFrameClock.
+    #[inline(always)]
     pub(crate) unsafe fn clock_state(&mut self, clock: *mut GdkFrameClock) -> &mut ClockState {
         let key = clock as usize;
-        let index = match self.clocks.iter().position(|(k, _)| *k == key) {
-            Some(index) => index,
-            None => {
-                unsafe { watch_clock(clock) };
-                self.clocks.push((key, ClockState::default()));
-                self.clocks.len() - 1
-            }
-        };
-        &mut self.clocks[index].1
+        if self.clocks.get(key).is_none() {
+            unsafe { watch_clock(clock) };
+            self.clocks.insert(key, ClockState::default());
+        }
+        self.clocks.get_mut(key).expect("just inserted")
     }
 
     /// The state of a clock already seen.
+    #[inline(always)]
     fn known_clock(&mut self, clock: *mut GdkFrameClock) -> Option<&mut ClockState> {
-        let key = clock as usize;
-        self.clocks
-            .iter_mut()
-            .find(|(k, _)| *k == key)
-            .map(|(_, state)| state)
+        self.clocks.get_mut(clock as usize)
     }
 }
 
 unsafe fn watch_clock(clock: *mut GdkFrameClock) {
     let object = clock.cast::<GObject>();
-    let handler: unsafe extern "C" fn(*mut GdkFrameClock, *mut c_void) = on_phase_end;
-    for (phase, signal) in PHASE_SIGNALS.iter().enumerate() {
-        unsafe {
-            gobject_sys::g_signal_connect_data(
-                object,
-                signal.as_ptr(),
-                Some(std::mem::transmute::<
-                    unsafe extern "C" fn(*mut GdkFrameClock, *mut c_void),
-                    unsafe extern "C" fn(),
-                >(handler)),
-                phase as *mut c_void,
-                None,
-                gobject_sys::G_CONNECT_AFTER,
-            );
-        }
+    let handler: unsafe extern "C" fn(*mut GdkFrameClock, *mut c_void) = on_cycle_end;
+    unsafe {
+        gobject_sys::g_signal_connect_data(
+            object,
+            PHASE_SIGNALS[AFTER_PAINT].as_ptr(),
+            Some(std::mem::transmute::<
+                unsafe extern "C" fn(*mut GdkFrameClock, *mut c_void),
+                unsafe extern "C" fn(),
+            >(handler)),
+            std::ptr::null_mut(),
+            None,
+            gobject_sys::G_CONNECT_AFTER,
+        );
     }
     unsafe {
         gobject_sys::g_object_weak_ref(object, Some(on_clock_finalized), std::ptr::null_mut())
@@ -95,15 +147,12 @@ unsafe fn watch_clock(clock: *mut GdkFrameClock) {
 
 unsafe extern "C" fn on_clock_finalized(_data: *mut c_void, where_the_object_was: *mut GObject) {
     crate::guard((), || {
-        with_session(|session| {
-            session
-                .clocks
-                .retain(|(k, _)| *k != where_the_object_was as usize)
-        });
+        with_session(|session| session.clocks.remove(where_the_object_was as usize));
     })
 }
 
 /// Emission hook on each phase signal; `data` is the phase index.
+#[link_section = ".text.hot.gdkrecord"]
 pub(crate) unsafe extern "C" fn on_phase_start(
     _hint: *mut GSignalInvocationHint,
     n_params: c_uint,
@@ -124,49 +173,56 @@ pub(crate) unsafe extern "C" fn on_phase_start(
         let now = clock::since_start(monotonic);
         with_session(|session| {
             let state = unsafe { session.clock_state(clock) };
-            let new_cycle =
-                phase == BEFORE_PAINT || state.last_phase.is_some_and(|last| phase < last);
+            let last = state.last_phase;
+            let new_cycle = phase == BEFORE_PAINT || (last != NO_PHASE && phase < last as usize);
             if new_cycle {
-                state.starts = [None; 5];
-                state.ends = [None; 5];
+                state.clear_phases();
+                // GDK counts a frame right before emitting its before-paint, so after the
+                // first look the counter is counted here (checked again with the timings).
+                state.counter = if phase == BEFORE_PAINT && state.counter >= 0 {
+                    state.counter + 1
+                } else {
+                    unsafe { gdk4_sys::gdk_frame_clock_get_frame_counter(clock) }
+                };
+            } else if last != NO_PHASE && last as usize != phase {
+                state.set_end(last as usize, now);
             }
             // Layout may run several times per cycle: keep the first start.
-            if !(phase == LAYOUT && state.starts[LAYOUT].is_some()) {
-                state.starts[phase] = Some(now);
+            if !(phase == LAYOUT && state.start(LAYOUT).is_some()) {
+                state.set_start(phase, now);
             }
-            state.last_phase = Some(phase);
+            state.last_phase = phase as u8;
+            let counter = state.counter;
+            session.current_frame = counter;
         });
-        timer.stop_frame_work(false);
+        timer.stop_frame_work(FrameSite::PhaseStart(phase), false);
     });
     GTRUE
 }
 
-/// Connected after every other handler of each phase signal; `data` is the phase index.
-unsafe extern "C" fn on_phase_end(clock: *mut GdkFrameClock, data: *mut c_void) {
+/// Connected after every other handler of each clock's after-paint: the cycle ends.
+#[link_section = ".text.hot.gdkrecord"]
+unsafe extern "C" fn on_cycle_end(clock: *mut GdkFrameClock, _data: *mut c_void) {
     crate::guard((), || {
         if !crate::session::recording() {
             return;
         }
         let monotonic = clock::monotonic_ns();
         let timer = Timer::start_at(monotonic);
-        let phase = data as usize;
         let now = clock::since_start(monotonic);
         let mut wrote_frame = false;
         with_session(|session| {
             let Some(state) = session.known_clock(clock) else {
                 return;
             };
-            if phase >= PHASE_SIGNALS.len() || state.starts[phase].is_none() {
+            if state.start(AFTER_PAINT).is_none() {
                 return;
             }
-            state.ends[phase] = Some(now);
-            if phase != AFTER_PAINT {
-                return;
-            }
+            state.set_end(AFTER_PAINT, now);
             let phases: [Option<Phase>; 5] = std::array::from_fn(|i| {
-                state.starts[i].map(|start_ns| Phase {
+                state.start(i).map(|start_ns| Phase {
                     start_ns,
-                    end_ns: state.ends[i].unwrap_or(start_ns).max(start_ns),
+                    end_ns: state.end(i).unwrap_or(start_ns).max(start_ns),
                 })
             });
             let first_start = phases
@@ -175,14 +231,17 @@ unsafe extern "C" fn on_phase_end(clock: *mut GdkFrameClock, data: *mut c_void) 
                 .map(|p| p.start_ns)
                 .min()
                 .unwrap_or(now);
-            state.starts = [None; 5];
-            state.ends = [None; 5];
-            state.last_phase = None;
-            let Some(surface) = state.surface else { return };
-            let counter = unsafe { gdk4_sys::gdk_frame_clock_get_frame_counter(clock) };
-            let next_timings = *state.next_timings.get_or_insert(counter);
+            state.clear_phases();
+            let counter = state.counter;
+            if state.next_timings < 0 {
+                state.next_timings = counter;
+            }
+            let next_timings = state.next_timings;
+            let surface = state.surface;
+            session.current_frame = -1;
+            let Some(surface) = surface else { return };
             let [before_paint, update, layout, paint, after_paint] = phases;
-            session.write(&Record::Frame(Frame {
+            session.write(Record::Frame(Frame {
                 t_ns: first_start,
                 surface,
                 counter,
@@ -194,19 +253,25 @@ unsafe extern "C" fn on_phase_end(clock: *mut GdkFrameClock, data: *mut c_void) 
                 after_paint,
             }));
             wrote_frame = true;
+            if counter % TIMINGS_EVERY != 0 {
+                return;
+            }
             let next = unsafe {
                 write_completed_timings(session, clock, surface, next_timings, counter, now)
             };
+            let gdk_counter = unsafe { gdk4_sys::gdk_frame_clock_get_frame_counter(clock) };
             if let Some(state) = session.known_clock(clock) {
-                state.next_timings = Some(next);
+                state.next_timings = next;
+                state.counter = gdk_counter;
             }
         });
-        timer.stop_frame_work(wrote_frame);
+        timer.stop_frame_work(FrameSite::CycleEnd, wrote_frame);
     })
 }
 
 /// Writes the timings of frames `from..current` that GDK has completed, in order,
 /// stopping at the first incomplete one, stamped `now`. Returns the next counter to look at.
+#[inline(never)]
 unsafe fn write_completed_timings(
     session: &mut Session,
     clock: *mut GdkFrameClock,
@@ -217,14 +282,14 @@ unsafe fn write_completed_timings(
 ) -> i64 {
     let history_start = unsafe { gdk4_sys::gdk_frame_clock_get_history_start(clock) };
     let mut counter = from.max(history_start);
-    while counter < current && counter < from.max(history_start) + MAX_TIMINGS_PER_CYCLE {
+    while counter < current && counter < from.max(history_start) + MAX_TIMINGS_PER_LOOK {
         let timings = unsafe { gdk4_sys::gdk_frame_clock_get_timings(clock, counter) };
         if !timings.is_null() {
             if unsafe { gdk4_sys::gdk_frame_timings_get_complete(timings) } == 0 {
                 break;
             }
             let refresh_us = unsafe { gdk4_sys::gdk_frame_timings_get_refresh_interval(timings) };
-            session.write(&Record::FrameTimings(FrameTimings {
+            session.write(Record::FrameTimings(FrameTimings {
                 t_ns: now,
                 surface,
                 counter,

@@ -8,7 +8,7 @@ use glib_sys::{gboolean, gpointer, GType, GTRUE};
 use gobject_sys::{GSignalEmissionHook, GSignalInvocationHint, GValue};
 
 use crate::ffi::{is_a, type_name_of, value_int, value_pointer};
-use crate::self_time::Timer;
+use crate::self_time::{FrameSite, Timer};
 use crate::session::{self, with_session};
 use crate::{damage, events, frames};
 
@@ -44,6 +44,12 @@ pub(crate) unsafe fn install() {
             gtk4_sys::gtk_widget_get_type(),
             c"realize",
             Some(on_widget_realize),
+            std::ptr::null_mut(),
+        );
+        add_hook(
+            gtk4_sys::gtk_widget_get_type(),
+            c"unrealize",
+            Some(on_widget_unrealize),
             std::ptr::null_mut(),
         );
         let surface = gdk4_sys::gdk_surface_get_type();
@@ -125,7 +131,28 @@ unsafe extern "C" fn on_widget_realize(
     GTRUE
 }
 
+/// An unrealized GtkNative drops its renderer and draw context, whose addresses may come
+/// back for others: forget what they drew into.
+unsafe extern "C" fn on_widget_unrealize(
+    _hint: *mut GSignalInvocationHint,
+    n_params: c_uint,
+    params: *const GValue,
+    _data: gpointer,
+) -> gboolean {
+    crate::guard((), || {
+        if n_params < 1 || !session::recording() {
+            return;
+        }
+        let widget = unsafe { gobject_sys::g_value_get_object(params) };
+        if unsafe { is_a(widget, gtk4_sys::gtk_native_get_type()) } {
+            with_session(|session| session.drawers.clear());
+        }
+    });
+    GTRUE
+}
+
 /// `GdkSurface::layout(width, height)` runs every frame: Size records only on change.
+#[link_section = ".text.hot.gdkrecord"]
 unsafe extern "C" fn on_surface_layout(
     _hint: *mut GSignalInvocationHint,
     n_params: c_uint,
@@ -143,7 +170,7 @@ unsafe extern "C" fn on_surface_layout(
         if !surface.is_null() {
             with_session(|session| unsafe { session.surface_size(surface, width, height) });
         }
-        timer.stop_frame_work(false);
+        timer.stop_frame_work(FrameSite::Layout, false);
     });
     GTRUE
 }

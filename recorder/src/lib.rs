@@ -14,12 +14,14 @@
 //! Scale, SurfaceDestroyed, Event, Frame, FrameTimings, Damage and Painted records (see
 //! the `gdkrecord-format` crate), LoopIteration, Dispatch, Stall and StallSample records
 //! (main-loop timing and stalls, `mainloop.rs` and `stall.rs`); an End record at normal
-//! exit. Records go straight into
-//! a memory-mapped file, so a killed program loses nothing already recorded.
+//! exit. Hooks hand what they read to a writer thread (`queue.rs`, `writer.rs`), which
+//! encodes it into a memory-mapped file within 10 ms; crash signals drain what is left
+//! (`crash.rs`), SIGKILL loses at most those 10 ms (none with `GDKRECORD_SYNC=1`).
 //!
 //! # Environment
 //! - `GDKRECORD_FILENAME`: output path.
 //! - `GDKRECORD_DAMAGE=0`: do not patch GTK's private classes (no damage records).
+//! - `GDKRECORD_SYNC=1`: write each record from the thread that makes it, at once.
 //! - `GDKRECORD_SELF_TIME=1`: print the recorder's own time per event and per frame at exit.
 //! - `GDKRECORD_STALL_MS` (100), `GDKRECORD_STALL_SAMPLE_MS` (250),
 //!   `GDKRECORD_DISPATCH_US` (1000), `GDKRECORD_MAINLOOP=0`: stall detection and main-loop
@@ -29,7 +31,8 @@
 //! A guest in someone else's process: only the -sys crates, libc and the format crate;
 //! every callback from C runs inside `guard` (a panic stops recording, never the
 //! host); nothing the app or the OS decides is unwrapped; hooks read fields, timestamp
-//! and append a binary record, nothing more.
+//! and queue them, nothing more, touching as few cache lines and pages as they can
+//! (`hot.rs`).
 
 use std::ffi::c_void;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -37,20 +40,27 @@ use std::sync::Once;
 
 mod clock;
 mod code_address;
+mod crash;
 mod damage;
 mod events;
 mod ffi;
 mod frames;
 mod hooks;
+mod hot;
 mod mainloop;
 mod mmap_writer;
+mod queue;
+mod region;
 mod self_time;
 mod session;
+mod small_map;
 mod stall;
 mod surfaces;
+mod writer;
 
 /// Runs `f`, turning a panic into `default` and stopping the recording: no unwinding
 /// may cross into C.
+#[inline(always)]
 pub(crate) fn guard<R>(default: R, f: impl FnOnce() -> R) -> R {
     match catch_unwind(AssertUnwindSafe(f)) {
         Ok(value) => value,
@@ -73,7 +83,9 @@ pub unsafe extern "C" fn g_io_module_load(_module: *mut c_void) {
     guard((), || {
         INIT.call_once(|| {
             clock::set_start();
+            session::set_main_thread();
             self_time::init_from_env();
+            writer::init_from_env();
             damage::check_layout();
             unsafe {
                 hooks::install();

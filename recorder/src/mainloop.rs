@@ -40,7 +40,8 @@ use gdkrecord_format::{Dispatch, LoopIteration, Record};
 use glib_sys::{gboolean, gpointer, GMainContext, GPollFD, GSource, GSourceFunc, GSourceFuncs};
 
 use crate::clock::{self, monotonic_ns};
-use crate::{code_address, session, stall};
+use crate::session::{self, on_main_thread};
+use crate::{code_address, stall};
 
 extern "C" {
     // GLib's exported source tables (glib-sys does not declare them). Writable data.
@@ -104,8 +105,6 @@ impl Config {
 
 /// The default main context, once installed.
 static DEFAULT_CONTEXT: AtomicPtr<GMainContext> = AtomicPtr::new(std::ptr::null_mut());
-/// `pthread_self()` of the main thread (the one that installed the recorder).
-static MAIN_THREAD: AtomicUsize = AtomicUsize::new(0);
 /// The poll function the default context had before ours.
 static ORIGINAL_POLL: AtomicUsize = AtomicUsize::new(0);
 static DISPATCH_THRESHOLD_NS: AtomicU64 = AtomicU64::new(u64::MAX);
@@ -124,21 +123,14 @@ static ITERATIONS: AtomicU64 = AtomicU64::new(0);
 /// holds a reference on a source during its dispatch.
 pub(crate) static CURRENT_SOURCE: AtomicPtr<GSource> = AtomicPtr::new(std::ptr::null_mut());
 
-/// Whether the caller is the main thread.
-#[inline]
-fn on_main_thread() -> bool {
-    // SAFETY: pthread_self has no preconditions.
-    (unsafe { libc::pthread_self() }) as usize == MAIN_THREAD.load(Ordering::Relaxed)
-}
-
 /// Nanoseconds since the recording started, for a CLOCK_MONOTONIC time.
 pub(crate) fn since_start(monotonic: u64) -> u64 {
     monotonic.saturating_sub(clock::start().0)
 }
 
-/// Appends `record` to the recording, if one is open.
-pub(crate) fn write(record: &Record) {
-    session::with_session(|session| session.write(record));
+/// Appends `record` to the recording, if one is open (from any thread).
+pub(crate) fn write(record: Record) {
+    session::emit(record);
 }
 
 /// Installs the poll wrapper on the default context, patches GLib's source tables and
@@ -159,7 +151,6 @@ pub(crate) fn install(config: &Config) {
             return; // already installed (a second copy of the module)
         }
         DEFAULT_CONTEXT.store(context, Ordering::Relaxed);
-        MAIN_THREAD.store(libc::pthread_self() as usize, Ordering::Relaxed);
         DISPATCH_THRESHOLD_NS.store(config.dispatch_threshold_ns, Ordering::Relaxed);
         ORIGINAL_POLL.store(original as usize, Ordering::Release);
         if let Some(stall_config) = &config.stall {
@@ -206,7 +197,7 @@ unsafe extern "C" fn poll_wrapper(fds: *mut GPollFD, nfds: c_uint, timeout: c_in
 /// The main thread is back in poll after working since `busy_since`.
 fn end_busy_period(busy_since: u64, entered: u64) {
     let work_ns = entered.saturating_sub(busy_since);
-    write(&Record::LoopIteration(LoopIteration {
+    write(Record::LoopIteration(LoopIteration {
         t_ns: since_start(busy_since),
         poll_ns: LAST_POLL_NS.load(Ordering::Relaxed),
         work_ns,
@@ -324,7 +315,7 @@ unsafe fn record_dispatch(
             .into_owned()
     });
     let callback = callback.map(|f| code_address::resolve(f as usize, false));
-    write(&Record::Dispatch(Dispatch {
+    write(Record::Dispatch(Dispatch {
         t_ns: since_start(start),
         duration_ns,
         source: source_name,

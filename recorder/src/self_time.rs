@@ -5,11 +5,11 @@
 //! matter on a loaded machine: a hook preempted by the scheduler counts milliseconds
 //! that are not its own. Off by default: then a timer is one relaxed load.
 
-use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::OnceLock;
 
 use crate::clock::monotonic_ns;
-
-static ENABLED: AtomicBool = AtomicBool::new(false);
+use crate::hot::HOT;
 
 const BUCKETS: usize = 1000;
 
@@ -86,26 +86,108 @@ impl Histogram {
     }
 }
 
-/// Time in the `GdkSurface::event` hook, per input event (10 ns buckets).
-pub(crate) static EVENTS: Histogram = Histogram::new(10);
-/// Time spent for each frame, all hooks together (100 ns buckets).
-pub(crate) static FRAMES: Histogram = Histogram::new(100);
+/// The histograms, on the heap: 44 KB of them among the recorder's statics would
+/// spread the hot ones over more pages.
+#[derive(Debug)]
+struct Histograms {
+    /// Time in the `GdkSurface::event` hook, per input event (10 ns buckets).
+    events: Histogram,
+    /// The same, split: motion and button events read from memory, the others through
+    /// GDK's getters.
+    pointer_events: Histogram,
+    other_events: Histogram,
+    /// Time spent for each frame, all hooks together (100 ns buckets).
+    frames: Histogram,
+    /// Time per call at each frame site (10 ns buckets), by [`FrameSite::index`].
+    sites: [Histogram; 9],
+}
+
+static HISTOGRAMS: OnceLock<Box<Histograms>> = OnceLock::new();
+
+fn histograms() -> &'static Histograms {
+    HISTOGRAMS.get_or_init(|| {
+        Box::new(Histograms {
+            events: Histogram::new(10),
+            pointer_events: Histogram::new(10),
+            other_events: Histogram::new(10),
+            frames: Histogram::new(100),
+            sites: [const { Histogram::new(10) }; 9],
+        })
+    })
+}
+
+/// Input events timed so far.
+pub(crate) fn events_timed() -> u64 {
+    histograms().events.count()
+}
+/// Where frame work is done, for the per-site breakdown of [`FRAMES`].
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum FrameSite {
+    /// The emission hook at the start of phase `n` (before-paint .. after-paint).
+    PhaseStart(usize),
+    /// The handler at the end of after-paint (writes the Frame and FrameTimings).
+    CycleEnd,
+    /// `GdkSurface::layout` (Size records).
+    Layout,
+    /// The renderer's `render` (Damage).
+    Damage,
+    /// The draw context's `end_frame` (Painted).
+    Painted,
+}
+
+/// Names of the sites, in [`FrameSite::index`] order.
+const SITE_NAMES: [&str; 9] = [
+    "before_paint",
+    "update",
+    "layout",
+    "paint",
+    "after_paint",
+    "cycle_end",
+    "size",
+    "damage",
+    "painted",
+];
+
+impl FrameSite {
+    fn index(self) -> usize {
+        match self {
+            FrameSite::PhaseStart(phase) => phase.min(4),
+            FrameSite::CycleEnd => 5,
+            FrameSite::Layout => 6,
+            FrameSite::Damage => 7,
+            FrameSite::Painted => 8,
+        }
+    }
+}
+
 /// Frame work accumulated since the last Frame record.
 static FRAME_WORK_NS: AtomicU64 = AtomicU64::new(0);
 /// Mean ns per event of the warm measurement (0: not run), see `events::measure_warm`.
 pub(crate) static WARM_EVENT_NS: AtomicU64 = AtomicU64::new(0);
 /// Bytes of event records written (to report bytes per input event).
-pub(crate) static EVENT_BYTES: AtomicU64 = AtomicU64::new(0);
+static EVENT_BYTES: AtomicU64 = AtomicU64::new(0);
+
+/// Counts the bytes an Event record took in the file (on the writer thread), when
+/// self-measuring.
+pub(crate) fn count_event_bytes(bytes: usize) {
+    if enabled() {
+        EVENT_BYTES.fetch_add(bytes as u64, Ordering::Relaxed);
+    }
+}
 
 /// Reads `GDKRECORD_SELF_TIME`.
 pub(crate) fn init_from_env() {
     let on = std::env::var_os("GDKRECORD_SELF_TIME").is_some_and(|v| !v.is_empty() && v != "0");
-    ENABLED.store(on, Ordering::Relaxed);
+    HOT.self_time.store(on, Ordering::Relaxed);
+    if on {
+        histograms();
+    }
 }
 
 /// Whether self-measurement is on.
+#[inline(always)]
 pub(crate) fn enabled() -> bool {
-    ENABLED.load(Ordering::Relaxed)
+    HOT.self_time.load(Ordering::Relaxed)
 }
 
 /// A running measurement (nothing when self-measurement is off).
@@ -114,28 +196,45 @@ pub(crate) struct Timer(Option<u64>);
 
 impl Timer {
     /// Starts measuring.
+    #[inline(always)]
     pub(crate) fn start() -> Timer {
         Timer(enabled().then(monotonic_ns))
     }
 
     /// Starts measuring from a [`monotonic_ns`] reading the hook made anyway.
+    #[inline(always)]
     pub(crate) fn start_at(monotonic_ns: u64) -> Timer {
         Timer(enabled().then_some(monotonic_ns))
     }
 
-    /// One input event's work ends.
-    pub(crate) fn stop_event(self) {
+    /// One input event's work ends; `pointer` when it took the pointer-event path.
+    #[inline(always)]
+    pub(crate) fn stop_event(self, pointer: bool) {
         if let Some(start) = self.0 {
-            EVENTS.add(monotonic_ns().saturating_sub(start));
+            let ns = monotonic_ns().saturating_sub(start);
+            let histograms = histograms();
+            histograms.events.add(ns);
+            if pointer {
+                histograms.pointer_events.add(ns);
+            } else {
+                histograms.other_events.add(ns);
+            }
         }
     }
 
-    /// Some work for the current frame ends; `frame_done` when its Frame record was written.
-    pub(crate) fn stop_frame_work(self, frame_done: bool) {
+    /// Some work for the current frame ends at `site`; `frame_done` when its Frame record
+    /// was written.
+    #[inline(always)]
+    pub(crate) fn stop_frame_work(self, site: FrameSite, frame_done: bool) {
         if let Some(start) = self.0 {
-            FRAME_WORK_NS.fetch_add(monotonic_ns().saturating_sub(start), Ordering::Relaxed);
+            let ns = monotonic_ns().saturating_sub(start);
+            let histograms = histograms();
+            histograms.sites[site.index()].add(ns);
+            FRAME_WORK_NS.fetch_add(ns, Ordering::Relaxed);
             if frame_done {
-                FRAMES.add(FRAME_WORK_NS.swap(0, Ordering::Relaxed));
+                histograms
+                    .frames
+                    .add(FRAME_WORK_NS.swap(0, Ordering::Relaxed));
             }
         }
     }
@@ -143,17 +242,35 @@ impl Timer {
 
 /// The summary line printed at exit.
 pub(crate) fn report(total_bytes: u64) -> String {
-    let events = EVENTS.count.load(Ordering::Relaxed);
+    let histograms = histograms();
+    let events = histograms.events.count();
     let event_bytes = EVENT_BYTES.load(Ordering::Relaxed);
     let bytes_per_event = if events == 0 {
         0.0
     } else {
         event_bytes as f64 / events as f64
     };
+    let sites: String = histograms
+        .sites
+        .iter()
+        .zip(SITE_NAMES)
+        .filter(|(histogram, _)| histogram.count() > 0)
+        .map(|(histogram, name)| {
+            let median = histogram
+                .quantile(0.5)
+                .map_or_else(|| ">10000".to_owned(), |ns| ns.to_string());
+            format!(
+                " site_{name}={} site_{name}_median_ns={median}",
+                histogram.count()
+            )
+        })
+        .collect();
     format!(
-        "gdkrecord self-time: {} {} event_bytes_per_event={bytes_per_event:.1} log_bytes={total_bytes} warm_event_ns={}",
-        EVENTS.summary("events"),
-        FRAMES.summary("frames"),
+        "gdkrecord self-time: {} {} {} {} event_bytes_per_event={bytes_per_event:.1} log_bytes={total_bytes} warm_event_ns={}{sites}",
+        histograms.events.summary("events"),
+        histograms.pointer_events.summary("pointer_events"),
+        histograms.other_events.summary("other_events"),
+        histograms.frames.summary("frames"),
         WARM_EVENT_NS.load(Ordering::Relaxed)
     )
 }

@@ -1,86 +1,116 @@
-//! The one recording of this process: its file, its surface and frame-clock tables, and
-//! the rules for starting (when the display opens) and ending (at exit) it.
+//! The one recording of this process: the main thread's tables (surfaces, frame
+//! clocks, touch sequences), and the rules for starting (when the display opens) and
+//! ending (at exit) it.
 //!
-//! Every hook goes through [`with_session`]: a relaxed atomic load when not recording,
-//! else an uncontended Mutex (a later watchdog thread will write too). No GTK function
-//! that can emit a signal is called while the lock is held.
+//! GTK runs every hook on its main thread, so the tables belong to that thread alone:
+//! [`with_session`] checks the thread and lends them out without a lock (a flag refuses
+//! re-entry, should a GTK call made inside emit a hooked signal). Records leave through
+//! [`emit`] to the writer thread (`queue.rs`, `writer.rs`), which owns the file.
 
+use std::cell::{Cell, UnsafeCell};
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Mutex;
 
-use gdkrecord_format::{
-    encode_payload, file_header, End, EndReason, Header, Record, SurfaceId, FORMAT_VERSION,
-};
+use gdkrecord_format::{file_header, EndReason, Header, Record, SurfaceId, FORMAT_VERSION};
 
+use crate::damage::Drawer;
 use crate::ffi::{c_string, type_name_of};
 use crate::frames::ClockState;
+use crate::hot::{thread_id, HOT};
 use crate::mmap_writer::{MmapWriter, DEFAULT_CHUNK};
+use crate::small_map::SmallMap;
 use crate::surfaces::SurfaceInfo;
-use crate::{clock, damage, self_time};
+use crate::{clock, crash, damage, queue, writer};
 
-/// Set while a recording is open and writable; hooks return at once when it is not.
-static RECORDING: AtomicBool = AtomicBool::new(false);
 /// Set once a recording was started (or failed to start): never twice per process.
 static STARTED: AtomicBool = AtomicBool::new(false);
 /// Set in a child forked from a recording process.
 static FORKED_CHILD: AtomicBool = AtomicBool::new(false);
 
-static SESSION: Mutex<Option<Session>> = Mutex::new(None);
+/// The main thread's tables, lent out by [`with_session`]. The flag and the start of
+/// the session (what the frame hooks read) share a cache line.
+#[repr(C, align(64))]
+struct MainThreadSession {
+    lent: Cell<bool>,
+    session: UnsafeCell<Option<Session>>,
+}
 
-/// The longest frame head: a 64-bit varint length (10 bytes at most) and a CRC-32.
-const MAX_HEAD: usize = 10 + 4;
+// Only the main thread touches the contents (checked in `with_session`).
+unsafe impl Sync for MainThreadSession {}
 
-/// The state of the recording.
+static SESSION: MainThreadSession = MainThreadSession {
+    lent: Cell::new(false),
+    session: UnsafeCell::new(None),
+};
+
+/// The main thread's tables for the recording, kept inline in the static (see
+/// `small_map.rs`).
 #[derive(Debug)]
+#[repr(C)]
 pub(crate) struct Session {
-    writer: Option<MmapWriter>,
-    path: PathBuf,
-    payload: Vec<u8>,
-    records: u64,
-    dropped: u64,
-    pub(crate) surfaces: HashMap<usize, SurfaceInfo>,
+    /// The frame counter of the frame-clock cycle running now, -1 outside cycles.
+    pub(crate) current_frame: i64,
+    /// Frame clocks by pointer.
+    pub(crate) clocks: SmallMap<ClockState, 4>,
+    /// Live surfaces by pointer.
+    pub(crate) surfaces: SmallMap<SurfaceInfo, 8>,
+    /// Renderers and draw contexts by pointer (see `damage::Drawer`).
+    pub(crate) drawers: SmallMap<Drawer, 8>,
     pub(crate) next_surface: u32,
-    /// Frame clocks by pointer: a program has one per toplevel, so a short list scanned
-    /// linearly touches less memory than a hash map on the per-phase path.
-    pub(crate) clocks: Vec<(usize, ClockState)>,
-    /// The surface looked up last (most events go to the same one): `(pointer, id)`.
-    pub(crate) last_surface: (usize, SurfaceId),
-    /// The rectangles of the last Damage or Painted record (a buffer kept for reuse).
-    pub(crate) rects: Vec<[i32; 4]>,
     /// Touch sequences (GdkEventSequence pointers) -> small numbers.
     sequences: HashMap<usize, u64>,
     next_sequence: u64,
 }
 
-/// The recording's writer and counts, set aside by [`Session::swap_writer`].
-#[derive(Debug)]
-pub(crate) struct SavedWriter {
-    writer: Option<MmapWriter>,
-    records: u64,
-    dropped: u64,
+/// Marks the calling thread as GTK's main thread (from `g_io_module_load`, inside
+/// `gtk_init()`).
+pub(crate) fn set_main_thread() {
+    HOT.main_thread.store(thread_id(), Ordering::Relaxed);
 }
 
-/// Runs `f` on the session, if recording.
+/// Whether the caller is GTK's main thread.
+#[inline(always)]
+pub(crate) fn on_main_thread() -> bool {
+    thread_id() == HOT.main_thread.load(Ordering::Relaxed)
+}
+
+/// Runs `f` on the session, if recording, on the main thread, and not already inside
+/// `with_session`.
+#[inline(always)]
 pub(crate) fn with_session<R>(f: impl FnOnce(&mut Session) -> R) -> Option<R> {
-    if !RECORDING.load(Ordering::Relaxed) {
+    if !HOT.recording.load(Ordering::Relaxed) || !on_main_thread() || SESSION.lent.replace(true) {
         return None;
     }
-    let mut guard = SESSION
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
-    guard.as_mut().map(f)
+    /// Gives the session back even if `f` panics.
+    struct GiveBack;
+    impl Drop for GiveBack {
+        fn drop(&mut self) {
+            SESSION.lent.set(false);
+        }
+    }
+    let _give_back = GiveBack;
+    // SAFETY: main thread only, and `lent` rules out a second `&mut` on it.
+    let session = unsafe { &mut *SESSION.session.get() };
+    session.as_mut().map(f)
+}
+
+/// Sends `record` to the file, if recording (from any thread).
+pub(crate) fn emit(record: Record) {
+    if HOT.recording.load(Ordering::Relaxed) {
+        queue::send(record, on_main_thread());
+    }
 }
 
 /// Whether records are being written.
+#[inline(always)]
 pub(crate) fn recording() -> bool {
-    RECORDING.load(Ordering::Relaxed)
+    HOT.recording.load(Ordering::Relaxed)
 }
 
 /// Stops recording after a panic in a hook: the host goes on, unrecorded from here.
 pub(crate) fn stop_after_panic() {
-    RECORDING.store(false, Ordering::Relaxed);
+    HOT.recording.store(false, Ordering::Relaxed);
 }
 
 /// Where to write: `GDKRECORD_FILENAME`, else `<pid>-<prgname>.gdkrecord` in the cwd.
@@ -196,102 +226,33 @@ pub(crate) unsafe fn start(display: *mut gdk4_sys::GdkDisplay) {
         damage_capture,
         damage_note,
     };
-    let mut session = Session {
-        writer: Some(writer),
-        path,
-        payload: Vec::with_capacity(256),
-        records: 0,
-        dropped: 0,
-        surfaces: HashMap::new(),
-        next_surface: 1,
-        clocks: Vec::new(),
-        last_surface: (0, SurfaceId(0)),
-        rects: Vec::new(),
-        sequences: HashMap::new(),
-        next_sequence: 1,
-    };
-    if let Some(writer) = session.writer.as_mut() {
-        if let Err(error) = writer.append(&file_header()) {
-            eprintln!(
-                "gdkrecord: cannot write the recording to {}: {error}; recording stops",
-                session.path.display()
-            );
-            return;
+    queue::allocate();
+    if !writer::open(writer, path, &file_header(), &Record::Header(header)) {
+        return;
+    }
+    if on_main_thread() {
+        // SAFETY: main thread, before RECORDING is set: nothing has borrowed it.
+        unsafe {
+            *SESSION.session.get() = Some(Session {
+                current_frame: -1,
+                clocks: SmallMap::new(),
+                surfaces: SmallMap::new(),
+                drawers: SmallMap::new(),
+                next_surface: 1,
+                sequences: HashMap::new(),
+                next_sequence: 1,
+            });
         }
     }
-    session.write(&Record::Header(header));
-    *SESSION
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(session);
-    RECORDING.store(true, Ordering::SeqCst);
+    crash::install();
+    HOT.recording.store(true, Ordering::SeqCst);
 }
 
 impl Session {
-    /// Appends one record (length, CRC-32, payload); returns the bytes it took.
-    pub(crate) fn write(&mut self, record: &Record) -> usize {
-        let Some(writer) = self.writer.as_mut() else {
-            self.dropped += 1;
-            return 0;
-        };
-        // The frame head (varint length, CRC-32) goes into the room left before the
-        // payload, so the record reaches the mapping in one copy from one buffer.
-        self.payload.clear();
-        self.payload.resize(MAX_HEAD, 0);
-        encode_payload(record, &mut self.payload);
-        let payload_len = self.payload.len() - MAX_HEAD;
-        let crc = crc32fast::hash(&self.payload[MAX_HEAD..]);
-        let mut head = [0u8; MAX_HEAD];
-        let mut n = 0;
-        let mut len = payload_len as u64;
-        loop {
-            let byte = (len & 0x7f) as u8;
-            len >>= 7;
-            if len == 0 {
-                head[n] = byte;
-                n += 1;
-                break;
-            }
-            head[n] = byte | 0x80;
-            n += 1;
-        }
-        head[n..n + 4].copy_from_slice(&crc.to_le_bytes());
-        n += 4;
-        let start = MAX_HEAD - n;
-        self.payload[start..MAX_HEAD].copy_from_slice(&head[..n]);
-        let result = writer.append(&self.payload[start..]);
-        match result {
-            Ok(()) => {
-                self.records += 1;
-                n + payload_len
-            }
-            Err(error) => {
-                // One warning; the file keeps every complete record written before.
-                eprintln!(
-                    "gdkrecord: cannot write to {}: {error}; recording stops",
-                    self.path.display()
-                );
-                self.writer = None;
-                self.dropped += 1;
-                0
-            }
-        }
-    }
-
-    /// Puts `scratch` in place of the recording's writer (for the warm self-measurement);
-    /// [`Session::restore_writer`] undoes it, counts included.
-    pub(crate) fn swap_writer(&mut self, scratch: MmapWriter) -> SavedWriter {
-        SavedWriter {
-            writer: self.writer.replace(scratch),
-            records: self.records,
-            dropped: self.dropped,
-        }
-    }
-
-    /// Puts the recording's writer back, dropping the scratch one.
-    pub(crate) fn restore_writer(&mut self, saved: SavedWriter) {
-        self.writer = saved.writer;
-        self.records = saved.records;
-        self.dropped = saved.dropped;
+    /// Sends `record` to the file (the caller is the main thread).
+    #[inline(always)]
+    pub(crate) fn write(&mut self, record: Record) {
+        queue::send(record, true);
     }
 
     /// The small number of a touch sequence; `end` forgets it after this event.
@@ -311,53 +272,25 @@ impl Session {
         number
     }
 
-    /// Writes the End record and closes the file at its real length.
-    fn finish(mut self, reason: EndReason) {
-        let end = End {
-            t_ns: clock::now(),
-            reason,
-            records: self.records + 1,
-            dropped: self.dropped,
-        };
-        self.write(&Record::End(end));
-        let bytes = self.writer.as_ref().map_or(0, MmapWriter::len);
-        if let Some(writer) = self.writer.take() {
-            if let Err(error) = writer.finish() {
-                eprintln!("gdkrecord: cannot finish {}: {error}", self.path.display());
-            }
-        }
-        if self_time::enabled() {
-            eprintln!("{}", self_time::report(bytes));
-        }
+    /// What is known of a live surface.
+    pub(crate) fn surface_info(&mut self, surface: usize) -> Option<&mut SurfaceInfo> {
+        self.surfaces.get_mut(surface)
     }
 
     /// Looks a known surface up.
     pub(crate) fn known_surface(&self, surface: usize) -> Option<SurfaceId> {
-        self.surfaces.get(&surface).map(|info| info.id)
+        self.surfaces.get(surface).map(|info| info.id)
     }
 }
 
 /// Ends the recording (atexit).
 pub(crate) extern "C" fn on_exit() {
     crate::guard((), || {
-        RECORDING.store(false, Ordering::SeqCst);
+        HOT.recording.store(false, Ordering::SeqCst);
         if FORKED_CHILD.load(Ordering::Relaxed) {
-            // The lock may have been held by another thread of the parent at fork time.
-            if let Ok(mut guard) = SESSION.try_lock() {
-                if let Some(mut session) = guard.take() {
-                    if let Some(writer) = session.writer.take() {
-                        writer.abandon();
-                    }
-                }
-            }
-            return;
-        }
-        let session = SESSION
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .take();
-        if let Some(session) = session {
-            session.finish(EndReason::EXIT);
+            writer::abandon();
+        } else {
+            writer::finish(EndReason::EXIT);
         }
     });
 }
@@ -365,7 +298,7 @@ pub(crate) extern "C" fn on_exit() {
 /// In a forked child: stop at once, the file belongs to the parent.
 pub(crate) extern "C" fn on_fork_child() {
     FORKED_CHILD.store(true, Ordering::SeqCst);
-    RECORDING.store(false, Ordering::SeqCst);
+    HOT.recording.store(false, Ordering::SeqCst);
 }
 
 #[cfg(test)]
@@ -401,50 +334,5 @@ mod tests {
             path,
             PathBuf::from(format!("{}-my_prog.gdkrecord", std::process::id()))
         );
-    }
-}
-
-/// Warm-cache cost of the write path (encode, CRC, copy into the mapping), for
-/// docs/benchmarks.md: `cargo test --release -p gdkrecord-recorder --lib -- --ignored --nocapture bench_`.
-#[cfg(test)]
-mod bench {
-    use super::*;
-    use gdkrecord_format::{Event, EventType, Modifiers};
-
-    #[test]
-    #[ignore = "benchmark: run with --release --ignored --nocapture"]
-    fn bench_write_motion_event() {
-        let path = std::env::temp_dir().join(format!("gdkrecord-bench-{}", std::process::id()));
-        let mut session = Session {
-            writer: Some(MmapWriter::create(&path, DEFAULT_CHUNK).unwrap()),
-            path: path.clone(),
-            payload: Vec::with_capacity(256),
-            records: 0,
-            dropped: 0,
-            surfaces: HashMap::new(),
-            next_surface: 1,
-            clocks: Vec::new(),
-            last_surface: (0, SurfaceId(0)),
-            rects: Vec::new(),
-            sequences: HashMap::new(),
-            next_sequence: 1,
-        };
-        let n = 1_000_000u64;
-        let mut bytes = 0;
-        let start = clock::monotonic_ns();
-        for i in 0..n {
-            let mut e = Event::new(i * 1000, SurfaceId(1), EventType::MOTION_NOTIFY, i as u32);
-            e.x = Some(200.0 + (i % 100) as f64);
-            e.y = Some(100.5);
-            e.modifiers = Some(Modifiers(0));
-            bytes += session.write(&Record::Event(e));
-        }
-        let ns = (clock::monotonic_ns() - start) / n;
-        eprintln!(
-            "bench_write_motion_event: {ns} ns per event, {} bytes per event",
-            bytes as u64 / n
-        );
-        drop(session);
-        let _ = std::fs::remove_file(&path);
     }
 }

@@ -426,7 +426,7 @@ fn record_sample(busy_since: u64, sample: Sample) {
         }
         ongoing.samples += 1;
     }
-    write(&Record::StallSample(StallSample {
+    write(Record::StallSample(StallSample {
         t_ns: since_start(sample.t),
         stall_start_ns: since_start(busy_since),
         stack: sample.stack.name(),
@@ -458,7 +458,7 @@ pub(crate) fn stall_ended(busy_since: u64, ended: u64) {
     // Names already looked up by the watchdog come from the cache.
     let stack = stack.as_ref().map(RawStack::name).unwrap_or_default();
     let duration_ns = ended.saturating_sub(busy_since);
-    write(&Record::Stall(Stall {
+    write(Record::Stall(Stall {
         t_ns: since_start(busy_since),
         duration_ns,
         duration_ms: duration_ns as f64 / 1e6,

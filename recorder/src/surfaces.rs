@@ -12,10 +12,12 @@ use gobject_sys::{GObject, GParamSpec};
 
 use crate::clock;
 use crate::ffi::{is_a, type_name_of};
+use crate::hot::HOT;
 use crate::session::{with_session, Session};
+use std::sync::atomic::Ordering;
 
 /// What the recorder keeps about a live surface.
-#[derive(Debug)]
+#[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct SurfaceInfo {
     pub(crate) id: SurfaceId,
     pub(crate) size: (i32, i32),
@@ -42,16 +44,27 @@ impl Session {
     ///
     /// # Safety
     /// `surface` is a valid GdkSurface.
+    #[inline(always)]
     pub(crate) unsafe fn surface_id(&mut self, surface: *mut GdkSurface) -> SurfaceId {
-        let key = surface as usize;
-        if self.last_surface.0 == key {
-            return self.last_surface.1;
+        if HOT.last_surface.load(Ordering::Relaxed) == surface as usize {
+            return SurfaceId(HOT.last_surface_id.load(Ordering::Relaxed));
         }
+        unsafe { self.look_surface_up(surface) }
+    }
+
+    /// [`Session::surface_id`] for another surface than the last one.
+    ///
+    /// # Safety
+    /// `surface` is a valid GdkSurface.
+    #[inline(never)]
+    unsafe fn look_surface_up(&mut self, surface: *mut GdkSurface) -> SurfaceId {
+        let key = surface as usize;
         let id = match self.known_surface(key) {
             Some(id) => id,
             None => unsafe { self.register_surface(surface, None) },
         };
-        self.last_surface = (key, id);
+        HOT.last_surface_id.store(id.0, Ordering::Relaxed);
+        HOT.last_surface.store(key, Ordering::Relaxed);
         id
     }
 
@@ -107,7 +120,7 @@ impl Session {
             clock.surface.get_or_insert(id);
         }
         let t_ns = clock::now();
-        self.write(&Record::Surface(Surface {
+        self.write(Record::Surface(Surface {
             t_ns,
             surface: id,
             surface_kind: kind,
@@ -119,7 +132,7 @@ impl Session {
             scale_factor: scale,
         }));
         if kind == SurfaceKind::TOPLEVEL {
-            self.write(&Record::State(State {
+            self.write(Record::State(State {
                 t_ns,
                 surface: id,
                 state: ToplevelState(state),
@@ -132,21 +145,38 @@ impl Session {
     ///
     /// # Safety
     /// `surface` is a valid GdkSurface.
+    #[inline(always)]
     pub(crate) unsafe fn surface_size(
         &mut self,
         surface: *mut GdkSurface,
         width: i32,
         height: i32,
     ) {
+        // Every frame, the size is the one already recorded: only that check is inline.
+        let unchanged = self
+            .surfaces
+            .get_mut(surface as usize)
+            .is_some_and(|info| info.size == (width, height));
+        if !unchanged {
+            unsafe { self.size_changed(surface, width, height) };
+        }
+    }
+
+    /// Writes a Size record (registering the surface if new).
+    ///
+    /// # Safety
+    /// `surface` is a valid GdkSurface.
+    #[inline(never)]
+    unsafe fn size_changed(&mut self, surface: *mut GdkSurface, width: i32, height: i32) {
         let id = unsafe { self.surface_id(surface) };
-        let Some(info) = self.surfaces.get_mut(&(surface as usize)) else {
+        let Some(info) = self.surface_info(surface as usize) else {
             return;
         };
         if info.size == (width, height) {
             return;
         }
         info.size = (width, height);
-        self.write(&Record::Size(Size {
+        self.write(Record::Size(Size {
             t_ns: clock::now(),
             surface: id,
             width,
@@ -193,11 +223,12 @@ unsafe fn watch_surface(surface: *mut GdkSurface, toplevel: bool) {
 unsafe extern "C" fn on_surface_finalized(_data: *mut c_void, where_the_object_was: *mut GObject) {
     crate::guard((), || {
         with_session(|session| {
-            if session.last_surface.0 == where_the_object_was as usize {
-                session.last_surface = (0, SurfaceId(0));
+            if HOT.last_surface.load(Ordering::Relaxed) == where_the_object_was as usize {
+                HOT.last_surface.store(0, Ordering::Relaxed);
             }
-            if let Some(info) = session.surfaces.remove(&(where_the_object_was as usize)) {
-                session.write(&Record::SurfaceDestroyed(SurfaceDestroyed {
+            let key = where_the_object_was as usize;
+            if let Some(info) = session.surfaces.remove(key) {
+                session.write(Record::SurfaceDestroyed(SurfaceDestroyed {
                     t_ns: clock::now(),
                     surface: info.id,
                 }));
@@ -214,7 +245,7 @@ unsafe extern "C" fn on_state_notify(
     crate::guard((), || {
         let state = unsafe { gdk4_sys::gdk_toplevel_get_state(object.cast()) };
         with_session(|session| {
-            let Some(info) = session.surfaces.get_mut(&(object as usize)) else {
+            let Some(info) = session.surface_info(object as usize) else {
                 return;
             };
             if info.state == state {
@@ -222,7 +253,7 @@ unsafe extern "C" fn on_state_notify(
             }
             info.state = state;
             let id = info.id;
-            session.write(&Record::State(State {
+            session.write(Record::State(State {
                 t_ns: clock::now(),
                 surface: id,
                 state: ToplevelState(state),
@@ -239,7 +270,7 @@ unsafe extern "C" fn on_scale_notify(
     crate::guard((), || {
         let scale = unsafe { gdk4_sys::gdk_surface_get_scale_factor(object.cast()) };
         with_session(|session| {
-            let Some(info) = session.surfaces.get_mut(&(object as usize)) else {
+            let Some(info) = session.surface_info(object as usize) else {
                 return;
             };
             if info.scale == scale {
@@ -247,7 +278,7 @@ unsafe extern "C" fn on_scale_notify(
             }
             info.scale = scale;
             let id = info.id;
-            session.write(&Record::Scale(Scale {
+            session.write(Record::Scale(Scale {
                 t_ns: clock::now(),
                 surface: id,
                 scale_factor: scale,

@@ -483,6 +483,71 @@ fn killed_app_keeps_its_input(ctx: &Ctx) -> TestResult {
     Ok(())
 }
 
+/// A program that crashes (abort(), SIGSEGV) in the handler of a click: the click's
+/// events, still on their way to the writer thread when it crashed, are in the log
+/// (the crash handler writes them), and the program dies of its own signal.
+fn crashed_app_keeps_its_last_input(ctx: &Ctx) -> TestResult {
+    use std::os::unix::process::ExitStatusExt;
+    for (crash, signal) in [("abort", libc::SIGABRT), ("segv", libc::SIGSEGV)] {
+        let log = ctx.log_path(&format!("crash-{crash}"));
+        let (mut app, window) = start_counter(ctx, &log, &["--crash-on-click", crash])?;
+        ctx.xdotool(&["windowfocus", "--sync", &window])?;
+        ctx.click(&window, BUTTON_CENTER, 1)?;
+        let (status, stderr) = app.wait()?;
+        ensure!(
+            status.signal() == Some(signal),
+            "{crash}: expected death by signal {signal}, got {status}: {stderr}"
+        );
+        let (records, issues) = read_log(&log)?;
+        ensure!(
+            issues.iter().all(|i| i.problem == Problem::Truncated),
+            "{crash}: unexpected read issues: {issues:?}"
+        );
+        let top = toplevel(&records)?;
+        for event_type in [EventType::BUTTON_PRESS, EventType::BUTTON_RELEASE] {
+            ensure!(
+                events(&records).any(|e| e.event_type == event_type
+                    && e.surface == top.surface
+                    && near(e.x, BUTTON_CENTER.0)
+                    && near(e.y, BUTTON_CENTER.1)),
+                "{crash}: the click's {event_type:?} is missing from the log"
+            );
+        }
+    }
+    Ok(())
+}
+
+/// With `GDKRECORD_SYNC=1` each record is in the file when its hook returns: a program
+/// that SIGKILLs itself in the handler of a click keeps the click's events.
+fn sync_records_survive_sigkill(ctx: &Ctx) -> TestResult {
+    use std::os::unix::process::ExitStatusExt;
+    let log = ctx.log_path("sync-kill");
+    let mut command = ctx.gtk_command(ctx.bin("counter"), &log);
+    command
+        .env("GDKRECORD_SYNC", "1")
+        .args(["--print-layout", "--crash-on-click", "kill"]);
+    let mut app = ctx.spawn(command)?;
+    app.lines_until("ready")?;
+    let window = ctx.window_of(app.pid())?;
+    ctx.xdotool(&["windowfocus", "--sync", &window])?;
+    ctx.click(&window, BUTTON_CENTER, 1)?;
+    let (status, stderr) = app.wait()?;
+    ensure!(
+        status.signal() == Some(libc::SIGKILL),
+        "expected death by SIGKILL, got {status}: {stderr}"
+    );
+    let (records, _) = read_log(&log)?;
+    for event_type in [EventType::BUTTON_PRESS, EventType::BUTTON_RELEASE] {
+        ensure!(
+            events(&records).any(|e| e.event_type == event_type
+                && near(e.x, BUTTON_CENTER.0)
+                && near(e.y, BUTTON_CENTER.1)),
+            "the click's {event_type:?} is missing from the log"
+        );
+    }
+    Ok(())
+}
+
 /// An unwritable output path: one warning, and the program runs normally.
 fn unwritable_output_leaves_the_app_running(ctx: &Ctx) -> TestResult {
     let log = Path::new("/nonexistent-gdkrecord-dir/x.gdkrecord");
@@ -752,12 +817,17 @@ fn record_command_records_and_keeps_status(ctx: &Ctx) -> TestResult {
 }
 
 fn main() -> std::process::ExitCode {
-    let tests: [Test; 9] = [
+    let tests: [Test; 11] = [
         (
             "counter_records_input_damage_frames",
             counter_records_input_damage_frames,
         ),
         ("killed_app_keeps_its_input", killed_app_keeps_its_input),
+        (
+            "crashed_app_keeps_its_last_input",
+            crashed_app_keeps_its_last_input,
+        ),
+        ("sync_records_survive_sigkill", sync_records_survive_sigkill),
         (
             "unwritable_output_leaves_the_app_running",
             unwritable_output_leaves_the_app_running,

@@ -10,7 +10,9 @@
 //!
 //! Ctrl+Q quits. Options: `--exit-after SECS` quits by itself; `--print-layout` prints
 //! `layout NAME X Y WIDTH HEIGHT` (window coordinates) for each widget once laid out,
-//! then `ready`. Nothing else is printed.
+//! then `ready`; `--crash-on-click abort|segv|kill` makes a click on the button end the
+//! program right after the click's events were delivered: abort(), a write through a
+//! null pointer, or SIGKILL sent to itself. Nothing else is printed.
 
 use std::cell::Cell;
 use std::rc::Rc;
@@ -34,6 +36,33 @@ const BLINK_PERIOD: Duration = Duration::from_millis(500);
 struct Options {
     exit_after: Option<f64>,
     print_layout: bool,
+    crash_on_click: Option<Crash>,
+}
+
+/// How `--crash-on-click` crashes.
+#[derive(Debug, Clone, Copy)]
+enum Crash {
+    Abort,
+    Segv,
+    Kill,
+}
+
+impl Crash {
+    fn now(self) -> ! {
+        match self {
+            Crash::Abort => std::process::abort(),
+            Crash::Segv => {
+                // SAFETY: none; this is the crash the option asks for (SIGSEGV).
+                unsafe { std::ptr::null_mut::<u8>().write_volatile(1) };
+                std::process::abort()
+            }
+            Crash::Kill => {
+                // SAFETY: plain syscalls; SIGKILL cannot be caught.
+                unsafe { libc::kill(libc::getpid(), libc::SIGKILL) };
+                std::process::abort()
+            }
+        }
+    }
 }
 
 fn parse_options() -> Result<Options, String> {
@@ -54,8 +83,22 @@ fn parse_options() -> Result<Options, String> {
                 options.exit_after = Some(secs);
             }
             "--print-layout" => options.print_layout = true,
+            "--crash-on-click" => {
+                options.crash_on_click = match args.next().as_deref() {
+                    Some("abort") => Some(Crash::Abort),
+                    Some("segv") => Some(Crash::Segv),
+                    Some("kill") => Some(Crash::Kill),
+                    other => {
+                        return Err(format!(
+                            "--crash-on-click: abort, segv or kill, not {other:?}"
+                        ))
+                    }
+                };
+            }
             "-h" | "--help" => {
-                println!("usage: counter [--exit-after SECS] [--print-layout]");
+                println!(
+                    "usage: counter [--exit-after SECS] [--print-layout] [--crash-on-click abort|segv|kill]"
+                );
                 std::process::exit(0);
             }
             other => return Err(format!("unknown argument: {other}")),
@@ -81,9 +124,13 @@ fn build_window(app: &gtk::Application, options: &Options) {
     button.set_size_request(BUTTON_SIZE.0, BUTTON_SIZE.1);
     fixed.put(&button, BUTTON_AT.0, BUTTON_AT.1);
     let clicks = Rc::new(Cell::new(0u32));
+    let crash = options.crash_on_click;
     button.connect_clicked({
         let label = label.clone();
         move |_| {
+            if let Some(crash) = crash {
+                crash.now();
+            }
             clicks.set(clicks.get() + 1);
             label.set_text(&format!("Clicked {} times", clicks.get()));
         }

@@ -1,0 +1,639 @@
+//! The hand-off between the threads that make records and the writer thread that
+//! encodes them into the file.
+//!
+//! Hooks run on the app's main thread between GTK's own work, with cold caches: there,
+//! each extra cache line or page touched costs more than the instructions. So the main
+//! thread only moves a finished [`Record`] into a slot of a single-producer ring (a few
+//! consecutive cache lines and one index) and leaves the encoding, the CRC and the copy
+//! into the mapping to the writer thread. Records made on other threads (the stall
+//! watchdog, main loops run by other threads) go through a small locked list instead.
+//!
+//! The writer drains every few milliseconds while records come, then parks; the first
+//! record after a quiet spell unparks it. The ring's size bounds what a lagging writer
+//! can leave behind; when it is full, records are counted as dropped rather than blocking
+//! the app.
+//!
+//! What the producer touches per record is kept to a minimum: one cache line for its
+//! index, its copy of the consumer's index and the writer's parked flag (the consumer's
+//! index lives on another line, read only when the ring looks full), and the slot. There
+//! is no fence: a record that arrives exactly while the writer decides to park waits for
+//! the park's timeout ([`PARK_TIMEOUT`]) instead.
+
+use std::cell::UnsafeCell;
+use std::mem::MaybeUninit;
+use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU32, AtomicU64, Ordering};
+use std::sync::{Mutex, OnceLock};
+use std::thread::Thread;
+use std::time::Duration;
+
+use gdkrecord_format::{Damage, Event, EventType, Modifiers, Record, Renderer, SurfaceId};
+
+use crate::hot::HOT;
+use crate::writer;
+
+/// Slots of the main thread's ring: as many as fit one 2 MB huge page (an entry is ~200
+/// bytes). At the writer's pace this is seconds of input.
+pub(crate) const RING_SLOTS: u32 = 8192;
+/// The size of an x86-64 huge page.
+const HUGE_PAGE: usize = 2 << 20;
+/// The longest a parked writer sleeps: bounds how long a record that raced with the
+/// writer going to sleep waits.
+pub(crate) const PARK_TIMEOUT: Duration = Duration::from_millis(100);
+
+/// Rectangles a region entry carries inline; larger regions go as a whole [`Record`].
+pub(crate) const INLINE_RECTS: usize = 8;
+
+/// What goes through the queue: a finished record, or the few fields of the most
+/// frequent records, which the writer thread makes into records: pointer events (a
+/// quarter of an Event's size to write) and Damage / Painted regions whose rectangles
+/// travel inline (no allocation on the main thread for the usual small regions).
+///
+/// `repr(C, u8)` fixes the layout (a `u8` tag, then the variant), so a pointer event can
+/// be written into its slot as [`PointerEntry`]: 64 bytes instead of a whole entry.
+#[derive(Debug)]
+#[repr(C, u8)]
+pub(crate) enum Entry {
+    Record(Record) = 0,
+    Pointer(PointerEvent) = 1,
+    Region(InlineRegion) = 2,
+}
+
+/// The layout of `Entry::Pointer` (see [`Entry`]).
+#[repr(C)]
+struct PointerEntry {
+    tag: u8,
+    pointer: PointerEvent,
+}
+
+/// A motion or button event: the fields it carries.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct PointerEvent {
+    pub(crate) t_ns: u64,
+    pub(crate) x: f64,
+    pub(crate) y: f64,
+    pub(crate) surface: SurfaceId,
+    pub(crate) time_ms: u32,
+    pub(crate) modifiers: u32,
+    /// The button of a button event (motion events have none).
+    pub(crate) button: Option<u32>,
+    pub(crate) event_type: EventType,
+}
+
+impl PointerEvent {
+    /// The Event record.
+    pub(crate) fn to_event(self) -> Event {
+        let mut event = Event::new(self.t_ns, self.surface, self.event_type, self.time_ms);
+        event.x = Some(self.x);
+        event.y = Some(self.y);
+        event.modifiers = Some(Modifiers(self.modifiers));
+        event.button = self.button;
+        event
+    }
+}
+
+/// A Damage (or Painted) record with up to [`INLINE_RECTS`] rectangles, inline.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct InlineRegion {
+    pub(crate) t_ns: u64,
+    pub(crate) frame: i64,
+    pub(crate) surface: SurfaceId,
+    pub(crate) renderer: Renderer,
+    pub(crate) painted: bool,
+    pub(crate) len: u8,
+    pub(crate) rects: [[i32; 4]; INLINE_RECTS],
+}
+
+impl InlineRegion {
+    /// The record, its rectangles in `rects` (a buffer the caller reuses).
+    pub(crate) fn to_record(self, mut rects: Vec<[i32; 4]>) -> Record {
+        rects.clear();
+        rects.extend_from_slice(&self.rects[..usize::from(self.len)]);
+        let damage = Damage {
+            t_ns: self.t_ns,
+            surface: self.surface,
+            frame: self.frame,
+            renderer: self.renderer,
+            rects,
+        };
+        if self.painted {
+            Record::Painted(damage)
+        } else {
+            Record::Damage(damage)
+        }
+    }
+}
+
+/// One entry's room, on whole cache lines (256 bytes): a pointer event written at its
+/// start fills exactly one line.
+#[repr(C, align(64))]
+struct Slot(UnsafeCell<MaybeUninit<Entry>>);
+
+/// The producer's side of a ring: for the main thread's ring, part of the hot line
+/// (`hot.rs`), with the flags every hook reads anyway.
+#[repr(C)]
+#[derive(Debug)]
+pub(crate) struct Producer {
+    /// The slots, or null before they are allocated.
+    slots: AtomicPtr<Slot>,
+    /// Records pushed so far, wrapping (only the producer writes it).
+    head: AtomicU32,
+    /// The consumer's `tail` as last read (producer only).
+    tail_seen: AtomicU32,
+    /// Set by the writer thread before it parks; cleared by whoever wakes it.
+    writer_parked: AtomicBool,
+}
+
+impl Producer {
+    pub(crate) const fn new() -> Producer {
+        Producer {
+            slots: AtomicPtr::new(std::ptr::null_mut()),
+            head: AtomicU32::new(0),
+            tail_seen: AtomicU32::new(0),
+            writer_parked: AtomicBool::new(false),
+        }
+    }
+}
+
+/// The consumer's side, on a cache line of its own.
+#[repr(C, align(128))]
+#[derive(Debug)]
+struct Consumer {
+    /// Records popped so far, wrapping (only the consumer writes it).
+    tail: AtomicU32,
+}
+
+/// A bounded single-producer, single-consumer queue of records: `capacity` (a power of
+/// two) slots, a producer and a consumer side.
+#[derive(Debug, Clone, Copy)]
+struct Queue<'a> {
+    producer: &'a Producer,
+    consumer: &'a Consumer,
+    capacity: u32,
+}
+
+impl Queue<'_> {
+    /// Gives the queue its slots, once, before any push.
+    fn allocate(&self) {
+        let slots: Box<[Slot]> = (0..self.capacity)
+            .map(|_| Slot(UnsafeCell::new(MaybeUninit::uninit())))
+            .collect();
+        let slots = Box::into_raw(slots).cast::<Slot>();
+        let installed = self.producer.slots.compare_exchange(
+            std::ptr::null_mut(),
+            slots,
+            Ordering::AcqRel,
+            Ordering::Acquire,
+        );
+        if installed.is_err() {
+            // SAFETY: made just above, never shared.
+            drop(unsafe { Box::from_raw(self.slots_slice(slots)) });
+        }
+    }
+
+    fn slots_slice(&self, slots: *mut Slot) -> *mut [Slot] {
+        std::ptr::slice_from_raw_parts_mut(slots, self.capacity as usize)
+    }
+
+    /// The free slot to write next and the head to publish after, or `None` when the
+    /// queue is full (or has no slots).
+    ///
+    /// # Safety
+    /// Only one thread pushes (at a time, with a happens-before between pushers).
+    #[inline(always)]
+    unsafe fn reserve(&self) -> Option<(*mut Slot, u32)> {
+        let producer = self.producer;
+        let head = producer.head.load(Ordering::Relaxed);
+        if head.wrapping_sub(producer.tail_seen.load(Ordering::Relaxed)) >= self.capacity {
+            // Looks full: look at the consumer's real progress.
+            let tail = self.consumer.tail.load(Ordering::Acquire);
+            producer.tail_seen.store(tail, Ordering::Relaxed);
+            if head.wrapping_sub(tail) >= self.capacity {
+                return None;
+            }
+        }
+        let slots = producer.slots.load(Ordering::Acquire);
+        if slots.is_null() {
+            return None;
+        }
+        // SAFETY: `capacity` slots exist; the consumer is done with this one (tail has
+        // passed it) and does not read it until `head` is published.
+        let slot = unsafe { slots.add((head & (self.capacity - 1)) as usize) };
+        Some((slot, head.wrapping_add(1)))
+    }
+
+    /// Hands the slot written after [`Queue::reserve`] to the consumer (`head` as
+    /// `reserve` gave it), and warms the next one.
+    #[inline(always)]
+    fn publish(&self, head: u32) {
+        self.producer.head.store(head, Ordering::Release);
+        let slots = self.producer.slots.load(Ordering::Relaxed);
+        prefetch_slot(slots.wrapping_add((head & (self.capacity - 1)) as usize));
+    }
+
+    /// Appends `entry`; false (dropping it) when the queue is full.
+    ///
+    /// # Safety
+    /// As [`Queue::reserve`].
+    #[inline(always)]
+    unsafe fn push(&self, entry: Entry) -> bool {
+        let Some((slot, head)) = (unsafe { self.reserve() }) else {
+            return false;
+        };
+        // SAFETY: reserved for us.
+        unsafe { (*slot).0.get().write(MaybeUninit::new(entry)) };
+        self.publish(head);
+        true
+    }
+
+    /// Appends `Entry::Pointer(pointer)`, writing only that variant's bytes; false when
+    /// the queue is full.
+    ///
+    /// # Safety
+    /// As [`Queue::reserve`].
+    #[inline(always)]
+    unsafe fn push_pointer(&self, pointer: PointerEvent) -> bool {
+        let Some((slot, head)) = (unsafe { self.reserve() }) else {
+            return false;
+        };
+        // SAFETY: reserved for us; `PointerEntry` is `Entry::Pointer`'s layout (repr(C, u8)).
+        unsafe {
+            (*slot)
+                .0
+                .get()
+                .cast::<PointerEntry>()
+                .write(PointerEntry { tag: 1, pointer })
+        };
+        self.publish(head);
+        true
+    }
+
+    /// Takes the oldest record.
+    ///
+    /// # Safety
+    /// Only one thread pops (at a time, with a happens-before between poppers).
+    unsafe fn pop(&self) -> Option<Entry> {
+        let tail = self.consumer.tail.load(Ordering::Relaxed);
+        let head = self.producer.head.load(Ordering::Acquire);
+        if tail == head {
+            return None;
+        }
+        let slots = self.producer.slots.load(Ordering::Acquire);
+        // SAFETY: published by the producer (Acquire on head), not yet taken.
+        let record = unsafe {
+            (*(*slots.add((tail & (self.capacity - 1)) as usize)).0.get()).assume_init_read()
+        };
+        self.consumer
+            .tail
+            .store(tail.wrapping_add(1), Ordering::Release);
+        Some(record)
+    }
+
+    /// Whether nothing is waiting.
+    fn is_empty(&self) -> bool {
+        self.producer.head.load(Ordering::Acquire) == self.consumer.tail.load(Ordering::Acquire)
+    }
+}
+
+/// Asks the CPU to bring the next slot's first line in now, while the main thread is
+/// here anyway: the next hook then finds it in cache instead of waiting for it.
+#[inline(always)]
+fn prefetch_slot(slot: *const Slot) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: a prefetch is a hint; it never faults.
+    unsafe {
+        std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(slot.cast())
+    };
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = slot;
+}
+
+/// A queue that owns both its sides (tests, the warm self-measurement).
+#[derive(Debug)]
+pub(crate) struct Ring {
+    producer: Producer,
+    consumer: Consumer,
+    capacity: u32,
+}
+
+impl Ring {
+    /// An empty ring of `capacity` slots (a power of two).
+    pub(crate) fn new(capacity: u32) -> Ring {
+        assert!(capacity.is_power_of_two());
+        let ring = Ring {
+            producer: Producer::new(),
+            consumer: Consumer {
+                tail: AtomicU32::new(0),
+            },
+            capacity,
+        };
+        ring.queue().allocate();
+        ring
+    }
+
+    fn queue(&self) -> Queue<'_> {
+        Queue {
+            producer: &self.producer,
+            consumer: &self.consumer,
+            capacity: self.capacity,
+        }
+    }
+
+    /// Appends `entry`; false (dropping it) when the ring is full.
+    ///
+    /// # Safety
+    /// Only one thread pushes (at a time, with a happens-before between pushers).
+    pub(crate) unsafe fn push(&self, entry: Entry) -> bool {
+        unsafe { self.queue().push(entry) }
+    }
+
+    /// Takes the oldest record.
+    ///
+    /// # Safety
+    /// Only one thread pops (at a time, with a happens-before between poppers).
+    pub(crate) unsafe fn pop(&self) -> Option<Entry> {
+        unsafe { self.queue().pop() }
+    }
+}
+
+impl Drop for Ring {
+    fn drop(&mut self) {
+        // SAFETY: `&mut self`: no other thread pushes or pops.
+        while unsafe { self.pop() }.is_some() {}
+        let queue = self.queue();
+        let slots = self.producer.slots.load(Ordering::Acquire);
+        // SAFETY: allocated by `allocate` with this capacity.
+        drop(unsafe { Box::from_raw(queue.slots_slice(slots)) });
+    }
+}
+
+/// The consumer side of the main thread's queue (its producer side is in `HOT`).
+static MAIN_CONSUMER: Consumer = Consumer {
+    tail: AtomicU32::new(0),
+};
+
+/// The main thread's queue.
+#[inline(always)]
+fn main_queue() -> Queue<'static> {
+    Queue {
+        producer: &HOT.queue,
+        consumer: &MAIN_CONSUMER,
+        capacity: RING_SLOTS,
+    }
+}
+
+const _: () = assert!(RING_SLOTS as usize * std::mem::size_of::<Slot>() <= HUGE_PAGE);
+
+/// Makes the main thread's queue (at the start of the recording), in one transparent
+/// huge page where the system allows: every push writes a different slot, and with 4 KB
+/// pages that would be a different page, each a TLB miss when it comes cold between
+/// GTK's own work. (The mapping is never unmapped: the queue lives as long as the
+/// process.) Falls back to the heap.
+pub(crate) fn allocate() {
+    let queue = main_queue();
+    // SAFETY: an anonymous private mapping, trimmed to its 2 MB-aligned middle.
+    unsafe {
+        let len = 2 * HUGE_PAGE;
+        let map = libc::mmap(
+            std::ptr::null_mut(),
+            len,
+            libc::PROT_READ | libc::PROT_WRITE,
+            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
+            -1,
+            0,
+        );
+        if map == libc::MAP_FAILED {
+            queue.allocate();
+            return;
+        }
+        let start = map as usize;
+        let aligned = start.next_multiple_of(HUGE_PAGE);
+        if aligned > start {
+            libc::munmap(map, aligned - start);
+        }
+        let end = aligned + HUGE_PAGE;
+        if start + len > end {
+            libc::munmap(end as *mut libc::c_void, start + len - end);
+        }
+        let slots = aligned as *mut Slot;
+        libc::madvise(slots.cast(), HUGE_PAGE, libc::MADV_HUGEPAGE);
+        // Fault it in now rather than in the first hook.
+        std::ptr::write_bytes(slots.cast::<u8>(), 0, HUGE_PAGE);
+        let installed = queue.producer.slots.compare_exchange(
+            std::ptr::null_mut(),
+            slots,
+            Ordering::AcqRel,
+            Ordering::Acquire,
+        );
+        if installed.is_err() {
+            libc::munmap(slots.cast(), HUGE_PAGE);
+        }
+    }
+}
+
+/// Records made on other threads, in the order they came.
+static SIDE: Mutex<Vec<Entry>> = Mutex::new(Vec::new());
+/// Records lost because the ring was full (the writer thread could not keep up).
+static DROPPED: AtomicU64 = AtomicU64::new(0);
+/// The writer thread, once started.
+static WRITER_THREAD: OnceLock<Thread> = OnceLock::new();
+
+/// Sends `record` to the writer thread. `on_producer_thread` tells whether the caller
+/// is the main thread, the ring's only producer.
+#[inline(always)]
+pub(crate) fn send(record: Record, on_producer_thread: bool) {
+    send_entry(Entry::Record(record), on_producer_thread);
+}
+
+/// Sends a pointer event from the main thread to the writer thread.
+#[inline(always)]
+pub(crate) fn send_pointer(pointer: PointerEvent) {
+    if HOT.write_through.load(Ordering::Relaxed) {
+        writer::write_now(&Entry::Pointer(pointer));
+        return;
+    }
+    // SAFETY: only the main thread sends pointer events (the caller checked).
+    if !unsafe { main_queue().push_pointer(pointer) } {
+        DROPPED.fetch_add(1, Ordering::Relaxed);
+        return;
+    }
+    wake_writer();
+}
+
+/// Wakes the writer thread if it is parked.
+#[inline(always)]
+fn wake_writer() {
+    let parked = &HOT.queue.writer_parked;
+    if parked.load(Ordering::Relaxed) && parked.swap(false, Ordering::Relaxed) {
+        if let Some(thread) = WRITER_THREAD.get() {
+            thread.unpark();
+        }
+    }
+}
+
+/// Sends `entry` to the writer thread (see [`send`]).
+#[inline(always)]
+pub(crate) fn send_entry(record: Entry, on_producer_thread: bool) {
+    if HOT.write_through.load(Ordering::Relaxed) {
+        writer::write_now(&record);
+        return;
+    }
+    if on_producer_thread {
+        // SAFETY: only the main thread gets here.
+        if !unsafe { main_queue().push(record) } {
+            DROPPED.fetch_add(1, Ordering::Relaxed);
+            return;
+        }
+    } else {
+        SIDE.lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .push(record);
+    }
+    wake_writer();
+}
+
+/// Records dropped so far because the ring was full.
+pub(crate) fn dropped() -> u64 {
+    DROPPED.load(Ordering::Relaxed)
+}
+
+/// Registers the current thread as the writer (the one [`send`] wakes).
+pub(crate) fn register_writer() {
+    let _ = WRITER_THREAD.set(std::thread::current());
+}
+
+/// Parks the writer thread until a record comes (or [`PARK_TIMEOUT`] passes).
+pub(crate) fn park_writer() {
+    let parked = &HOT.queue.writer_parked;
+    parked.store(true, Ordering::SeqCst);
+    let nothing_waiting =
+        main_queue().is_empty() && SIDE.try_lock().map(|side| side.is_empty()).unwrap_or(false);
+    if nothing_waiting {
+        std::thread::park_timeout(PARK_TIMEOUT);
+    }
+    parked.store(false, Ordering::Relaxed);
+}
+
+/// Hands every waiting record to `f`, oldest first per source (the ring, then the other
+/// threads' list); returns how many. Callers serialize (the writer's lock).
+///
+/// `in_signal_handler`: the records are leaked rather than freed (the signal may have
+/// come inside malloc), and the other threads' list is skipped if its lock is taken.
+///
+/// # Safety
+/// One consumer at a time.
+pub(crate) unsafe fn drain(mut f: impl FnMut(&Entry), in_signal_handler: bool) -> usize {
+    let mut n = 0;
+    // SAFETY: the caller is the only consumer.
+    while let Some(record) = unsafe { main_queue().pop() } {
+        f(&record);
+        if in_signal_handler {
+            std::mem::forget(record);
+        }
+        n += 1;
+    }
+    let side = if in_signal_handler {
+        SIDE.try_lock().ok()
+    } else {
+        Some(SIDE.lock().unwrap_or_else(|poisoned| poisoned.into_inner()))
+    };
+    if let Some(mut side) = side {
+        if in_signal_handler {
+            for record in side.iter() {
+                f(record);
+            }
+            n += side.len();
+            // The records' memory stays allocated; only the list's length goes.
+            unsafe { side.set_len(0) };
+        } else {
+            for record in side.drain(..) {
+                f(&record);
+                n += 1;
+            }
+        }
+    }
+    n
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use gdkrecord_format::{End, EndReason};
+
+    fn end(t_ns: u64) -> Entry {
+        Entry::Record(Record::End(End {
+            t_ns,
+            reason: EndReason::EXIT,
+            records: 0,
+            dropped: 0,
+        }))
+    }
+
+    fn t_ns(record: &Entry) -> u64 {
+        match record {
+            Entry::Record(Record::End(end)) => end.t_ns,
+            _ => unreachable!(),
+        }
+    }
+
+    #[test]
+    fn ring_is_fifo_and_refuses_when_full() {
+        let ring = Ring::new(4);
+        for i in 0..4 {
+            assert!(unsafe { ring.push(end(i)) });
+        }
+        assert!(!unsafe { ring.push(end(9)) });
+        assert_eq!(unsafe { ring.pop() }.map(|r| t_ns(&r)), Some(0));
+        assert!(unsafe { ring.push(end(4)) });
+        let rest: Vec<u64> = std::iter::from_fn(|| unsafe { ring.pop() })
+            .map(|r| t_ns(&r))
+            .collect();
+        assert_eq!(rest, [1, 2, 3, 4]);
+        assert!(ring.queue().is_empty());
+    }
+
+    #[test]
+    fn a_pointer_entry_written_in_place_reads_back_whole() {
+        let ring = Ring::new(4);
+        let pointer = PointerEvent {
+            t_ns: 7,
+            x: 1.5,
+            y: -2.25,
+            surface: SurfaceId(3),
+            time_ms: 99,
+            modifiers: 0x10,
+            button: Some(1),
+            event_type: EventType::BUTTON_PRESS,
+        };
+        assert!(unsafe { ring.queue().push_pointer(pointer) });
+        match unsafe { ring.pop() } {
+            Some(Entry::Pointer(back)) => assert_eq!(back, pointer),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn ring_hands_records_across_threads_in_order() {
+        let ring = std::sync::Arc::new(Ring::new(64));
+        let producer = {
+            let ring = ring.clone();
+            std::thread::spawn(move || {
+                for i in 0..100_000 {
+                    while !unsafe { ring.push(end(i)) } {
+                        std::thread::yield_now();
+                    }
+                }
+            })
+        };
+        let mut next = 0;
+        while next < 100_000 {
+            match unsafe { ring.pop() } {
+                Some(record) => {
+                    assert_eq!(t_ns(&record), next);
+                    next += 1;
+                }
+                None => std::thread::yield_now(),
+            }
+        }
+        producer.join().unwrap();
+    }
+}

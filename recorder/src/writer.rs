@@ -1,0 +1,346 @@
+//! The writer thread: takes the records the hooks sent (see `queue.rs`), encodes them
+//! (varint length, CRC-32, payload) and copies them into the memory-mapped file.
+//!
+//! It drains every [`ACTIVE_PERIOD`] while records come and parks after [`IDLE_BEFORE_PARK`]
+//! without any; the first record after that wakes it. So a record reaches the page cache
+//! (where it survives SIGKILL) within [`ACTIVE_PERIOD`]; on a crash signal the handler in
+//! `crash.rs` drains what is left before the process dies, and at exit the atexit handler
+//! does, then writes the End record. With `GDKRECORD_SYNC=1` each record is written by the
+//! thread that makes it instead ([`write_now`]).
+
+use std::path::PathBuf;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use gdkrecord_format::{encode_payload, End, EndReason, Record};
+
+use crate::hot::HOT;
+use crate::mmap_writer::MmapWriter;
+use crate::queue::Entry;
+use crate::{clock, queue, self_time};
+use std::sync::atomic::Ordering;
+
+/// How often the writer drains while records come: what SIGKILL can take, at most.
+const ACTIVE_PERIOD: Duration = Duration::from_millis(10);
+/// Quiet time after which the writer parks until the next record.
+const IDLE_BEFORE_PARK: Duration = Duration::from_millis(100);
+
+/// The longest frame head: a 64-bit varint length (10 bytes at most) and a CRC-32.
+const MAX_HEAD: usize = 10 + 4;
+
+/// The file and what was written to it. Its lock makes one consumer of the queue at a time.
+static WRITER: Mutex<Option<FileState>> = Mutex::new(None);
+
+/// The open recording file.
+#[derive(Debug)]
+struct FileState {
+    writer: Option<MmapWriter>,
+    path: PathBuf,
+    /// The frame being encoded (head room, then the payload); kept to reuse its memory.
+    frame: Vec<u8>,
+    /// Rectangles of the region being written; kept to reuse its memory.
+    rects: Vec<[i32; 4]>,
+    records: u64,
+    dropped: u64,
+}
+
+impl FileState {
+    /// Appends one record (length, CRC-32, payload); returns the bytes it took.
+    fn write(&mut self, record: &Record) -> usize {
+        let Some(writer) = self.writer.as_mut() else {
+            self.dropped += 1;
+            return 0;
+        };
+        // The frame head (varint length, CRC-32) goes into the room left before the
+        // payload, so the record reaches the mapping in one copy from one buffer.
+        self.frame.clear();
+        self.frame.resize(MAX_HEAD, 0);
+        encode_payload(record, &mut self.frame);
+        let payload_len = self.frame.len() - MAX_HEAD;
+        let crc = crc32fast::hash(&self.frame[MAX_HEAD..]);
+        let mut head = [0u8; MAX_HEAD];
+        let mut n = 0;
+        let mut len = payload_len as u64;
+        loop {
+            let byte = (len & 0x7f) as u8;
+            len >>= 7;
+            if len == 0 {
+                head[n] = byte;
+                n += 1;
+                break;
+            }
+            head[n] = byte | 0x80;
+            n += 1;
+        }
+        head[n..n + 4].copy_from_slice(&crc.to_le_bytes());
+        n += 4;
+        let start = MAX_HEAD - n;
+        self.frame[start..MAX_HEAD].copy_from_slice(&head[..n]);
+        match writer.append(&self.frame[start..]) {
+            Ok(()) => {
+                self.records += 1;
+                n + payload_len
+            }
+            Err(error) => {
+                // One warning; the file keeps every complete record written before.
+                eprintln!(
+                    "gdkrecord: cannot write to {}: {error}; recording stops",
+                    self.path.display()
+                );
+                self.writer = None;
+                self.dropped += 1;
+                0
+            }
+        }
+    }
+
+    /// Writes the record `entry` stands for.
+    fn write_entry(&mut self, entry: &Entry) {
+        match entry {
+            Entry::Record(record) => {
+                let bytes = self.write(record);
+                if matches!(record, Record::Event(_)) {
+                    self_time::count_event_bytes(bytes);
+                }
+            }
+            Entry::Pointer(pointer) => {
+                let bytes = self.write(&Record::Event(pointer.to_event()));
+                self_time::count_event_bytes(bytes);
+            }
+            Entry::Region(region) => {
+                let record = region.to_record(std::mem::take(&mut self.rects));
+                self.write(&record);
+                if let Record::Damage(damage) | Record::Painted(damage) = record {
+                    self.rects = damage.rects;
+                }
+            }
+        }
+    }
+
+    /// Writes every record waiting in the queue.
+    fn drain(&mut self, in_signal_handler: bool) -> usize {
+        // SAFETY: the caller holds WRITER, which makes it the only consumer.
+        unsafe { queue::drain(|entry| self.write_entry(entry), in_signal_handler) }
+    }
+}
+
+/// Starts writing into `writer` (at `path`): `first` (the file header's bytes, then the
+/// Header record) is written at once, the rest by the writer thread. False, with the
+/// reason on stderr, when the file cannot take even that.
+pub(crate) fn open(writer: MmapWriter, path: PathBuf, file_header: &[u8], header: &Record) -> bool {
+    let mut state = FileState {
+        writer: Some(writer),
+        path,
+        // Room for any but the largest records: a crash handler must not allocate.
+        frame: Vec::with_capacity(64 * 1024),
+        rects: Vec::with_capacity(queue::INLINE_RECTS),
+        records: 0,
+        dropped: 0,
+    };
+    if let Some(writer) = state.writer.as_mut() {
+        if let Err(error) = writer.append(file_header) {
+            eprintln!(
+                "gdkrecord: cannot write the recording to {}: {error}; recording stops",
+                state.path.display()
+            );
+            return false;
+        }
+    }
+    if state.write(header) == 0 {
+        return false;
+    }
+    *WRITER
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(state);
+    let spawned = std::thread::Builder::new()
+        .name("gdkrecord-writer".to_owned())
+        .spawn(|| crate::guard((), run));
+    if let Err(error) = spawned {
+        // Without its thread the recording still ends well: exit drains the queue.
+        eprintln!(
+            "gdkrecord: cannot start the writer thread: {error}; records are written at exit"
+        );
+    }
+    true
+}
+
+/// Reads `GDKRECORD_SYNC`: `1` writes each record from the thread that makes it, at
+/// once (nothing waits in the queue, so SIGKILL loses nothing; the app pays the
+/// encoding and the copy, about ten times the queued cost per hook).
+pub(crate) fn init_from_env() {
+    let on = std::env::var_os("GDKRECORD_SYNC").is_some_and(|v| !v.is_empty() && v != "0");
+    HOT.write_through.store(on, Ordering::Relaxed);
+}
+
+/// With `GDKRECORD_SYNC`: writes `entry` now, from the calling thread.
+#[inline(never)]
+pub(crate) fn write_now(entry: &Entry) {
+    let mut file = WRITER
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    if let Some(file) = file.as_mut() {
+        file.write_entry(entry);
+    }
+}
+
+/// The writer thread's kernel id (for its CPU time in the self-time report).
+static WRITER_TID: std::sync::atomic::AtomicI32 = std::sync::atomic::AtomicI32::new(0);
+
+/// CPU time (user + system, ms) the writer thread has used, from /proc.
+fn writer_cpu_ms() -> Option<u64> {
+    let tid = WRITER_TID.load(Ordering::Relaxed);
+    let stat = std::fs::read_to_string(format!("/proc/self/task/{tid}/stat")).ok()?;
+    // Fields after the command name (which may hold spaces) start at ") ".
+    let fields: Vec<&str> = stat.rsplit_once(") ")?.1.split(' ').collect();
+    // utime and stime are fields 14 and 15 of the line, 12 and 13 after the name.
+    let ticks: u64 = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+    // SAFETY: sysconf has no preconditions.
+    let per_second = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as u64;
+    Some(ticks * 1000 / per_second)
+}
+
+/// The writer thread's loop; returns when the file is closed.
+fn run() {
+    // SAFETY: gettid has no preconditions.
+    WRITER_TID.store(unsafe { libc::gettid() }, Ordering::Relaxed);
+    queue::register_writer();
+    let mut quiet = Duration::ZERO;
+    loop {
+        let written = {
+            let mut file = WRITER
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            match file.as_mut() {
+                Some(file) => file.drain(false),
+                None => return,
+            }
+        };
+        if written > 0 {
+            quiet = Duration::ZERO;
+        } else {
+            quiet += ACTIVE_PERIOD;
+        }
+        if quiet >= IDLE_BEFORE_PARK {
+            queue::park_writer();
+            quiet = Duration::ZERO;
+        } else {
+            std::thread::sleep(ACTIVE_PERIOD);
+        }
+    }
+}
+
+/// From a crash signal's handler: writes what is waiting, without allocating or
+/// freeing. Waits a little for the writer thread if it is draining; gives up after that.
+pub(crate) fn drain_in_signal_handler() {
+    for _ in 0..2000 {
+        match WRITER.try_lock() {
+            Ok(mut file) => {
+                if let Some(file) = file.as_mut() {
+                    file.drain(true);
+                }
+                return;
+            }
+            Err(std::sync::TryLockError::Poisoned(poisoned)) => {
+                if let Some(file) = poisoned.into_inner().as_mut() {
+                    file.drain(true);
+                }
+                return;
+            }
+            Err(std::sync::TryLockError::WouldBlock) => {
+                // SAFETY: plain syscall; 2000 x 50 µs = 100 ms at most.
+                unsafe { libc::usleep(50) };
+            }
+        }
+    }
+}
+
+/// Writes what is waiting and the End record, then closes the file at its real length.
+pub(crate) fn finish(reason: EndReason) {
+    // Before the file goes: the writer thread ends when it sees it gone.
+    let writer_cpu_ms = if self_time::enabled() {
+        writer_cpu_ms()
+    } else {
+        None
+    };
+    let Some(mut file) = WRITER
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .take()
+    else {
+        return;
+    };
+    file.drain(false);
+    let end = End {
+        t_ns: clock::now(),
+        reason,
+        records: file.records + 1,
+        dropped: file.dropped + queue::dropped(),
+    };
+    file.write(&Record::End(end));
+    let bytes = file.writer.as_ref().map_or(0, MmapWriter::len);
+    if let Some(writer) = file.writer.take() {
+        if let Err(error) = writer.finish() {
+            eprintln!("gdkrecord: cannot finish {}: {error}", file.path.display());
+        }
+    }
+    if self_time::enabled() {
+        eprintln!(
+            "{} writer_cpu_ms={}",
+            self_time::report(bytes),
+            writer_cpu_ms.unwrap_or(0)
+        );
+    }
+}
+
+/// In a forked child: closes the file without touching it (it is the parent's). The
+/// lock may have been held by the parent's writer thread at fork time: then leave it.
+pub(crate) fn abandon() {
+    if let Ok(mut file) = WRITER.try_lock() {
+        if let Some(mut file) = file.take() {
+            if let Some(writer) = file.writer.take() {
+                writer.abandon();
+            }
+        }
+    }
+}
+
+/// Warm-cache cost of the writer's work per record (encode, CRC, copy into the mapping),
+/// for docs/benchmarks.md:
+/// `cargo test --release -p gdkrecord-recorder --lib -- --ignored --nocapture bench_`.
+#[cfg(test)]
+mod bench {
+    use super::*;
+    use crate::mmap_writer::DEFAULT_CHUNK;
+    use gdkrecord_format::{Event, EventType, Modifiers, SurfaceId};
+
+    #[test]
+    #[ignore = "benchmark: run with --release --ignored --nocapture"]
+    fn bench_write_motion_event() {
+        let path = std::env::temp_dir().join(format!("gdkrecord-bench-{}", std::process::id()));
+        let mut file = FileState {
+            writer: Some(MmapWriter::create(&path, DEFAULT_CHUNK).unwrap()),
+            path: path.clone(),
+            frame: Vec::with_capacity(256),
+            rects: Vec::new(),
+            records: 0,
+            dropped: 0,
+        };
+        let n = 1_000_000u64;
+        let mut bytes = 0;
+        let start = clock::monotonic_ns();
+        for i in 0..n {
+            let mut e = Event::new(i * 1000, SurfaceId(1), EventType::MOTION_NOTIFY, i as u32);
+            e.x = Some(200.0 + (i % 100) as f64);
+            e.y = Some(100.5);
+            e.modifiers = Some(Modifiers(0));
+            bytes += file.write(&Record::Event(e));
+        }
+        let ns = (clock::monotonic_ns() - start) / n;
+        eprintln!(
+            "bench_write_motion_event: {ns} ns per event, {} bytes per event",
+            bytes as u64 / n
+        );
+        drop(file);
+        let _ = std::fs::remove_file(&path);
+    }
+}

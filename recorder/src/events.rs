@@ -2,7 +2,7 @@
 //! record with every field its type carries, and hands it to the writer thread.
 
 use std::ffi::c_uint;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
 use gdk4_sys::{GdkEvent, GdkSurface};
 use gdkrecord_format::{
@@ -14,7 +14,8 @@ use gobject_sys::{GSignalInvocationHint, GValue};
 use crate::clock;
 use crate::ffi::{c_string, value_pointer};
 use crate::hot::HOT;
-use crate::queue::{self, Entry, PointerEvent, Ring};
+use crate::key_names::{self, KeyName};
+use crate::queue::{self, Entry, KeyEvent, PointerEvent, Ring};
 use crate::self_time::{self, Timer};
 use crate::session::{on_main_thread, with_session};
 
@@ -38,6 +39,22 @@ mod pointer_layout {
     /// Bytes an instance must have for the fields above.
     pub(super) const MIN_SIZE: usize = 64;
 }
+
+/// GTK 4.8's `GdkKeyEvent` after the common part, as byte offsets (see
+/// [`pointer_layout`]; checked the same way, against `gdk_key_event_get_keyval` and
+/// `_get_keycode` on the first key events).
+mod key_layout {
+    pub(super) const STATE: usize = 40;
+    pub(super) const KEYCODE: usize = 44;
+    /// `translated[0].keyval`, what `gdk_key_event_get_keyval()` returns.
+    pub(super) const KEYVAL: usize = 52;
+    /// Bytes an instance must have for the fields above.
+    pub(super) const MIN_SIZE: usize = 56;
+}
+
+/// Key events' layout checks so far, or [`REFUSED`] (as `HOT.pointer_layout_checks`; key
+/// events are too rare to deserve the hot line).
+static KEY_LAYOUT_CHECKS: AtomicU32 = AtomicU32::new(0);
 
 /// Agreeing reads needed before a kind of event is read straight from memory.
 const CHECKS_BEFORE_TRUST: u32 = 16;
@@ -82,6 +99,85 @@ unsafe fn read_pointer_event(
     }
 }
 
+/// Reads a key event straight from its fields.
+///
+/// # Safety
+/// `event` is a valid key event whose instance is at least [`key_layout::MIN_SIZE`] bytes.
+unsafe fn read_key_event(event: *mut GdkEvent, event_type: EventType, t_ns: u64) -> KeyEvent {
+    let base = event.cast::<u8>();
+    // SAFETY: within the instance (caller).
+    let field_u32 = |offset: usize| unsafe { base.add(offset).cast::<u32>().read_unaligned() };
+    KeyEvent {
+        t_ns,
+        surface: SurfaceId(0),
+        time_ms: field_u32(pointer_layout::TIME),
+        modifiers: field_u32(key_layout::STATE),
+        keycode: field_u32(key_layout::KEYCODE),
+        keyval: field_u32(key_layout::KEYVAL),
+        name: KeyName::default(),
+        event_type,
+    }
+}
+
+/// A key event read from memory, once its layout and GDK's key names are trusted.
+///
+/// # Safety
+/// `surface` and `event` are valid.
+unsafe fn key_entry(surface: *mut GdkSurface, event: *mut GdkEvent, t_ns: u64) -> Option<Entry> {
+    if KEY_LAYOUT_CHECKS.load(Ordering::Relaxed) != CHECKS_BEFORE_TRUST || !key_names::usable() {
+        return None;
+    }
+    let event_type = unsafe { event_type_field(event) }?;
+    if !matches!(event_type, EventType::KEY_PRESS | EventType::KEY_RELEASE) {
+        return None;
+    }
+    let mut key = unsafe { read_key_event(event, event_type, t_ns) };
+    with_session(|session| {
+        key.surface = unsafe { session.surface_id(surface) };
+        if key.keyval != 0 {
+            key.name = unsafe { session.key_name(key.keyval) };
+        }
+        Entry::Key(key)
+    })
+}
+
+/// While the key layout is being checked: compares `record` (read by the getters) with a
+/// direct read of the same event.
+///
+/// # Safety
+/// `event` is a valid GdkEvent of `record.event_type`, a key event.
+unsafe fn check_key_layout(event: *mut GdkEvent, record: &Event) {
+    let checks = KEY_LAYOUT_CHECKS.load(Ordering::Relaxed);
+    if checks >= CHECKS_BEFORE_TRUST {
+        return;
+    }
+    let size = unsafe { crate::ffi::instance_size(event) };
+    let agrees = size >= key_layout::MIN_SIZE && {
+        let direct = unsafe { read_key_event(event, record.event_type, record.t_ns) };
+        direct.time_ms == record.time_ms
+            && Some(Modifiers(direct.modifiers)) == record.modifiers
+            && Some(direct.keycode) == record.keycode
+            && Some(direct.keyval) == record.keyval
+    };
+    KEY_LAYOUT_CHECKS.store(if agrees { checks + 1 } else { REFUSED }, Ordering::Relaxed);
+}
+
+/// `GdkEvent.event_type` read from the common part every event has.
+///
+/// # Safety
+/// `event` is a valid GdkEvent.
+#[inline(always)]
+unsafe fn event_type_field(event: *mut GdkEvent) -> Option<EventType> {
+    let raw = unsafe {
+        event
+            .cast::<u8>()
+            .add(pointer_layout::EVENT_TYPE)
+            .cast::<i32>()
+            .read_unaligned()
+    };
+    u8::try_from(raw).ok().map(EventType)
+}
+
 /// The event's type as its instance says (`GdkEvent.event_type`), for a layout already
 /// trusted for some kind; `None` when no kind is trusted yet.
 ///
@@ -97,14 +193,7 @@ unsafe fn trusted_pointer_type(event: *mut GdkEvent) -> Option<EventType> {
         return None;
     }
     // Every GdkEvent has at least the common part, which holds the type.
-    let raw = unsafe {
-        event
-            .cast::<u8>()
-            .add(pointer_layout::EVENT_TYPE)
-            .cast::<i32>()
-            .read_unaligned()
-    };
-    let event_type = EventType(u8::try_from(raw).ok()?);
+    let event_type = unsafe { event_type_field(event) }?;
     let kind = pointer_kind(event_type)?;
     let checks = HOT.pointer_layout_checks[kind].load(Ordering::Relaxed);
     (CHECKS_BEFORE_TRUST..REFUSED)
@@ -231,7 +320,11 @@ unsafe fn read_event(event: *mut GdkEvent, t_ns: u64) -> (Event, Option<(usize, 
     if has_modifiers {
         record.modifiers = Some(Modifiers(unsafe { g::gdk_event_get_modifier_state(event) }));
     }
-    unsafe { check_pointer_layout(event, &record) };
+    if matches!(event_type, EventType::KEY_PRESS | EventType::KEY_RELEASE) {
+        unsafe { check_key_layout(event, &record) };
+    } else {
+        unsafe { check_pointer_layout(event, &record) };
+    }
     (record, sequence)
 }
 
@@ -277,7 +370,11 @@ pub(crate) unsafe extern "C" fn on_surface_event(
 /// `surface` and `event` are valid.
 #[inline(never)]
 unsafe fn record_other_event(surface: *mut GdkSurface, event: *mut GdkEvent, t_ns: u64) {
-    if let Some(entry) = unsafe { event_entry(surface, event, t_ns) } {
+    let entry = match unsafe { key_entry(surface, event, t_ns) } {
+        Some(key) => Some(key),
+        None => unsafe { event_entry(surface, event, t_ns) },
+    };
+    if let Some(entry) = entry {
         queue::send_entry(entry, true);
     }
 }

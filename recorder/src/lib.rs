@@ -47,6 +47,7 @@ mod ffi;
 mod frames;
 mod hooks;
 mod hot;
+mod key_names;
 mod mainloop;
 mod mmap_writer;
 mod queue;

@@ -29,6 +29,7 @@ use std::time::Duration;
 use gdkrecord_format::{Damage, Event, EventType, Modifiers, Record, Renderer, SurfaceId};
 
 use crate::hot::HOT;
+use crate::key_names::KeyName;
 use crate::writer;
 
 /// Slots of the main thread's ring: as many as fit one 2 MB huge page (an entry is ~200
@@ -56,6 +57,32 @@ pub(crate) enum Entry {
     Record(Record) = 0,
     Pointer(PointerEvent) = 1,
     Region(InlineRegion) = 2,
+    Key(KeyEvent) = 3,
+}
+
+/// A key press or release: the fields it carries, its name still to be copied.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct KeyEvent {
+    pub(crate) t_ns: u64,
+    pub(crate) surface: SurfaceId,
+    pub(crate) time_ms: u32,
+    pub(crate) modifiers: u32,
+    pub(crate) keycode: u32,
+    pub(crate) keyval: u32,
+    pub(crate) name: KeyName,
+    pub(crate) event_type: EventType,
+}
+
+impl KeyEvent {
+    /// The Event record.
+    pub(crate) fn to_event(self) -> Event {
+        let mut event = Event::new(self.t_ns, self.surface, self.event_type, self.time_ms);
+        event.modifiers = Some(Modifiers(self.modifiers));
+        event.keycode = Some(self.keycode);
+        event.keyval = Some(self.keyval);
+        event.key = self.name.text(self.keyval);
+        event
+    }
 }
 
 /// The layout of `Entry::Pointer` (see [`Entry`]).

@@ -18,6 +18,7 @@ use crate::damage::Drawer;
 use crate::ffi::{c_string, type_name_of};
 use crate::frames::ClockState;
 use crate::hot::{thread_id, HOT};
+use crate::key_names::{self, KeyName};
 use crate::mmap_writer::{MmapWriter, DEFAULT_CHUNK};
 use crate::small_map::SmallMap;
 use crate::surfaces::SurfaceInfo;
@@ -57,6 +58,8 @@ pub(crate) struct Session {
     pub(crate) surfaces: SmallMap<SurfaceInfo, 8>,
     /// Renderers and draw contexts by pointer (see `damage::Drawer`).
     pub(crate) drawers: SmallMap<Drawer, 8>,
+    /// Key names by keyval, as looked up once (see `key_names.rs`).
+    pub(crate) key_names: SmallMap<KeyName, 32>,
     pub(crate) next_surface: u32,
     /// Touch sequences (GdkEventSequence pointers) -> small numbers.
     sequences: HashMap<usize, u64>,
@@ -227,6 +230,7 @@ pub(crate) unsafe fn start(display: *mut gdk4_sys::GdkDisplay) {
         damage_note,
     };
     queue::allocate();
+    key_names::probe();
     if !writer::open(writer, path, &file_header(), &Record::Header(header)) {
         return;
     }
@@ -238,6 +242,7 @@ pub(crate) unsafe fn start(display: *mut gdk4_sys::GdkDisplay) {
                 clocks: SmallMap::new(),
                 surfaces: SmallMap::new(),
                 drawers: SmallMap::new(),
+                key_names: SmallMap::new(),
                 next_surface: 1,
                 sequences: HashMap::new(),
                 next_sequence: 1,
@@ -270,6 +275,19 @@ impl Session {
             self.sequences.remove(&sequence);
         }
         number
+    }
+
+    /// The name of `keyval` (not 0), looked up in GDK the first time.
+    ///
+    /// # Safety
+    /// `key_names::usable()`.
+    pub(crate) unsafe fn key_name(&mut self, keyval: u32) -> KeyName {
+        let key = keyval as usize;
+        if let Some(name) = self.key_names.get_mut(key) {
+            return *name;
+        }
+        let name = unsafe { key_names::look_up(keyval) };
+        *self.key_names.insert(key, name)
     }
 
     /// What is known of a live surface.

@@ -107,6 +107,10 @@ impl FileState {
                 let bytes = self.write(&Record::Event(pointer.to_event()));
                 self_time::count_event_bytes(bytes);
             }
+            Entry::Key(key) => {
+                let bytes = self.write(&Record::Event(key.to_event()));
+                self_time::count_event_bytes(bytes);
+            }
             Entry::Region(region) => {
                 let record = region.to_record(std::mem::take(&mut self.rects));
                 self.write(&record);

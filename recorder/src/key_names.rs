@@ -1,0 +1,126 @@
+//! Key names for key events without a GDK call or an allocation per event on the main
+//! thread.
+//!
+//! `gdk_keyval_name()` returns a pointer into GDK's static name table for the keyvals it
+//! knows, and formats the others into one static buffer (`U+0041` for Unicode keyvals,
+//! `0x1234` for the rest). A name from the table stays valid forever: the main thread
+//! looks each keyval up once (the session keeps the answer) and passes the pointer on;
+//! the writer thread copies the name. Names that GDK would format into its buffer are
+//! formatted by the writer thread itself, the way GDK does, so the buffer is never read
+//! after the fact. Whether this GDK behaves so is probed once ([`probe`]); if not, key
+//! events keep going through GDK's getters and a copy of the name.
+
+use std::ffi::{c_char, CStr};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+/// Where a key's name comes from.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct KeyName(
+    /// The address of the name in GDK's static table; 0: format it from the keyval.
+    usize,
+);
+
+/// GDK's static buffer for formatted names (0 before [`probe`]).
+static BUFFER: AtomicUsize = AtomicUsize::new(0);
+/// The probe found GDK behaving as described above.
+static USABLE: AtomicBool = AtomicBool::new(false);
+
+/// Probes `gdk_keyval_name()` (main thread, once GTK is initialized).
+pub(crate) fn probe() {
+    // SAFETY: gdk_keyval_name takes any keyval; names are NUL-terminated.
+    unsafe {
+        let name = |keyval: u32| gdk4_sys::gdk_keyval_name(keyval);
+        let text = |p: *const c_char| (!p.is_null()).then(|| CStr::from_ptr(p).to_bytes().to_vec());
+        let unicode_a = name(0x0100_0041);
+        let unicode_a_text = text(unicode_a);
+        let unicode_b = name(0x0100_0042);
+        // Read each formatted name before the next call overwrites the buffer.
+        let unicode_b_text = text(unicode_b);
+        let unknown = name(0x00ff_fffe);
+        let unknown_text = text(unknown);
+        let table_a = name(u32::from(b'a'));
+        let table_a_again = name(u32::from(b'a'));
+        let usable = unicode_a_text.as_deref() == Some(b"U+0041".as_slice())
+            && unicode_b == unicode_a
+            && unicode_b_text.as_deref() == Some(b"U+0042".as_slice())
+            && unknown == unicode_a
+            && unknown_text.as_deref() == Some(b"0xfffffe".as_slice())
+            && !table_a.is_null()
+            && table_a != unicode_a
+            && table_a == table_a_again
+            && text(table_a).as_deref() == Some(b"a".as_slice());
+        BUFFER.store(unicode_a as usize, Ordering::Relaxed);
+        USABLE.store(usable, Ordering::Relaxed);
+    }
+}
+
+/// Whether key names can be passed on as [`KeyName`]s.
+pub(crate) fn usable() -> bool {
+    USABLE.load(Ordering::Relaxed)
+}
+
+/// Looks `keyval` up in GDK (once per keyval: the caller keeps the answer).
+///
+/// # Safety
+/// [`usable`] is true.
+pub(crate) unsafe fn look_up(keyval: u32) -> KeyName {
+    let name = unsafe { gdk4_sys::gdk_keyval_name(keyval) } as usize;
+    if name == BUFFER.load(Ordering::Relaxed) {
+        KeyName(0)
+    } else {
+        KeyName(name)
+    }
+}
+
+impl KeyName {
+    /// The name of `keyval` (None for keyval 0, which has none).
+    pub(crate) fn text(self, keyval: u32) -> Option<String> {
+        if self.0 != 0 {
+            // SAFETY: an address from GDK's static name table (checked by `look_up`).
+            return Some(
+                unsafe { CStr::from_ptr(self.0 as *const c_char) }
+                    .to_string_lossy()
+                    .into_owned(),
+            );
+        }
+        // What `gdk_keyval_name()` formats into its buffer.
+        if keyval & 0xff00_0000 == 0x0100_0000 {
+            Some(format!("U+{:04X}", keyval & 0x00ff_ffff))
+        } else if keyval != 0 {
+            Some(format!("{keyval:#x}"))
+        } else {
+            None
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_match_gdk() {
+        probe();
+        assert!(usable(), "GDK 4.8's gdk_keyval_name behaves as expected");
+        // Table names, Unicode keyvals, keyvals GDK does not know, and no keyval.
+        for keyval in [
+            0x61,
+            0xff0d,
+            0xffbe,
+            0x20ac,
+            0x0100_20ac,
+            0x0100_0041,
+            0x00ff_fffe,
+            0,
+        ] {
+            let name = unsafe { look_up(keyval) }.text(keyval);
+            let gdk = unsafe { gdk4_sys::gdk_keyval_name(keyval) };
+            let expected = (!gdk.is_null()).then(|| {
+                unsafe { CStr::from_ptr(gdk) }
+                    .to_string_lossy()
+                    .into_owned()
+            });
+            assert_eq!(name, expected, "keyval {keyval:#x}");
+        }
+    }
+}

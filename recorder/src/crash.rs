@@ -1,5 +1,5 @@
-//! Fatal signals: records still waiting for the writer thread (the last millisecond or
-//! so) are written before the process dies of SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT
+//! Fatal signals: records still waiting for the writer thread (up to its last 10 ms)
+//! are written before the process dies of SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT
 //! or of a terminating SIGTERM, SIGINT, SIGHUP or SIGQUIT.
 //!
 //! The handler is installed once, when the recording starts, for each of those signals
@@ -8,7 +8,7 @@
 //! `g_unix_signal_add` does; ours stays), or to the default action (restored and
 //! re-raised, so the exit status and core dump are the program's own). A program that
 //! installs its own handler later replaces ours, and SIGKILL cannot be caught: then what
-//! the writer had not taken yet, at most its last millisecond, is lost.
+//! the writer had not taken yet, at most its last 10 ms, is lost.
 
 use std::ffi::c_int;
 use std::sync::atomic::{AtomicBool, Ordering};

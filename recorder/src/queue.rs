@@ -3,12 +3,12 @@
 //!
 //! Hooks run on the app's main thread between GTK's own work, with cold caches: there,
 //! each extra cache line or page touched costs more than the instructions. So the main
-//! thread only moves a finished [`Record`] into a slot of a single-producer ring (a few
-//! consecutive cache lines and one index) and leaves the encoding, the CRC and the copy
-//! into the mapping to the writer thread. Records made on other threads (the stall
+//! thread only moves a record, or just its fields ([`Entry`]), into a slot of a
+//! single-producer ring and leaves the encoding, the CRC and the copy into the mapping
+//! to the writer thread. Records made on other threads (the stall
 //! watchdog, main loops run by other threads) go through a small locked list instead.
 //!
-//! The writer drains every few milliseconds while records come, then parks; the first
+//! The writer drains every 10 ms while records come, then parks; the first
 //! record after a quiet spell unparks it. The ring's size bounds what a lagging writer
 //! can leave behind; when it is full, records are counted as dropped rather than blocking
 //! the app.
@@ -32,8 +32,8 @@ use crate::hot::HOT;
 use crate::key_names::KeyName;
 use crate::writer;
 
-/// Slots of the main thread's ring: as many as fit one 2 MB huge page (an entry is ~200
-/// bytes). At the writer's pace this is seconds of input.
+/// Slots of the main thread's ring: as many 256-byte slots as fit one 2 MB huge page. At
+/// the writer's pace this is seconds of input.
 pub(crate) const RING_SLOTS: u32 = 8192;
 /// The size of an x86-64 huge page.
 const HUGE_PAGE: usize = 2 << 20;
@@ -46,8 +46,9 @@ pub(crate) const INLINE_RECTS: usize = 8;
 
 /// What goes through the queue: a finished record, or the few fields of the most
 /// frequent records, which the writer thread makes into records: pointer events (a
-/// quarter of an Event's size to write) and Damage / Painted regions whose rectangles
-/// travel inline (no allocation on the main thread for the usual small regions).
+/// quarter of an Event's size to write), key events (the name copied by the writer) and
+/// Damage / Painted regions whose rectangles travel inline (no allocation on the main
+/// thread for the usual small regions).
 ///
 /// `repr(C, u8)` fixes the layout (a `u8` tag, then the variant), so a pointer event can
 /// be written into its slot as [`PointerEntry`]: 64 bytes instead of a whole entry.

@@ -75,13 +75,13 @@ pub(crate) struct KeyEvent {
 }
 
 impl KeyEvent {
-    /// The Event record.
-    pub(crate) fn to_event(self) -> Event {
+    /// The Event record, without the key's name (which takes an allocation:
+    /// `self.name.text(self.keyval)`).
+    pub(crate) fn to_event_unnamed(self) -> Event {
         let mut event = Event::new(self.t_ns, self.surface, self.event_type, self.time_ms);
         event.modifiers = Some(Modifiers(self.modifiers));
         event.keycode = Some(self.keycode);
         event.keyval = Some(self.keyval);
-        event.key = self.name.text(self.keyval);
         event
     }
 }

@@ -95,7 +95,10 @@ impl FileState {
     }
 
     /// Writes the record `entry` stands for.
-    fn write_entry(&mut self, entry: &Entry) {
+    ///
+    /// `in_signal_handler`: nothing may be allocated (the signal may have come inside
+    /// malloc), so a key event goes without its name.
+    fn write_entry(&mut self, entry: &Entry, in_signal_handler: bool) {
         match entry {
             Entry::Record(record) => {
                 let bytes = self.write(record);
@@ -108,7 +111,11 @@ impl FileState {
                 self_time::count_event_bytes(bytes);
             }
             Entry::Key(key) => {
-                let bytes = self.write(&Record::Event(key.to_event()));
+                let mut event = key.to_event_unnamed();
+                if !in_signal_handler {
+                    event.key = key.name.text(key.keyval);
+                }
+                let bytes = self.write(&Record::Event(event));
                 self_time::count_event_bytes(bytes);
             }
             Entry::Region(region) => {
@@ -124,7 +131,12 @@ impl FileState {
     /// Writes every record waiting in the queue.
     fn drain(&mut self, in_signal_handler: bool) -> usize {
         // SAFETY: the caller holds WRITER, which makes it the only consumer.
-        unsafe { queue::drain(|entry| self.write_entry(entry), in_signal_handler) }
+        unsafe {
+            queue::drain(
+                |entry| self.write_entry(entry, in_signal_handler),
+                in_signal_handler,
+            )
+        }
     }
 }
 
@@ -183,7 +195,7 @@ pub(crate) fn write_now(entry: &Entry) {
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
     if let Some(file) = file.as_mut() {
-        file.write_entry(entry);
+        file.write_entry(entry, false);
     }
 }
 

@@ -13,6 +13,7 @@
 //! call records.
 
 use std::cell::Cell;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Mutex, OnceLock};
 
 use gdk4_sys::{GdkDrawContext, GdkSurface};
@@ -27,7 +28,7 @@ use crate::ffi::{
 use crate::queue::{self, Entry, InlineRegion, INLINE_RECTS};
 use crate::region;
 use crate::self_time::{FrameSite, Timer};
-use crate::session::{with_session, Session};
+use crate::session::{on_main_thread, with_session, Session};
 
 /// Whether damage capture is on, and why not.
 static STATUS: OnceLock<(bool, String)> = OnceLock::new();
@@ -36,22 +37,75 @@ static STATUS: OnceLock<(bool, String)> = OnceLock::new();
 struct Patches {
     renderers: Vec<(GType, RenderFn)>,
     contexts: Vec<(GType, EndFrameFn)>,
-    /// A new renderer class was patched: look for its draw-context classes at its next render.
-    scan_contexts: bool,
 }
 
 static PATCHES: Mutex<Patches> = Mutex::new(Patches {
     renderers: Vec::new(),
     contexts: Vec::new(),
-    scan_contexts: false,
 });
+/// A new renderer class was patched: look for its draw-context classes at its next render.
+static SCAN_CONTEXTS: AtomicBool = AtomicBool::new(false);
+/// Bumped whenever a class is patched (a cached lookup may be stale then).
+static PATCH_GENERATION: AtomicU64 = AtomicU64::new(0);
 
 thread_local! {
-    /// The GType whose original `render` is running on this thread (0: none).
+    /// The GType whose original `render` is running on this thread (0: none), for
+    /// threads other than GTK's main thread.
     static RENDER_RUNNING: Cell<GType> = const { Cell::new(0) };
-    /// The GType whose original `end_frame` is running on this thread (0: none).
+    /// The same for `end_frame`.
     static END_FRAME_RUNNING: Cell<GType> = const { Cell::new(0) };
 }
+
+/// One wrapped vfunc's bookkeeping for GTK's main thread, where it renders: statics
+/// rather than the thread-locals (each a call into `ld.so` from a `dlopen()`ed library)
+/// and the last outermost lookup cached rather than taken under [`PATCHES`]' lock. Only
+/// the main thread touches it.
+#[derive(Debug)]
+struct MainChain {
+    /// The GType whose original runs on the main thread now (0: none).
+    running: AtomicUsize,
+    /// The instance type of the last outermost call, at [`PATCH_GENERATION`]
+    /// `generation`, and what it resolved to: the patched type and its original.
+    instance_type: AtomicUsize,
+    generation: AtomicU64,
+    patched_type: AtomicUsize,
+    original: AtomicUsize,
+}
+
+impl MainChain {
+    const fn new() -> MainChain {
+        MainChain {
+            running: AtomicUsize::new(0),
+            instance_type: AtomicUsize::new(0),
+            generation: AtomicU64::new(u64::MAX),
+            patched_type: AtomicUsize::new(0),
+            original: AtomicUsize::new(0),
+        }
+    }
+
+    /// The cached resolution of `instance_type`, if still valid.
+    #[inline(always)]
+    fn cached(&self, instance_type: GType) -> Option<(GType, usize)> {
+        (self.instance_type.load(Ordering::Relaxed) == instance_type
+            && self.generation.load(Ordering::Relaxed) == PATCH_GENERATION.load(Ordering::Acquire))
+        .then(|| {
+            (
+                self.patched_type.load(Ordering::Relaxed),
+                self.original.load(Ordering::Relaxed),
+            )
+        })
+    }
+
+    fn remember(&self, instance_type: GType, generation: u64, found: (GType, usize)) {
+        self.instance_type.store(instance_type, Ordering::Relaxed);
+        self.generation.store(generation, Ordering::Relaxed);
+        self.patched_type.store(found.0, Ordering::Relaxed);
+        self.original.store(found.1, Ordering::Relaxed);
+    }
+}
+
+static MAIN_RENDER: MainChain = MainChain::new();
+static MAIN_END_FRAME: MainChain = MainChain::new();
 
 /// What drew into a surface: a renderer or draw context's surface and what it is,
 /// cached per instance in the session (asking GSK/GDK costs a type check and a call into
@@ -140,8 +194,9 @@ pub(crate) unsafe fn patch_renderer(renderer: *mut GskRenderer) {
     if original as usize != render_wrapper as RenderFn as usize {
         patches.renderers.push((gtype, original));
         unsafe { (*class).render = Some(render_wrapper) };
+        PATCH_GENERATION.fetch_add(1, Ordering::Release);
     }
-    patches.scan_contexts = true;
+    SCAN_CONTEXTS.store(true, Ordering::Release);
 }
 
 /// Wraps `end_frame` of every draw-context class created so far (the renderer's own
@@ -154,6 +209,7 @@ unsafe fn patch_draw_contexts(patches: &mut Patches, gtype: GType) {
             if original as usize != end_frame_wrapper as EndFrameFn as usize {
                 patches.contexts.push((gtype, original));
                 unsafe { (*class).end_frame = Some(end_frame_wrapper) };
+                PATCH_GENERATION.fetch_add(1, Ordering::Release);
             }
         }
     }
@@ -202,18 +258,19 @@ unsafe fn renderer_kind<T>(instance: *mut T) -> Renderer {
 
 /// Records `region` as drawn now (Damage, or Painted when `painted`) by `drawer` (a
 /// renderer or draw context), on the surface and by the renderer `drawn_by` names when
-/// the drawer is new; timed as frame work; a panic stops the recording.
+/// the drawer is new; timed as frame work from `started` (the wrapper's entry, a
+/// CLOCK_MONOTONIC reading that is also the record's time); a panic stops the recording.
 #[inline(always)]
 fn record_timed(
+    started: u64,
     region: *const CairoRegion,
     painted: bool,
     drawer: usize,
     drawn_by: impl FnOnce() -> Drawer,
 ) {
     crate::guard((), || {
-        let monotonic = clock::monotonic_ns();
-        let timer = Timer::start_at(monotonic);
-        let t_ns = clock::since_start(monotonic);
+        let timer = Timer::start_at(started);
+        let t_ns = clock::since_start(started);
         with_session(|session| {
             let drawer = match session.drawers.get_mut(drawer) {
                 Some(known) => *known,
@@ -308,30 +365,87 @@ unsafe fn record_region(
     }
 }
 
+/// The original to call for an instance of `instance_type` (or, when `running` is not
+/// 0, for the class above `running`, whose original is running), as `(patched type,
+/// function address)`. On the main thread the outermost lookup is cached in `main`.
+#[inline(always)]
+fn resolve<F: Copy>(
+    on_main: bool,
+    main: &MainChain,
+    running: GType,
+    instance_type: GType,
+    table: fn(&Patches) -> &[(GType, F)],
+    address: fn(F) -> usize,
+) -> Option<(GType, usize)> {
+    if on_main && running == 0 {
+        if let Some(hit) = main.cached(instance_type) {
+            return Some(hit);
+        }
+    }
+    resolve_locked(on_main, main, running, instance_type, table, address)
+}
+
+/// [`resolve`] through [`PATCHES`].
+#[inline(never)]
+fn resolve_locked<F: Copy>(
+    on_main: bool,
+    main: &MainChain,
+    running: GType,
+    instance_type: GType,
+    table: fn(&Patches) -> &[(GType, F)],
+    address: fn(F) -> usize,
+) -> Option<(GType, usize)> {
+    let generation = PATCH_GENERATION.load(Ordering::Acquire);
+    let from = if running == 0 {
+        instance_type
+    } else {
+        unsafe { gobject_sys::g_type_parent(running) }
+    };
+    let found = original_from(table(&patches()), from).map(|(t, f)| (t, address(f)))?;
+    if on_main && running == 0 {
+        main.remember(instance_type, generation, found);
+    }
+    Some(found)
+}
+
+/// After a renderer class was patched: its draw contexts' classes (created with it).
+#[inline(never)]
+fn scan_draw_contexts() {
+    let mut patches = patches();
+    unsafe { patch_draw_contexts(&mut patches, gdk4_sys::gdk_draw_context_get_type()) };
+}
+
 #[link_section = ".text.hot.gdkrecord"]
 unsafe extern "C" fn render_wrapper(
     renderer: *mut GskRenderer,
     root: *mut GskRenderNode,
     clip: *const CairoRegion,
 ) {
-    let running = RENDER_RUNNING.with(Cell::get);
-    let outermost = running == 0;
-    let original = {
-        let mut patches = patches();
-        let from = if outermost {
-            unsafe { type_of(renderer) }
-        } else {
-            unsafe { gobject_sys::g_type_parent(running) }
-        };
-        let original = original_from(&patches.renderers, from);
-        let scan = outermost && std::mem::take(&mut patches.scan_contexts);
-        if scan {
-            unsafe { patch_draw_contexts(&mut patches, gdk4_sys::gdk_draw_context_get_type()) };
-        }
-        original
+    let on_main = on_main_thread();
+    // The wrapper's own bookkeeping counts as frame work too: the timer starts here.
+    let started = (on_main && crate::session::recording()).then(clock::monotonic_ns);
+    let running = if on_main {
+        MAIN_RENDER.running.load(Ordering::Relaxed)
+    } else {
+        RENDER_RUNNING.with(Cell::get)
     };
-    if outermost && crate::session::recording() {
-        record_timed(clip, false, renderer as usize, || unsafe {
+    let outermost = running == 0;
+    let original = resolve(
+        on_main,
+        &MAIN_RENDER,
+        running,
+        unsafe { type_of(renderer) },
+        |patches| &patches.renderers,
+        |f| f as usize,
+    );
+    if outermost
+        && SCAN_CONTEXTS.load(Ordering::Relaxed)
+        && SCAN_CONTEXTS.swap(false, Ordering::AcqRel)
+    {
+        scan_draw_contexts();
+    }
+    if let (true, Some(started)) = (outermost, started) {
+        record_timed(started, clip, false, renderer as usize, || unsafe {
             Drawer {
                 surface: gsk4_sys::gsk_renderer_get_surface(renderer) as usize,
                 renderer: renderer_kind(renderer),
@@ -341,26 +455,39 @@ unsafe extern "C" fn render_wrapper(
     let Some((gtype, original)) = original else {
         return;
     };
-    RENDER_RUNNING.with(|r| r.set(gtype));
-    unsafe { original(renderer, root, clip) };
-    RENDER_RUNNING.with(|r| r.set(running));
+    // SAFETY: the address of a `render` taken from a class in `patch_renderer`.
+    let original = unsafe { std::mem::transmute::<usize, RenderFn>(original) };
+    if on_main {
+        MAIN_RENDER.running.store(gtype, Ordering::Relaxed);
+        unsafe { original(renderer, root, clip) };
+        MAIN_RENDER.running.store(running, Ordering::Relaxed);
+    } else {
+        RENDER_RUNNING.with(|r| r.set(gtype));
+        unsafe { original(renderer, root, clip) };
+        RENDER_RUNNING.with(|r| r.set(running));
+    }
 }
 
 #[link_section = ".text.hot.gdkrecord"]
 unsafe extern "C" fn end_frame_wrapper(context: *mut GdkDrawContext, painted: *mut CairoRegion) {
-    let running = END_FRAME_RUNNING.with(Cell::get);
-    let outermost = running == 0;
-    let original = {
-        let patches = patches();
-        let from = if outermost {
-            unsafe { type_of(context) }
-        } else {
-            unsafe { gobject_sys::g_type_parent(running) }
-        };
-        original_from(&patches.contexts, from)
+    let on_main = on_main_thread();
+    let started = (on_main && crate::session::recording()).then(clock::monotonic_ns);
+    let running = if on_main {
+        MAIN_END_FRAME.running.load(Ordering::Relaxed)
+    } else {
+        END_FRAME_RUNNING.with(Cell::get)
     };
-    if outermost && crate::session::recording() {
-        record_timed(painted, true, context as usize, || unsafe {
+    let outermost = running == 0;
+    let original = resolve(
+        on_main,
+        &MAIN_END_FRAME,
+        running,
+        unsafe { type_of(context) },
+        |patches| &patches.contexts,
+        |f| f as usize,
+    );
+    if let (true, Some(started)) = (outermost, started) {
+        record_timed(started, painted, true, context as usize, || unsafe {
             Drawer {
                 surface: gdk4_sys::gdk_draw_context_get_surface(context) as usize,
                 renderer: renderer_kind(context),
@@ -370,7 +497,15 @@ unsafe extern "C" fn end_frame_wrapper(context: *mut GdkDrawContext, painted: *m
     let Some((gtype, original)) = original else {
         return;
     };
-    END_FRAME_RUNNING.with(|r| r.set(gtype));
-    unsafe { original(context, painted) };
-    END_FRAME_RUNNING.with(|r| r.set(running));
+    // SAFETY: the address of an `end_frame` taken from a class in `patch_draw_contexts`.
+    let original = unsafe { std::mem::transmute::<usize, EndFrameFn>(original) };
+    if on_main {
+        MAIN_END_FRAME.running.store(gtype, Ordering::Relaxed);
+        unsafe { original(context, painted) };
+        MAIN_END_FRAME.running.store(running, Ordering::Relaxed);
+    } else {
+        END_FRAME_RUNNING.with(|r| r.set(gtype));
+        unsafe { original(context, painted) };
+        END_FRAME_RUNNING.with(|r| r.set(running));
+    }
 }

@@ -56,12 +56,15 @@ thread_local! {
     static END_FRAME_RUNNING: Cell<GType> = const { Cell::new(0) };
 }
 
-/// One wrapped vfunc's bookkeeping for GTK's main thread, where it renders: statics
-/// rather than the thread-locals (each a call into `ld.so` from a `dlopen()`ed library)
-/// and the last outermost lookup cached rather than taken under [`PATCHES`]' lock. Only
-/// the main thread touches it.
+/// One wrapped vfunc's bookkeeping: which class's original runs now (for chaining up),
+/// and which original to call. On GTK's main thread, where it renders: statics rather
+/// than the thread-local (each access a call into `ld.so` from a `dlopen()`ed library),
+/// and the last outermost lookup cached rather than taken under [`PATCHES`]' lock; only
+/// the main thread touches those fields.
 #[derive(Debug)]
-struct MainChain {
+struct Chain {
+    /// The thread-local for other threads.
+    other_threads: &'static std::thread::LocalKey<Cell<GType>>,
     /// The GType whose original runs on the main thread now (0: none).
     running: AtomicUsize,
     /// The instance type of the last outermost call, at [`PATCH_GENERATION`]
@@ -72,9 +75,10 @@ struct MainChain {
     original: AtomicUsize,
 }
 
-impl MainChain {
-    const fn new() -> MainChain {
-        MainChain {
+impl Chain {
+    const fn new(other_threads: &'static std::thread::LocalKey<Cell<GType>>) -> Chain {
+        Chain {
+            other_threads,
             running: AtomicUsize::new(0),
             instance_type: AtomicUsize::new(0),
             generation: AtomicU64::new(u64::MAX),
@@ -104,8 +108,8 @@ impl MainChain {
     }
 }
 
-static MAIN_RENDER: MainChain = MainChain::new();
-static MAIN_END_FRAME: MainChain = MainChain::new();
+static RENDER: Chain = Chain::new(&RENDER_RUNNING);
+static END_FRAME: Chain = Chain::new(&END_FRAME_RUNNING);
 
 /// What drew into a surface: a renderer or draw context's surface and what it is,
 /// cached per instance in the session (asking GSK/GDK costs a type check and a call into
@@ -365,47 +369,73 @@ unsafe fn record_region(
     }
 }
 
-/// The original to call for an instance of `instance_type` (or, when `running` is not
-/// 0, for the class above `running`, whose original is running), as `(patched type,
-/// function address)`. On the main thread the outermost lookup is cached in `main`.
-#[inline(always)]
-fn resolve<F: Copy>(
-    on_main: bool,
-    main: &MainChain,
-    running: GType,
-    instance_type: GType,
-    table: fn(&Patches) -> &[(GType, F)],
-    address: fn(F) -> usize,
-) -> Option<(GType, usize)> {
-    if on_main && running == 0 {
-        if let Some(hit) = main.cached(instance_type) {
-            return Some(hit);
+impl Chain {
+    /// The GType whose original runs on this thread now (0: none).
+    #[inline(always)]
+    fn running(&self, on_main: bool) -> GType {
+        if on_main {
+            self.running.load(Ordering::Relaxed)
+        } else {
+            self.other_threads.with(Cell::get)
         }
     }
-    resolve_locked(on_main, main, running, instance_type, table, address)
-}
 
-/// [`resolve`] through [`PATCHES`].
-#[inline(never)]
-fn resolve_locked<F: Copy>(
-    on_main: bool,
-    main: &MainChain,
-    running: GType,
-    instance_type: GType,
-    table: fn(&Patches) -> &[(GType, F)],
-    address: fn(F) -> usize,
-) -> Option<(GType, usize)> {
-    let generation = PATCH_GENERATION.load(Ordering::Acquire);
-    let from = if running == 0 {
-        instance_type
-    } else {
-        unsafe { gobject_sys::g_type_parent(running) }
-    };
-    let found = original_from(table(&patches()), from).map(|(t, f)| (t, address(f)))?;
-    if on_main && running == 0 {
-        main.remember(instance_type, generation, found);
+    /// Calls `original` with `gtype` marked as running, then marks `previous` again.
+    #[inline(always)]
+    fn run_as(&self, on_main: bool, gtype: GType, previous: GType, original: impl FnOnce()) {
+        if on_main {
+            self.running.store(gtype, Ordering::Relaxed);
+            original();
+            self.running.store(previous, Ordering::Relaxed);
+        } else {
+            self.other_threads.with(|r| r.set(gtype));
+            original();
+            self.other_threads.with(|r| r.set(previous));
+        }
     }
-    Some(found)
+
+    /// The original to call for an instance of `instance_type` (or, when `running` is
+    /// not 0, for the class above `running`, whose original is running), as `(patched
+    /// type, function address)`.
+    #[inline(always)]
+    fn resolve<F: Copy>(
+        &self,
+        on_main: bool,
+        running: GType,
+        instance_type: GType,
+        table: fn(&Patches) -> &[(GType, F)],
+        address: fn(F) -> usize,
+    ) -> Option<(GType, usize)> {
+        if on_main && running == 0 {
+            if let Some(hit) = self.cached(instance_type) {
+                return Some(hit);
+            }
+        }
+        self.resolve_locked(on_main, running, instance_type, table, address)
+    }
+
+    /// [`Chain::resolve`] through [`PATCHES`].
+    #[inline(never)]
+    fn resolve_locked<F: Copy>(
+        &self,
+        on_main: bool,
+        running: GType,
+        instance_type: GType,
+        table: fn(&Patches) -> &[(GType, F)],
+        address: fn(F) -> usize,
+    ) -> Option<(GType, usize)> {
+        let generation = PATCH_GENERATION.load(Ordering::Acquire);
+        let from = if running == 0 {
+            instance_type
+        } else {
+            unsafe { gobject_sys::g_type_parent(running) }
+        };
+        let found = original_from(table(&patches()), from).map(|(t, f)| (t, address(f)))?;
+        if on_main && running == 0 {
+            self.remember(instance_type, generation, found);
+        }
+        Some(found)
+    }
 }
 
 /// After a renderer class was patched: its draw contexts' classes (created with it).
@@ -424,15 +454,10 @@ unsafe extern "C" fn render_wrapper(
     let on_main = on_main_thread();
     // The wrapper's own bookkeeping counts as frame work too: the timer starts here.
     let started = (on_main && crate::session::recording()).then(clock::monotonic_ns);
-    let running = if on_main {
-        MAIN_RENDER.running.load(Ordering::Relaxed)
-    } else {
-        RENDER_RUNNING.with(Cell::get)
-    };
+    let running = RENDER.running(on_main);
     let outermost = running == 0;
-    let original = resolve(
+    let original = RENDER.resolve(
         on_main,
-        &MAIN_RENDER,
         running,
         unsafe { type_of(renderer) },
         |patches| &patches.renderers,
@@ -457,30 +482,19 @@ unsafe extern "C" fn render_wrapper(
     };
     // SAFETY: the address of a `render` taken from a class in `patch_renderer`.
     let original = unsafe { std::mem::transmute::<usize, RenderFn>(original) };
-    if on_main {
-        MAIN_RENDER.running.store(gtype, Ordering::Relaxed);
-        unsafe { original(renderer, root, clip) };
-        MAIN_RENDER.running.store(running, Ordering::Relaxed);
-    } else {
-        RENDER_RUNNING.with(|r| r.set(gtype));
-        unsafe { original(renderer, root, clip) };
-        RENDER_RUNNING.with(|r| r.set(running));
-    }
+    RENDER.run_as(on_main, gtype, running, || unsafe {
+        original(renderer, root, clip)
+    });
 }
 
 #[link_section = ".text.hot.gdkrecord"]
 unsafe extern "C" fn end_frame_wrapper(context: *mut GdkDrawContext, painted: *mut CairoRegion) {
     let on_main = on_main_thread();
     let started = (on_main && crate::session::recording()).then(clock::monotonic_ns);
-    let running = if on_main {
-        MAIN_END_FRAME.running.load(Ordering::Relaxed)
-    } else {
-        END_FRAME_RUNNING.with(Cell::get)
-    };
+    let running = END_FRAME.running(on_main);
     let outermost = running == 0;
-    let original = resolve(
+    let original = END_FRAME.resolve(
         on_main,
-        &MAIN_END_FRAME,
         running,
         unsafe { type_of(context) },
         |patches| &patches.contexts,
@@ -499,13 +513,7 @@ unsafe extern "C" fn end_frame_wrapper(context: *mut GdkDrawContext, painted: *m
     };
     // SAFETY: the address of an `end_frame` taken from a class in `patch_draw_contexts`.
     let original = unsafe { std::mem::transmute::<usize, EndFrameFn>(original) };
-    if on_main {
-        MAIN_END_FRAME.running.store(gtype, Ordering::Relaxed);
-        unsafe { original(context, painted) };
-        MAIN_END_FRAME.running.store(running, Ordering::Relaxed);
-    } else {
-        END_FRAME_RUNNING.with(|r| r.set(gtype));
-        unsafe { original(context, painted) };
-        END_FRAME_RUNNING.with(|r| r.set(running));
-    }
+    END_FRAME.run_as(on_main, gtype, running, || unsafe {
+        original(context, painted)
+    });
 }

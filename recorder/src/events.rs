@@ -2,7 +2,7 @@
 //! record with every field its type carries, and hands it to the writer thread.
 
 use std::ffi::c_uint;
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use gdk4_sys::{GdkEvent, GdkSurface};
 use gdkrecord_format::{
@@ -15,6 +15,7 @@ use crate::clock;
 use crate::ffi::{c_string, value_pointer};
 use crate::hot::HOT;
 use crate::key_names::{self, KeyName};
+use crate::layout_check::LayoutCheck;
 use crate::queue::{self, Entry, KeyEvent, PointerEvent, Ring};
 use crate::self_time::{self, Timer};
 use crate::session::{on_main_thread, with_session};
@@ -26,9 +27,9 @@ use crate::session::{on_main_thread, with_session};
 /// getters that read one (each checks the instance's type, two go through the class's
 /// vtable) are most of an event's cost when caches are cold. So these two kinds are read
 /// straight from the event, but only once the layout has proven itself: the type's
-/// instance size must hold every field, and the first [`CHECKS_BEFORE_TRUST`] events of
-/// each kind are read both ways and must agree to the bit. Any disagreement, and that
-/// kind goes back to the getters for the rest of the run.
+/// instance size must hold every field, and the first events of each kind are read both
+/// ways and must agree to the bit (`layout_check.rs`). Any disagreement, and that kind
+/// goes back to the getters for the rest of the run.
 mod pointer_layout {
     pub(super) const EVENT_TYPE: usize = 12;
     pub(super) const TIME: usize = 32;
@@ -52,16 +53,11 @@ mod key_layout {
     pub(super) const MIN_SIZE: usize = 56;
 }
 
-/// Key events' layout checks so far, or [`REFUSED`] (as `HOT.pointer_layout_checks`; key
-/// events are too rare to deserve the hot line).
-static KEY_LAYOUT_CHECKS: AtomicU32 = AtomicU32::new(0);
+/// Trust in the key event layout (as `HOT.pointer_layouts`; key events are too rare to
+/// deserve the hot line).
+static KEY_LAYOUT: LayoutCheck = LayoutCheck::new();
 
-/// Agreeing reads needed before a kind of event is read straight from memory.
-const CHECKS_BEFORE_TRUST: u32 = 16;
-/// Past this count, the layout is trusted; [`REFUSED`] means it failed a check.
-const REFUSED: u32 = u32::MAX;
-
-/// Index into [`HOT.pointer_layout_checks`] for event types read from memory.
+/// Index into `HOT.pointer_layouts` for event types read from memory.
 fn pointer_kind(event_type: EventType) -> Option<usize> {
     match event_type {
         EventType::MOTION_NOTIFY => Some(0),
@@ -124,7 +120,7 @@ unsafe fn read_key_event(event: *mut GdkEvent, event_type: EventType, t_ns: u64)
 /// # Safety
 /// `surface` and `event` are valid.
 unsafe fn key_entry(surface: *mut GdkSurface, event: *mut GdkEvent, t_ns: u64) -> Option<Entry> {
-    if KEY_LAYOUT_CHECKS.load(Ordering::Relaxed) != CHECKS_BEFORE_TRUST || !key_names::usable() {
+    if !KEY_LAYOUT.trusted() || !key_names::usable() {
         return None;
     }
     let event_type = unsafe { event_type_field(event) }?;
@@ -147,8 +143,7 @@ unsafe fn key_entry(surface: *mut GdkSurface, event: *mut GdkEvent, t_ns: u64) -
 /// # Safety
 /// `event` is a valid GdkEvent of `record.event_type`, a key event.
 unsafe fn check_key_layout(event: *mut GdkEvent, record: &Event) {
-    let checks = KEY_LAYOUT_CHECKS.load(Ordering::Relaxed);
-    if checks >= CHECKS_BEFORE_TRUST {
+    if !KEY_LAYOUT.checking() {
         return;
     }
     let size = unsafe { crate::ffi::instance_size(event) };
@@ -159,7 +154,7 @@ unsafe fn check_key_layout(event: *mut GdkEvent, record: &Event) {
             && Some(direct.keycode) == record.keycode
             && Some(direct.keyval) == record.keyval
     };
-    KEY_LAYOUT_CHECKS.store(if agrees { checks + 1 } else { REFUSED }, Ordering::Relaxed);
+    KEY_LAYOUT.record(agrees);
 }
 
 /// `GdkEvent.event_type` read from the common part every event has.
@@ -185,20 +180,13 @@ unsafe fn event_type_field(event: *mut GdkEvent) -> Option<EventType> {
 /// `event` is a valid GdkEvent.
 #[inline(always)]
 unsafe fn trusted_pointer_type(event: *mut GdkEvent) -> Option<EventType> {
-    if HOT
-        .pointer_layout_checks
-        .iter()
-        .all(|checks| checks.load(Ordering::Relaxed) < CHECKS_BEFORE_TRUST)
-    {
+    if !HOT.pointer_layouts.iter().any(LayoutCheck::trusted) {
         return None;
     }
     // Every GdkEvent has at least the common part, which holds the type.
     let event_type = unsafe { event_type_field(event) }?;
     let kind = pointer_kind(event_type)?;
-    let checks = HOT.pointer_layout_checks[kind].load(Ordering::Relaxed);
-    (CHECKS_BEFORE_TRUST..REFUSED)
-        .contains(&checks)
-        .then_some(event_type)
+    HOT.pointer_layouts[kind].trusted().then_some(event_type)
 }
 
 /// While a pointer kind is being checked: compares `record` (read by the getters) with
@@ -210,8 +198,8 @@ unsafe fn check_pointer_layout(event: *mut GdkEvent, record: &Event) {
     let Some(kind) = pointer_kind(record.event_type) else {
         return;
     };
-    let checks = HOT.pointer_layout_checks[kind].load(Ordering::Relaxed);
-    if checks >= CHECKS_BEFORE_TRUST {
+    let layout = &HOT.pointer_layouts[kind];
+    if !layout.checking() {
         return;
     }
     let size = unsafe { crate::ffi::instance_size(event) };
@@ -226,8 +214,7 @@ unsafe fn check_pointer_layout(event: *mut GdkEvent, record: &Event) {
             && direct.modifiers == record.modifiers
             && direct.button == record.button
     };
-    HOT.pointer_layout_checks[kind]
-        .store(if agrees { checks + 1 } else { REFUSED }, Ordering::Relaxed);
+    layout.record(agrees);
 }
 
 /// Reads the fields of `event` into a record (surface filled in later).
@@ -370,11 +357,7 @@ pub(crate) unsafe extern "C" fn on_surface_event(
 /// `surface` and `event` are valid.
 #[inline(never)]
 unsafe fn record_other_event(surface: *mut GdkSurface, event: *mut GdkEvent, t_ns: u64) {
-    let entry = match unsafe { key_entry(surface, event, t_ns) } {
-        Some(key) => Some(key),
-        None => unsafe { event_entry(surface, event, t_ns) },
-    };
-    if let Some(entry) = entry {
+    if let Some(entry) = unsafe { other_event_entry(surface, event, t_ns) } {
         queue::send_entry(entry, true);
     }
 }
@@ -420,8 +403,24 @@ unsafe fn pointer_entry(
 /// `surface` and `event` are valid.
 #[inline]
 unsafe fn event_entry(surface: *mut GdkSurface, event: *mut GdkEvent, t_ns: u64) -> Option<Entry> {
-    if let Some(pointer) = unsafe { pointer_entry(surface, event, t_ns) } {
-        return Some(Entry::Pointer(pointer));
+    match unsafe { pointer_entry(surface, event, t_ns) } {
+        Some(pointer) => Some(Entry::Pointer(pointer)),
+        None => unsafe { other_event_entry(surface, event, t_ns) },
+    }
+}
+
+/// The entry of an event [`pointer_entry`] did not take: a key event read from memory,
+/// else whatever the getters read.
+///
+/// # Safety
+/// `surface` and `event` are valid.
+unsafe fn other_event_entry(
+    surface: *mut GdkSurface,
+    event: *mut GdkEvent,
+    t_ns: u64,
+) -> Option<Entry> {
+    if let Some(key) = unsafe { key_entry(surface, event, t_ns) } {
+        return Some(key);
     }
     let (mut record, sequence) = unsafe { read_event(event, t_ns) };
     with_session(|session| {

@@ -4,6 +4,7 @@
 
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize};
 
+use crate::layout_check::LayoutCheck;
 use crate::queue::Producer;
 
 /// The flags and constants of the hot path.
@@ -18,9 +19,9 @@ pub(crate) struct Hot {
     pub(crate) write_through: AtomicBool,
     /// The id of the surface looked up last (see `last_surface`).
     pub(crate) last_surface_id: AtomicU32,
-    /// Per pointer-event kind (motion, button): how far GTK's private event layout has
-    /// been checked (see `events.rs`).
-    pub(crate) pointer_layout_checks: [AtomicU32; 2],
+    /// Per pointer-event kind (motion, button): trust in GTK's private event layout
+    /// (see `events.rs`).
+    pub(crate) pointer_layouts: [LayoutCheck; 2],
     /// [`thread_id`] of GTK's main thread (the one that loaded the recorder).
     pub(crate) main_thread: AtomicUsize,
     /// CLOCK_MONOTONIC (ns) when the module was loaded; every `t_ns` counts from here.
@@ -39,7 +40,7 @@ pub(crate) static HOT: Hot = Hot {
     start_monotonic_ns: AtomicU64::new(0),
     last_surface: AtomicUsize::new(0),
     last_surface_id: AtomicU32::new(0),
-    pointer_layout_checks: [AtomicU32::new(0), AtomicU32::new(0)],
+    pointer_layouts: [LayoutCheck::new(), LayoutCheck::new()],
     queue: Producer::new(),
 };
 

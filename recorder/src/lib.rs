@@ -48,6 +48,7 @@ mod frames;
 mod hooks;
 mod hot;
 mod key_names;
+mod layout_check;
 mod mainloop;
 mod mmap_writer;
 mod queue;

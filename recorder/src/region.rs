@@ -7,12 +7,12 @@
 //! pixman's public, ABI-stable `{ box extents; data* }` with the boxes after `data`'s
 //! `{ long size; long numRects; }`. So the rectangles are read from memory once cairo's
 //! part is proven: the extents read at offset 8 must equal `cairo_region_get_extents`
-//! for the first [`CHECKS_BEFORE_TRUST`] regions with non-empty extents, before the
+//! for the first regions with non-empty extents (`layout_check.rs`), before the
 //! `data` pointer next to them is ever followed. One disagreement and the calls are
 //! used for the rest of the run.
 
+use crate::layout_check::LayoutCheck;
 use std::ffi::c_int;
-use std::sync::atomic::{AtomicU32, Ordering};
 
 use crate::ffi::{CairoRectangleInt, CairoRegion};
 
@@ -28,13 +28,8 @@ extern "C" {
 
 /// Where `pixman_region32_t` starts in `struct _cairo_region`.
 const RGN_OFFSET: usize = 8;
-/// Regions whose extents must match before the layout is trusted.
-const CHECKS_BEFORE_TRUST: u32 = 16;
-/// The layout failed a check.
-const REFUSED: u32 = u32::MAX;
-
-/// Agreeing checks so far, or [`REFUSED`].
-static LAYOUT_CHECKS: AtomicU32 = AtomicU32::new(0);
+/// Trust in cairo's region layout.
+static LAYOUT: LayoutCheck = LayoutCheck::new();
 
 /// `pixman_box32_t`.
 #[repr(C)]
@@ -79,7 +74,7 @@ pub(crate) unsafe fn for_each_rect(
     if region.is_null() {
         return 0;
     }
-    if LAYOUT_CHECKS.load(Ordering::Relaxed) == CHECKS_BEFORE_TRUST {
+    if LAYOUT.trusted() {
         // SAFETY: the layout was checked (module docs).
         let rgn = unsafe { &*region.cast::<u8>().add(RGN_OFFSET).cast::<PixmanRegion>() };
         if rgn.data.is_null() {
@@ -120,8 +115,7 @@ unsafe fn rects_through_cairo(region: *const CairoRegion, f: &mut dyn FnMut([i32
 /// `region` is a valid `cairo_region_t`.
 #[inline(never)]
 unsafe fn check_layout(region: *const CairoRegion) {
-    let checks = LAYOUT_CHECKS.load(Ordering::Relaxed);
-    if checks >= CHECKS_BEFORE_TRUST {
+    if !LAYOUT.checking() {
         return;
     }
     let mut extents = CairoRectangleInt::default();
@@ -138,7 +132,7 @@ unsafe fn check_layout(region: *const CairoRegion) {
             .read_unaligned()
     };
     let agrees = direct.rect() == [extents.x, extents.y, extents.width, extents.height];
-    LAYOUT_CHECKS.store(if agrees { checks + 1 } else { REFUSED }, Ordering::Relaxed);
+    LAYOUT.record(agrees);
 }
 
 #[cfg(test)]
@@ -184,7 +178,7 @@ mod tests {
             &[],
         ];
         // Through cairo while checking, then from memory: the same rectangles.
-        for round in 0..(CHECKS_BEFORE_TRUST as usize + 8) {
+        for round in 0..(crate::layout_check::CHECKS_BEFORE_TRUST as usize + 8) {
             let shape = shapes[round % shapes.len()];
             let r = region(shape);
             let n = unsafe { cairo_region_num_rectangles(r) };
@@ -198,7 +192,7 @@ mod tests {
             assert_eq!(rects(r), expected, "round {round}");
             unsafe { cairo_region_destroy(r) };
         }
-        assert_eq!(LAYOUT_CHECKS.load(Ordering::Relaxed), CHECKS_BEFORE_TRUST);
+        assert!(LAYOUT.trusted());
         assert!(rects(std::ptr::null()).is_empty());
     }
 }

@@ -175,6 +175,11 @@ pub fn encode_payload(record: &Record, out: &mut Vec<u8>) {
             put.varint(sample.t_ns.saturating_sub(sample.stall_start_ns));
             encode_stack(&sample.stack, &mut put);
         }
+        Record::LoopSummary(l) => {
+            put.varint(l.iterations);
+            put.varint(l.work_ns);
+            put.varint(l.poll_ns);
+        }
     }
 }
 
@@ -468,6 +473,12 @@ pub(crate) fn decode_payload(payload: &[u8]) -> Result<Decoded, Malformed> {
             t_ns,
             stall_start_ns: t_ns.checked_sub(get.varint()?).ok_or(Malformed)?,
             stack: decode_stack(&mut get, payload.len())?,
+        }),
+        RecordKind::LoopSummary => Record::LoopSummary(LoopSummary {
+            t_ns,
+            iterations: get.varint()?,
+            work_ns: get.varint()?,
+            poll_ns: get.varint()?,
         }),
     };
     // Fields appended by a later minor version are allowed after the known ones.

@@ -12,7 +12,7 @@ use crate::wire::Get;
 pub const MAGIC: [u8; 8] = *b"\x89GDKREC\n";
 
 /// The format version this crate writes. Readers accept every version up to this one.
-pub const FORMAT_VERSION: u16 = 1;
+pub const FORMAT_VERSION: u16 = 2;
 
 /// Length of the file header: magic, version (u16 LE), flags (u16 LE), reserved (u32).
 pub const FILE_HEADER_LEN: usize = 16;

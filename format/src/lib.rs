@@ -4,7 +4,7 @@
 //! program: every input event, surface size, frame-clock phase and repainted region.
 //! This crate knows nothing of GTK, so the tool, tests and fuzzers build without it.
 //!
-//! # Byte layout (format version 1)
+//! # Byte layout (format version 2)
 //!
 //! All integers are little-endian. A *varint* is unsigned LEB128 (7 bits a byte, low
 //! bits first, high bit set on every byte but the last); a *signed varint* is a varint of
@@ -15,7 +15,7 @@
 //! file    = file-header frame*  [zero padding]
 //! file-header (16 bytes)
 //!   0  8  magic  89 47 44 4B 52 45 43 0A   ("\x89GDKREC\n")
-//!   8  2  format version (u16)             1
+//!   8  2  format version (u16)             2 (1 is read too)
 //!  10  2  flags (u16)                      0
 //!  12  4  reserved                         0
 //! frame   = varint payload-length (1 ..= 16 MiB)  u32 CRC-32 (IEEE) of payload  payload
@@ -46,10 +46,17 @@
 //! | 10 | damage | varint surface, signed frame, u8 renderer, varint n, n × 4 signed (x, y, width, height) |
 //! | 11 | painted | as damage |
 //! | 12 | end | u8 reason, varint records, varint dropped |
-//! | 13 | loop-iteration | varint poll_ns, varint work_ns |
+//! | 13 | loop-iteration | varint poll_ns, varint work_ns (version 2: only iterations working at least the recorder's threshold, also counted in loop-summary) |
 //! | 14 | dispatch | varint duration_ns, Option string source, string source_type, signed priority, Option code-address callback |
 //! | 15 | stall | varint duration_ns, Option string source, varint samples, stack |
 //! | 16 | stall-sample | varint t_ns − stall_start_ns, stack |
+//! | 18 | loop-summary (version 2) | varint iterations, varint work_ns, varint poll_ns: the main loop over `t_ns .. t_ns + work_ns + poll_ns` |
+//!
+//! Version 2 differs from version 1 only in the main loop's records: version 1 has a
+//! `loop-iteration` record for every iteration; version 2 has a `loop-summary` per
+//! stretch of at most one whole second of recording time (seconds are cut at multiples of
+//! 1 s from the start; only a stretch of one long poll spans seconds) and a
+//! `loop-iteration` only for slow iterations, which the summaries count too.
 //!
 //! A *code-address* is varint addr, Option string module, varint offset, Option string
 //! symbol; a *stack* is a varint count of code-addresses, innermost frame first.
@@ -94,7 +101,7 @@ pub use names::{
     SurfaceKind, ToplevelState,
 };
 pub use records::{
-    CodeAddress, Damage, Dispatch, End, Event, Frame, FrameTimings, Header, LoopIteration, Nanos,
-    Phase, Record, RecordKind, Rect, Scale, Size, Stall, StallSample, State, Surface,
-    SurfaceDestroyed, SurfaceId, PHASE_NAMES,
+    CodeAddress, Damage, Dispatch, End, Event, Frame, FrameTimings, Header, LoopIteration,
+    LoopSummary, Nanos, Phase, Record, RecordKind, Rect, Scale, Size, Stall, StallSample, State,
+    Surface, SurfaceDestroyed, SurfaceId, PHASE_NAMES,
 };

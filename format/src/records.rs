@@ -61,6 +61,8 @@ pub enum Record {
     /// The recording ended normally.
     End(End),
     /// One iteration of the default main context: time asleep in poll, then working.
+    /// From format version 2 on, only iterations that worked longer than the recorder's
+    /// threshold; the others are counted in [`Record::LoopSummary`] records.
     LoopIteration(LoopIteration),
     /// A GSource dispatch on the main context that took longer than the threshold.
     Dispatch(Dispatch),
@@ -68,6 +70,9 @@ pub enum Record {
     Stall(Stall),
     /// The main thread's stack, captured while a stall was going on.
     StallSample(StallSample),
+    /// The default main context's iterations over a stretch of one second (format
+    /// version 2).
+    LoopSummary(LoopSummary),
 }
 
 impl Record {
@@ -89,6 +94,7 @@ impl Record {
             Record::Dispatch(r) => r.t_ns,
             Record::Stall(r) => r.t_ns,
             Record::StallSample(r) => r.t_ns,
+            Record::LoopSummary(r) => r.t_ns,
         }
     }
 
@@ -111,6 +117,7 @@ impl Record {
             Record::Dispatch(_) => RecordKind::Dispatch,
             Record::Stall(_) => RecordKind::Stall,
             Record::StallSample(_) => RecordKind::StallSample,
+            Record::LoopSummary(_) => RecordKind::LoopSummary,
         }
     }
 
@@ -122,7 +129,8 @@ impl Record {
             | Record::LoopIteration(_)
             | Record::Dispatch(_)
             | Record::Stall(_)
-            | Record::StallSample(_) => None,
+            | Record::StallSample(_)
+            | Record::LoopSummary(_) => None,
             Record::Surface(r) => Some(r.surface),
             Record::SurfaceDestroyed(r) => Some(r.surface),
             Record::Size(r) => Some(r.surface),
@@ -157,11 +165,12 @@ pub enum RecordKind {
     Dispatch = 14,
     Stall = 15,
     StallSample = 16,
+    LoopSummary = 18,
 }
 
 impl RecordKind {
     /// Every kind, in code order.
-    pub const ALL: [RecordKind; 16] = [
+    pub const ALL: [RecordKind; 17] = [
         RecordKind::Header,
         RecordKind::Surface,
         RecordKind::SurfaceDestroyed,
@@ -178,6 +187,7 @@ impl RecordKind {
         RecordKind::Dispatch,
         RecordKind::Stall,
         RecordKind::StallSample,
+        RecordKind::LoopSummary,
     ];
 
     /// The kind with binary code `code`.
@@ -204,6 +214,7 @@ impl RecordKind {
             RecordKind::Dispatch => "dispatch",
             RecordKind::Stall => "stall",
             RecordKind::StallSample => "stall-sample",
+            RecordKind::LoopSummary => "loop-summary",
         }
     }
 
@@ -517,6 +528,33 @@ pub struct LoopIteration {
     pub poll_ns: u64,
     /// Time from `t_ns` until the next poll started.
     pub work_ns: u64,
+}
+
+/// The default `GMainContext`'s iterations on the main thread over the stretch
+/// `t_ns .. t_ns + work_ns + poll_ns` (format version 2, where it replaces one
+/// `loop-iteration` record per iteration). The recorder cuts stretches at whole seconds
+/// of recording time, so the busy share of every second is exact; a stretch crossing
+/// seconds is one long poll (`iterations` and `work_ns` 0). Stretches follow each other
+/// without gaps from the main loop's first poll on.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LoopSummary {
+    /// The stretch's start.
+    pub t_ns: Nanos,
+    /// Busy periods (poll returned, sources dispatched) that started in the stretch.
+    pub iterations: u64,
+    /// Time spent working (away from poll) in the stretch.
+    pub work_ns: u64,
+    /// Time spent asleep in poll in the stretch.
+    pub poll_ns: u64,
+}
+
+impl LoopSummary {
+    /// The stretch's end.
+    pub fn end_ns(&self) -> Nanos {
+        self.t_ns
+            .saturating_add(self.work_ns)
+            .saturating_add(self.poll_ns)
+    }
 }
 
 /// A code address with what is known about it. `symbol` may be missing when the recorder

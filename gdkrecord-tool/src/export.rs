@@ -157,6 +157,12 @@ impl<W: Write> TraceWriter<W> {
                 )?;
                 self.slice("work", "main-loop", l.t_ns, l.work_ns, MAIN_LOOP_TID, None)?;
             }
+            Record::LoopSummary(l) => {
+                // Version 2's per-second summaries: the busy share as a counter, in %.
+                let busy = l.work_ns as f64 / (l.work_ns as f64 + l.poll_ns as f64).max(1.0);
+                let name = Name::Str("main-loop busy %");
+                self.counter(name, l.t_ns, "busy", (busy * 100.0).round() as i64)?;
+            }
             Record::Dispatch(d) => {
                 let name = d.source.as_deref().unwrap_or(&d.source_type).to_owned();
                 self.slice(

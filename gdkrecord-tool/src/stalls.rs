@@ -100,7 +100,8 @@ pub struct StallIndex {
     inputs: Vec<(Nanos, u32, EventType)>,
     /// Smallest `t_ms − time_ms` seen: the windowing clock's offset.
     clock_offset_ms: Option<f64>,
-    /// The latest `loop-iteration` start: no stall recorded later starts before it.
+    /// The latest `loop-iteration` or `loop-summary` start: no stall recorded later starts
+    /// before it.
     latest_iteration_ns: Nanos,
     /// `inputs` is thinned out when it reaches this length.
     thin_inputs_at: usize,
@@ -125,6 +126,9 @@ impl StallIndex {
         match record {
             Record::LoopIteration(iteration) => {
                 self.latest_iteration_ns = self.latest_iteration_ns.max(iteration.t_ns);
+            }
+            Record::LoopSummary(summary) => {
+                self.latest_iteration_ns = self.latest_iteration_ns.max(summary.t_ns);
             }
             Record::Stall(stall) => self.stalls.push(StallInfo {
                 start_ns: stall.t_ns,

@@ -195,6 +195,12 @@ fn every_kind() -> Vec<Record> {
             poll_ns: 1_800_000,
             work_ns: 50_000,
         }),
+        Record::LoopSummary(LoopSummary {
+            t_ns: 100_000,
+            iterations: 1,
+            work_ns: 50_000,
+            poll_ns: 1_800_000,
+        }),
         Record::Event(click),
         Record::Event(key),
         Record::Event(scroll),
@@ -1035,7 +1041,8 @@ fn stalled_session() -> Vec<Record> {
     vec![
         Record::Header(Header {
             t_ns: 0,
-            format_version: FORMAT_VERSION,
+            // Version 1: a loop-iteration record per iteration.
+            format_version: 1,
             recorder_version: "0.1.0".into(),
             pid: 77,
             program: "stalled-app".into(),

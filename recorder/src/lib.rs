@@ -12,7 +12,8 @@
 //! When the default display opens, `<pid>-<prgname>.gdkrecord` (or `$GDKRECORD_FILENAME`)
 //! is created in the working directory with a Header record; then Surface, Size, State,
 //! Scale, SurfaceDestroyed, Event, Frame, FrameTimings, Damage and Painted records (see
-//! the `gdkrecord-format` crate), LoopIteration, Dispatch, Stall and StallSample records
+//! the `gdkrecord-format` crate), LoopSummary (per second), LoopIteration (slow ones),
+//! Dispatch, Stall and StallSample records
 //! (main-loop timing and stalls, `mainloop.rs` and `stall.rs`); an End record at normal
 //! exit. Hooks hand what they read to a writer thread (`queue.rs`, `writer.rs`), which
 //! encodes it into a memory-mapped file within 10 ms; crash signals drain what is left
@@ -24,7 +25,8 @@
 //! - `GDKRECORD_SYNC=1`: write each record from the thread that makes it, at once.
 //! - `GDKRECORD_SELF_TIME=1`: print the recorder's own time per event and per frame at exit.
 //! - `GDKRECORD_STALL_MS` (100), `GDKRECORD_STALL_SAMPLE_MS` (250),
-//!   `GDKRECORD_DISPATCH_US` (1000), `GDKRECORD_MAINLOOP=0`: stall detection and main-loop
+//!   `GDKRECORD_DISPATCH_US` (1000), `GDKRECORD_SLOW_ITERATION_US` (16000),
+//!   `GDKRECORD_MAINLOOP=0`: stall detection and main-loop
 //!   timing (docs/stalls.md).
 //!
 //! # Design constraints
@@ -49,6 +51,7 @@ mod hooks;
 mod hot;
 mod key_names;
 mod layout_check;
+mod loop_summary;
 mod mainloop;
 mod mmap_writer;
 mod queue;

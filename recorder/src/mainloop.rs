@@ -3,10 +3,12 @@
 //!
 //! # Iterations
 //! [`install`] replaces the default context's poll function with [`poll_wrapper`], which
-//! calls the original. Returning from poll starts a *busy period*, entering poll ends it:
-//! each end writes a `loop-iteration` record (poll time, work time). The start of the
-//! busy period is published in [`BUSY_SINCE`] for the stall watchdog (`stall.rs`), and a
-//! busy period longer than the stall threshold is reported as a `stall` at its end.
+//! calls the original. Returning from poll starts a *busy period*, entering poll ends it.
+//! Poll and work times are summed per second into `loop-summary` records
+//! (`loop_summary.rs`); a busy period of at least `GDKRECORD_SLOW_ITERATION_US` also gets
+//! a `loop-iteration` record of its own. The start of the busy period is published in
+//! [`BUSY_SINCE`] for the stall watchdog (`stall.rs`), and a busy period longer than the
+//! stall threshold is reported as a `stall` at its end.
 //! Only the thread that installed the recorder (the main thread) is measured: the poll
 //! function is per context, so other threads' contexts never see the wrapper, and
 //! another thread iterating the default context passes straight through.
@@ -30,6 +32,8 @@
 //! # Environment
 //! - `GDKRECORD_MAINLOOP=0`: no main-loop timing, dispatch timing or stall detection.
 //! - `GDKRECORD_DISPATCH_US`: dispatch threshold in µs (default 1000).
+//! - `GDKRECORD_SLOW_ITERATION_US`: iterations working at least this long get a
+//!   `loop-iteration` record (default 16000, a 60 Hz frame).
 //! - `GDKRECORD_STALL_MS`, `GDKRECORD_STALL_SAMPLE_MS`: see `stall.rs`.
 
 use std::ffi::{c_int, c_uint, CStr};
@@ -41,7 +45,7 @@ use glib_sys::{gboolean, gpointer, GMainContext, GPollFD, GSource, GSourceFunc, 
 
 use crate::clock::{self, monotonic_ns};
 use crate::session::{self, on_main_thread};
-use crate::{code_address, stall};
+use crate::{code_address, loop_summary, stall};
 
 extern "C" {
     // GLib's exported source tables (glib-sys does not declare them). Writable data.
@@ -63,12 +67,17 @@ pub(crate) struct Config {
     pub enabled: bool,
     /// Dispatches at least this long are recorded (`GDKRECORD_DISPATCH_US`).
     pub dispatch_threshold_ns: u64,
+    /// Iterations working at least this long get a record of their own
+    /// (`GDKRECORD_SLOW_ITERATION_US`).
+    pub slow_iteration_ns: u64,
     /// Stall detection (`None`: off).
     pub stall: Option<stall::Config>,
 }
 
 /// Default `GDKRECORD_DISPATCH_US`.
 pub(crate) const DEFAULT_DISPATCH_US: u64 = 1000;
+/// Default `GDKRECORD_SLOW_ITERATION_US`: one frame at 60 Hz.
+pub(crate) const DEFAULT_SLOW_ITERATION_US: u64 = 16_000;
 
 /// Reads a non-negative integer variable; a bad value warns and gives `default`.
 pub(crate) fn env_number(name: &str, value: Option<&str>, default: u64) -> u64 {
@@ -90,9 +99,15 @@ impl Config {
             lookup("GDKRECORD_DISPATCH_US").as_deref(),
             DEFAULT_DISPATCH_US,
         );
+        let slow_iteration_us = env_number(
+            "GDKRECORD_SLOW_ITERATION_US",
+            lookup("GDKRECORD_SLOW_ITERATION_US").as_deref(),
+            DEFAULT_SLOW_ITERATION_US,
+        );
         Config {
             enabled,
             dispatch_threshold_ns: dispatch_us.saturating_mul(1000),
+            slow_iteration_ns: slow_iteration_us.saturating_mul(1000),
             stall: stall::Config::from_lookup(&lookup),
         }
     }
@@ -108,11 +123,13 @@ static DEFAULT_CONTEXT: AtomicPtr<GMainContext> = AtomicPtr::new(std::ptr::null_
 /// The poll function the default context had before ours.
 static ORIGINAL_POLL: AtomicUsize = AtomicUsize::new(0);
 static DISPATCH_THRESHOLD_NS: AtomicU64 = AtomicU64::new(u64::MAX);
+static SLOW_ITERATION_NS: AtomicU64 = AtomicU64::new(u64::MAX);
 /// Stall threshold for the end-of-busy-period check (`u64::MAX`: stall detection off).
 static STALL_THRESHOLD_NS: AtomicU64 = AtomicU64::new(u64::MAX);
 
 /// CLOCK_MONOTONIC (ns) when the main thread last returned from poll; 0 while it is in
-/// poll (and before its first poll). Read by the stall watchdog.
+/// poll (and before its first poll), or [`stall::WATCHDOG_PARKED`] when the stall
+/// watchdog sleeps until the main thread leaves poll. Read by the stall watchdog.
 pub(crate) static BUSY_SINCE: AtomicU64 = AtomicU64::new(0);
 /// How long the last poll slept (main thread only).
 static LAST_POLL_NS: AtomicU64 = AtomicU64::new(0);
@@ -152,6 +169,7 @@ pub(crate) fn install(config: &Config) {
         }
         DEFAULT_CONTEXT.store(context, Ordering::Relaxed);
         DISPATCH_THRESHOLD_NS.store(config.dispatch_threshold_ns, Ordering::Relaxed);
+        SLOW_ITERATION_NS.store(config.slow_iteration_ns, Ordering::Relaxed);
         ORIGINAL_POLL.store(original as usize, Ordering::Release);
         if let Some(stall_config) = &config.stall {
             if stall::start(stall_config) {
@@ -177,8 +195,11 @@ unsafe extern "C" fn poll_wrapper(fds: *mut GPollFD, nfds: c_uint, timeout: c_in
         return unsafe { original(fds, nfds, timeout) };
     }
     let entered = monotonic_ns();
-    let busy_since = BUSY_SINCE.swap(0, Ordering::AcqRel);
-    if busy_since != 0 {
+    // A time: the main thread is the only writer until it stores 0 (the watchdog only
+    // ever replaces a 0), so a plain load and store do.
+    let busy_since = BUSY_SINCE.load(Ordering::Acquire);
+    if busy_since > stall::WATCHDOG_PARKED {
+        BUSY_SINCE.store(0, Ordering::Release);
         crate::guard((), || end_busy_period(busy_since, entered));
     }
     // Only the main thread counts: a plain load and store, no atomic read-modify-write.
@@ -190,18 +211,41 @@ unsafe extern "C" fn poll_wrapper(fds: *mut GPollFD, nfds: c_uint, timeout: c_in
     let result = unsafe { original(fds, nfds, timeout) };
     let woke = monotonic_ns();
     LAST_POLL_NS.store(woke.saturating_sub(entered), Ordering::Relaxed);
-    BUSY_SINCE.store(woke, Ordering::Release);
+    crate::guard((), || {
+        let mut summer = loop_summary::SUMMER
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        summer.add_poll(
+            since_start(entered),
+            since_start(woke),
+            &mut loop_summary::write,
+        );
+    });
+    // A swap, not a store: the watchdog may have parked meanwhile, and must be woken.
+    if BUSY_SINCE.swap(woke, Ordering::AcqRel) == stall::WATCHDOG_PARKED {
+        stall::wake_watchdog();
+    }
     result
 }
 
 /// The main thread is back in poll after working since `busy_since`.
 fn end_busy_period(busy_since: u64, entered: u64) {
     let work_ns = entered.saturating_sub(busy_since);
-    write(Record::LoopIteration(LoopIteration {
-        t_ns: since_start(busy_since),
-        poll_ns: LAST_POLL_NS.load(Ordering::Relaxed),
-        work_ns,
-    }));
+    loop_summary::SUMMER
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .add_work(
+            since_start(busy_since),
+            since_start(entered),
+            &mut loop_summary::write,
+        );
+    if work_ns >= SLOW_ITERATION_NS.load(Ordering::Relaxed) {
+        write(Record::LoopIteration(LoopIteration {
+            t_ns: since_start(busy_since),
+            poll_ns: LAST_POLL_NS.load(Ordering::Relaxed),
+            work_ns,
+        }));
+    }
     if work_ns >= STALL_THRESHOLD_NS.load(Ordering::Relaxed) {
         stall::stall_ended(busy_since, entered);
     }
@@ -446,6 +490,7 @@ mod tests {
         let none = Config::from_lookup(|_| None);
         assert!(none.enabled);
         assert_eq!(none.dispatch_threshold_ns, 1_000_000);
+        assert_eq!(none.slow_iteration_ns, 16_000_000);
         assert_eq!(
             none.stall.as_ref().map(|s| s.threshold_ns),
             Some(100_000_000)

@@ -8,16 +8,22 @@
 //! to the writer thread. Records made on other threads (the stall
 //! watchdog, main loops run by other threads) go through a small locked list instead.
 //!
-//! The writer drains every 10 ms while records come, then parks; the first
-//! record after a quiet spell unparks it. The ring's size bounds what a lagging writer
-//! can leave behind; when it is full, records are counted as dropped rather than blocking
-//! the app.
+//! The writer drains every 10 ms while records come, then parks without a timeout; the
+//! first record after a quiet spell unparks it. So an app whose main loop sleeps costs
+//! no wake-up at all. The ring's size bounds what a lagging writer can leave behind; when
+//! it is full, records are counted as dropped rather than blocking the app.
 //!
 //! What the producer touches per record is kept to a minimum: one cache line for its
 //! index, its copy of the consumer's index and the writer's parked flag (the consumer's
 //! index lives on another line, read only when the ring looks full), and the slot. There
-//! is no fence: a record that arrives exactly while the writer decides to park waits for
-//! the park's timeout ([`PARK_TIMEOUT`]) instead.
+//! is no fence on the producer's side: a record pushed just as the writer decides to
+//! park must still wake it, and that takes a store-load barrier between the push and the
+//! read of the flag. The writer, which parks rarely, pays for it instead with
+//! `membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED)` between raising its flag and looking
+//! at the queue a last time: that makes every running thread of the process execute a
+//! full barrier, so either the producer's push is visible to the writer's last look or
+//! the producer's read of the flag sees it raised. Where the kernel lacks membarrier
+//! (Linux before 4.14), the writer parks for at most [`PARK_TIMEOUT`] instead.
 
 use std::cell::UnsafeCell;
 use std::mem::MaybeUninit;
@@ -37,8 +43,8 @@ use crate::writer;
 pub(crate) const RING_SLOTS: u32 = 8192;
 /// The size of an x86-64 huge page.
 const HUGE_PAGE: usize = 2 << 20;
-/// The longest a parked writer sleeps: bounds how long a record that raced with the
-/// writer going to sleep waits.
+/// Without membarrier: the longest a parked writer sleeps, which bounds how long a record
+/// that raced with the writer going to sleep waits.
 pub(crate) const PARK_TIMEOUT: Duration = Duration::from_millis(100);
 
 /// Rectangles a region entry carries inline; larger regions go as a whole [`Record`].
@@ -490,6 +496,9 @@ pub(crate) fn send_pointer(pointer: PointerEvent) {
 /// Wakes the writer thread if it is parked.
 #[inline(always)]
 fn wake_writer() {
+    // The push before must not be moved after the read of the flag by the compiler (the
+    // CPU's reordering is the writer's membarrier's business, see the module docs).
+    std::sync::atomic::compiler_fence(Ordering::SeqCst);
     let parked = &HOT.queue.writer_parked;
     if parked.load(Ordering::Relaxed) && parked.swap(false, Ordering::Relaxed) {
         if let Some(thread) = WRITER_THREAD.get() {
@@ -524,19 +533,54 @@ pub(crate) fn dropped() -> u64 {
     DROPPED.load(Ordering::Relaxed)
 }
 
-/// Registers the current thread as the writer (the one [`send`] wakes).
+/// Whether the writer may park without a timeout: membarrier is there (see the module
+/// docs). Set once by [`register_writer`].
+static HEAVY_FENCE: AtomicBool = AtomicBool::new(false);
+
+// From linux/membarrier.h (the libc crate does not have them).
+const MEMBARRIER_CMD_PRIVATE_EXPEDITED: libc::c_long = 1 << 3;
+const MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED: libc::c_long = 1 << 4;
+
+/// Registers the current thread as the writer (the one [`send`] wakes), and the process
+/// for expedited membarriers.
 pub(crate) fn register_writer() {
     let _ = WRITER_THREAD.set(std::thread::current());
+    // SAFETY: plain syscall; failure (old kernel, seccomp) only means parking with a timeout.
+    let registered = unsafe {
+        libc::syscall(
+            libc::SYS_membarrier,
+            MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED,
+            0,
+            0,
+        )
+    } == 0;
+    HEAVY_FENCE.store(registered, Ordering::Relaxed);
 }
 
-/// Parks the writer thread until a record comes (or [`PARK_TIMEOUT`] passes).
+/// A full memory barrier on every running thread of the process; false when the kernel
+/// refused it.
+fn heavy_fence() -> bool {
+    HEAVY_FENCE.load(Ordering::Relaxed)
+        // SAFETY: plain syscall, registered by `register_writer`.
+        && unsafe { libc::syscall(libc::SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0) }
+            == 0
+}
+
+/// Parks the writer thread until a record comes (or, without membarrier,
+/// [`PARK_TIMEOUT`] passes). Spurious returns are harmless: the writer drains and comes
+/// back.
 pub(crate) fn park_writer() {
     let parked = &HOT.queue.writer_parked;
     parked.store(true, Ordering::SeqCst);
+    let fenced = heavy_fence();
     let nothing_waiting =
         main_queue().is_empty() && SIDE.try_lock().map(|side| side.is_empty()).unwrap_or(false);
     if nothing_waiting {
-        std::thread::park_timeout(PARK_TIMEOUT);
+        if fenced {
+            std::thread::park();
+        } else {
+            std::thread::park_timeout(PARK_TIMEOUT);
+        }
     }
     parked.store(false, Ordering::Relaxed);
 }

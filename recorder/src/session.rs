@@ -304,6 +304,9 @@ impl Session {
 /// Ends the recording (atexit).
 pub(crate) extern "C" fn on_exit() {
     crate::guard((), || {
+        if !FORKED_CHILD.load(Ordering::Relaxed) {
+            crate::loop_summary::flush();
+        }
         HOT.recording.store(false, Ordering::SeqCst);
         if FORKED_CHILD.load(Ordering::Relaxed) {
             writer::abandon();

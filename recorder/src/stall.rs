@@ -5,8 +5,12 @@
 //! # How
 //! - The poll wrapper (`mainloop.rs`) publishes when the main thread left poll
 //!   ([`BUSY_SINCE`]). The watchdog (thread `gdkrecord-stall`) sleeps until that time plus
-//!   the threshold; it wakes at most once per threshold while the loop idles, and the
-//!   main thread's only cost is the two stores the poll wrapper does anyway.
+//!   the threshold. When it finds the main thread in poll, it parks with no timeout,
+//!   after swapping [`WATCHDOG_PARKED`] into `BUSY_SINCE` in place of its 0; the poll
+//!   wrapper swaps its time in when poll returns, and unparks the watchdog when it took
+//!   `WATCHDOG_PARKED` out. So the watchdog never wakes while the loop sleeps, wakes about
+//!   twice per threshold while it runs, and the main thread pays one atomic swap per
+//!   iteration and a wake-up call at most once per threshold.
 //! - Past the threshold it sends the main thread a real-time signal with `tgkill`. The
 //!   handler ([`on_sample_signal`]) copies the stack's return addresses, the interrupted
 //!   program counter and the dispatching source's name into preallocated static memory,
@@ -49,6 +53,21 @@ use gdkrecord_format::{CodeAddress, Record, Stall, StallSample};
 use crate::clock::monotonic_ns;
 use crate::code_address;
 use crate::mainloop::{env_number, since_start, write, BUSY_SINCE, CURRENT_SOURCE};
+
+/// What [`BUSY_SINCE`] holds instead of 0 (main thread in poll) while the watchdog is
+/// parked until the main thread leaves poll. Not a time: CLOCK_MONOTONIC is 1 ns only
+/// at boot.
+pub(crate) const WATCHDOG_PARKED: u64 = 1;
+
+/// The watchdog thread, once started (the poll wrapper unparks it).
+static WATCHDOG_THREAD: std::sync::OnceLock<std::thread::Thread> = std::sync::OnceLock::new();
+
+/// Called by the poll wrapper when it took [`WATCHDOG_PARKED`] out of [`BUSY_SINCE`].
+pub(crate) fn wake_watchdog() {
+    if let Some(thread) = WATCHDOG_THREAD.get() {
+        thread.unpark();
+    }
+}
 
 /// Default `GDKRECORD_STALL_MS`.
 pub(crate) const DEFAULT_STALL_MS: u64 = 100;
@@ -373,11 +392,20 @@ fn watchdog(config: &Config) {
     let mut sampled_period = 0u64;
     let mut samples = 0u32;
     let mut next_sample_at = 0u64;
+    let _ = WATCHDOG_THREAD.set(std::thread::current());
     loop {
         let busy_since = BUSY_SINCE.load(Ordering::Acquire);
         let now = monotonic_ns();
-        if busy_since == 0 {
-            std::thread::sleep(Duration::from_nanos(config.threshold_ns));
+        if busy_since <= WATCHDOG_PARKED {
+            // The loop sleeps in poll: so does the watchdog, until the poll wrapper, which
+            // swaps `WATCHDOG_PARKED` out when poll returns, unparks it.
+            let parked = busy_since == WATCHDOG_PARKED
+                || BUSY_SINCE
+                    .compare_exchange(0, WATCHDOG_PARKED, Ordering::AcqRel, Ordering::Acquire)
+                    .is_ok();
+            while parked && BUSY_SINCE.load(Ordering::Acquire) == WATCHDOG_PARKED {
+                std::thread::park();
+            }
             continue;
         }
         let stalled_at = busy_since.saturating_add(config.threshold_ns);

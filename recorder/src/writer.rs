@@ -2,7 +2,8 @@
 //! (varint length, CRC-32, payload) and copies them into the memory-mapped file.
 //!
 //! It drains every [`ACTIVE_PERIOD`] while records come and parks after [`IDLE_BEFORE_PARK`]
-//! without any; the first record after that wakes it. So a record reaches the page cache
+//! without any, with no timeout; the first record after that wakes it (see `queue.rs`),
+//! so it never wakes while the app's main loop sleeps. So a record reaches the page cache
 //! (where it survives SIGKILL) within [`ACTIVE_PERIOD`]; on a crash signal the handler in
 //! `crash.rs` drains what is left before the process dies, and at exit the atexit handler
 //! does, then writes the End record. With `GDKRECORD_SYNC=1` each record is written by the
@@ -22,8 +23,10 @@ use std::sync::atomic::Ordering;
 
 /// How often the writer drains while records come: what SIGKILL can take, at most.
 const ACTIVE_PERIOD: Duration = Duration::from_millis(10);
-/// Quiet time after which the writer parks until the next record.
-const IDLE_BEFORE_PARK: Duration = Duration::from_millis(100);
+/// Quiet time after which the writer parks until the next record. Short, so a quiet
+/// spell costs few wake-ups; long enough that a 60 Hz animation (a record every 16 ms)
+/// keeps it from parking, since unparking it costs the main thread a system call.
+const IDLE_BEFORE_PARK: Duration = Duration::from_millis(30);
 
 /// The longest frame head: a 64-bit varint length (10 bytes at most) and a CRC-32.
 const MAX_HEAD: usize = 10 + 4;

@@ -22,7 +22,7 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use gdkrecord_format::{Dispatch, Reader, Record, Stall};
+use gdkrecord_format::{Dispatch, LoopSummary, Reader, Record, Stall};
 
 use support::{Ctx, Suite, Test, TestResult};
 
@@ -98,6 +98,16 @@ fn stall_samples(records: &[Record]) -> usize {
         .iter()
         .filter(|r| matches!(r, Record::StallSample(s) if s.stall_start_ns >= after))
         .count()
+}
+
+fn loop_summaries(records: &[Record]) -> Vec<&LoopSummary> {
+    records
+        .iter()
+        .filter_map(|r| match r {
+            Record::LoopSummary(s) => Some(s),
+            _ => None,
+        })
+        .collect()
 }
 
 fn dispatches(records: &[Record]) -> Vec<&Dispatch> {
@@ -210,11 +220,11 @@ fn blocker_clicked_three_times(ctx: &Ctx) -> TestResult {
         !ticks.ends_with(" 0"),
         "the worker's timeout did not run: {ticks}"
     );
-    let iterations = records
-        .iter()
-        .filter(|r| matches!(r, Record::LoopIteration(_)))
-        .count();
-    ensure!(iterations > 10, "only {iterations} loop-iteration records");
+    let iterations: u64 = loop_summaries(&records).iter().map(|s| s.iterations).sum();
+    ensure!(
+        iterations > 10,
+        "only {iterations} iterations in loop-summary records"
+    );
 
     // The tool names the handler in each stall's stack from the executable's .symtab.
     let log_arg = log.to_string_lossy();
@@ -307,27 +317,38 @@ fn idle_app_records_no_stall(ctx: &Ctx) -> TestResult {
         stall_samples(&records) == 0,
         "an idle app recorded stall samples"
     );
-    let iterations: Vec<_> = records
-        .iter()
-        .filter_map(|r| {
-            if let Record::LoopIteration(i) = r {
-                Some(i)
-            } else {
-                None
-            }
-        })
-        .collect();
+    let summaries = loop_summaries(&records);
+    let iterations: u64 = summaries.iter().map(|s| s.iterations).sum();
     ensure!(
-        iterations.len() > 5,
-        "only {} loop-iteration records",
-        iterations.len()
+        iterations > 5,
+        "only {iterations} iterations in loop-summary records"
     );
     // The 500 ms blink timer: the loop mostly sleeps.
-    let polled: u64 = iterations.iter().map(|i| i.poll_ns).sum();
+    let polled: u64 = summaries.iter().map(|s| s.poll_ns).sum();
     ensure!(
         polled > 1_500_000_000,
         "the idle app slept only {polled} ns in 3 s"
     );
+    // One record per second at most, not one per iteration; each one's stretch follows
+    // the one before and stays within its second unless it is one long poll.
+    ensure!(
+        summaries.len() <= 5,
+        "{} loop-summary records for 3 s",
+        summaries.len()
+    );
+    for pair in summaries.windows(2) {
+        ensure!(
+            pair[0].end_ns() == pair[1].t_ns,
+            "a gap between stretches: {pair:?}"
+        );
+    }
+    for summary in &summaries {
+        let last_second = (summary.end_ns() - 1) / 1_000_000_000;
+        ensure!(
+            summary.t_ns / 1_000_000_000 == last_second || summary.work_ns == 0,
+            "a stretch with work crosses a second: {summary:?}"
+        );
+    }
     let after_startup = format!("{}ns", startup_end(&records));
     let (ok, out, err) = ctx.tool(&["stalls", &log.to_string_lossy(), "--from", &after_startup])?;
     ensure!(
@@ -381,8 +402,123 @@ fn killed_while_hung_keeps_samples(ctx: &Ctx) -> TestResult {
     Ok(())
 }
 
+/// Context switches (voluntary + involuntary) of each thread of `pid`, by name.
+fn thread_switches(pid: u32) -> Result<Vec<(String, u64)>, String> {
+    let tasks = std::fs::read_dir(format!("/proc/{pid}/task")).map_err(|e| e.to_string())?;
+    let mut threads = Vec::new();
+    for task in tasks.flatten() {
+        let status = std::fs::read_to_string(task.path().join("status")).unwrap_or_default();
+        let field = |name: &str| {
+            status
+                .lines()
+                .find_map(|l| l.strip_prefix(name))
+                .map(|v| v.trim().to_owned())
+        };
+        let switches = ["voluntary_ctxt_switches:", "nonvoluntary_ctxt_switches:"]
+            .iter()
+            .filter_map(|f| field(f)?.parse::<u64>().ok())
+            .sum();
+        let name = if task.file_name().to_string_lossy() == pid.to_string() {
+            "main".to_owned()
+        } else {
+            field("Name:").unwrap_or_default()
+        };
+        threads.push((name, switches));
+    }
+    threads.sort();
+    Ok(threads)
+}
+
+/// Switches of the threads whose name starts with `prefix`, summed.
+fn switches_of(threads: &[(String, u64)], prefix: &str) -> u64 {
+    threads
+        .iter()
+        .filter(|(name, _)| name.starts_with(prefix))
+        .map(|(_, n)| n)
+        .sum()
+}
+
+/// How long the app's main thread must not have woken for the app to count as idle.
+const IDLE_QUIET: Duration = Duration::from_millis(500);
+/// How long wake-ups are counted once it is.
+const IDLE_WINDOW: Duration = Duration::from_secs(3);
+
+/// A recorded app whose main loop sleeps (no cursor blink, no input): the recorder's
+/// writer thread and stall watchdog do not wake at all, counted from the kernel's
+/// context-switch counts of each thread over a few seconds.
+fn idle_app_wakes_no_recorder_thread(ctx: &Ctx) -> TestResult {
+    let log = ctx.log_path("idle-wake-ups");
+    let config = ctx.work.join("no-blink");
+    std::fs::create_dir_all(config.join("gtk-4.0")).map_err(|e| e.to_string())?;
+    std::fs::write(
+        config.join("gtk-4.0/settings.ini"),
+        "[Settings]\ngtk-cursor-blink=false\n",
+    )
+    .map_err(|e| e.to_string())?;
+    let mut command = ctx.sample_command("counter", &log);
+    command
+        .args(["--print-layout", "--still"])
+        .env("XDG_CONFIG_HOME", &config);
+    let mut app = ctx.spawn(command)?;
+    app.lines_until("ready")?;
+    let pid = app.pid();
+    ctx.window_of(pid)?;
+    let deadline = Instant::now() + PATIENCE;
+    let mut figures = None;
+    while figures.is_none() {
+        ensure!(
+            Instant::now() < deadline,
+            "the app never stayed idle for {IDLE_WINDOW:?}: {:?}",
+            thread_switches(pid)?
+        );
+        // Idle: the main thread has not woken for IDLE_QUIET.
+        let mut quiet_since = Instant::now();
+        let mut main = switches_of(&thread_switches(pid)?, "main");
+        while quiet_since.elapsed() < IDLE_QUIET {
+            std::thread::sleep(Duration::from_millis(50));
+            let now = switches_of(&thread_switches(pid)?, "main");
+            if now != main {
+                (main, quiet_since) = (now, Instant::now());
+            }
+            ensure!(
+                Instant::now() < deadline,
+                "the app never went idle: {:?}",
+                thread_switches(pid)?
+            );
+        }
+        let before = thread_switches(pid)?;
+        std::thread::sleep(IDLE_WINDOW);
+        let after = thread_switches(pid)?;
+        let woke = |prefix| switches_of(&after, prefix) - switches_of(&before, prefix);
+        // The main thread woke: not idle all along, count again.
+        if woke("main") == 0 {
+            figures = Some((woke("gdkrecord-write"), woke("gdkrecord-stall"), after));
+        }
+    }
+    // The thread names as /proc gives them: cut to 15 bytes.
+    let (writer, watchdog, threads) = figures.unwrap_or_default();
+    println!(
+        "idle app, {IDLE_WINDOW:?}: writer thread woke {writer} times, stall watchdog {watchdog}"
+    );
+    ensure!(
+        switches_of(&threads, "gdkrecord-write") > 0
+            && switches_of(&threads, "gdkrecord-stall") > 0,
+        "the recorder's threads are not there: {threads:?}"
+    );
+    ensure!(
+        writer == 0 && watchdog == 0,
+        "while the app idled {IDLE_WINDOW:?}, the writer woke {writer} times and the watchdog {watchdog}"
+    );
+    app.kill9();
+    Ok(())
+}
+
 fn main() -> std::process::ExitCode {
-    let tests: [Test; 3] = [
+    let tests: [Test; 4] = [
+        (
+            "idle_app_wakes_no_recorder_thread",
+            idle_app_wakes_no_recorder_thread,
+        ),
         ("blocker_clicked_three_times", blocker_clicked_three_times),
         ("idle_app_records_no_stall", idle_app_records_no_stall),
         (

@@ -403,6 +403,7 @@ fn needs_decoding(code: u8) -> bool {
                 | RecordKind::Scale
                 | RecordKind::State
                 | RecordKind::LoopIteration
+                | RecordKind::LoopSummary
                 | RecordKind::Dispatch
                 | RecordKind::StallSample
         )

@@ -343,6 +343,12 @@ pub fn describe(record: &Record) -> String {
             l.poll_ns as f64 / 1e6,
             l.work_ns as f64 / 1e6
         ),
+        Record::LoopSummary(l) => format!(
+            "loop: {} iterations, {:.2} ms working, {:.2} ms asleep",
+            l.iterations,
+            l.work_ns as f64 / 1e6,
+            l.poll_ns as f64 / 1e6
+        ),
         Record::Dispatch(d) => format!(
             "dispatch {} {}: {:.2} ms",
             d.source_type,

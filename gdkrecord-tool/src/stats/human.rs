@@ -246,7 +246,7 @@ fn write_main_loop(m: &MainLoopReport, out: &mut impl Write) -> io::Result<()> {
     let label = |out: &mut dyn Write, name: &str| write!(out, "{name:<10} ");
     label(out, "main loop")?;
     match m.utilisation {
-        None => writeln!(out, "no loop-iteration records")?,
+        None => writeln!(out, "no main-loop records")?,
         Some(utilisation) => {
             write!(
                 out,

@@ -3,16 +3,19 @@
 //! with their stacks grouped as `stalls --group` does. The stalls found here are also
 //! what the frames and input-latency sections blame their slow cases on.
 //!
-//! Utilisation is Σ work / Σ (work + poll) over `loop-iteration` records. For the
-//! busiest second, each iteration's poll (`t_ns − poll_ns .. t_ns`) and work
-//! (`t_ns .. t_ns + work_ns`) are spread over whole seconds of recording time
-//! (`0–1 s`, `1–2 s`, …) and the second with the largest busy share wins; a second the
-//! iterations cover for less than half is left out, so a lone iteration at the edge of
-//! the recording does not count as a busy second.
+//! Utilisation is Σ work / Σ (work + poll) over `loop-summary` records (format version
+//! 2), or over `loop-iteration` records in version 1 files, which have one per iteration
+//! (in version 2 those are only the slow iterations, already counted in the summaries).
+//! For the busiest second, each iteration's poll (`t_ns − poll_ns .. t_ns`) and work
+//! (`t_ns .. t_ns + work_ns`), or each summary's stretch, are spread over whole seconds of
+//! recording time (`0–1 s`, `1–2 s`, …) and the second with the largest busy share wins;
+//! a second the records cover for less than half is left out, so a lone iteration at the
+//! edge of the recording does not count as a busy second. The recorder cuts summaries at
+//! whole seconds, so both versions give the same figures.
 
 use std::collections::BTreeMap;
 
-use gdkrecord_format::{CodeAddress, Nanos, Record};
+use gdkrecord_format::{CodeAddress, LoopSummary, Nanos, Record};
 use serde::Serialize;
 
 use super::summary::{ms, Worst};
@@ -29,14 +32,12 @@ const SECOND_NS: u64 = 1_000_000_000;
 /// Collects iterations, dispatches and stalls.
 #[derive(Debug)]
 pub struct MainLoopStats {
-    iterations: u64,
-    work_ns: u64,
-    poll_ns: u64,
-    /// `(work, poll)` ns per whole second of recording time, for the seconds iterations
-    /// may still add to; earlier ones are closed into `busiest_second`.
-    open_seconds: BTreeMap<u64, (u64, u64)>,
-    /// The busiest closed second and its utilisation.
-    busiest_second: Option<(u64, f64)>,
+    /// From `loop-iteration` records: the figures of a version 1 file.
+    from_iterations: LoopTime,
+    /// From `loop-summary` records: the figures of a version 2 file.
+    from_summaries: LoopTime,
+    /// The file is version 2 or later (its `loop-iteration` records are the slow ones only).
+    summarised: bool,
     dispatches: u64,
     dispatch_total_ns: u64,
     slowest_dispatches: Worst<DispatchSample>,
@@ -71,62 +72,59 @@ fn spread(start: Nanos, end: Nanos, mut add: impl FnMut(u64, u64)) {
     }
 }
 
-impl MainLoopStats {
-    pub fn new() -> MainLoopStats {
-        MainLoopStats {
-            iterations: 0,
-            work_ns: 0,
-            poll_ns: 0,
-            open_seconds: BTreeMap::new(),
-            busiest_second: None,
-            dispatches: 0,
-            dispatch_total_ns: 0,
-            slowest_dispatches: Worst::new(DISPATCHES_KEPT),
-            stalls: StallIndex::new(),
-        }
+/// The main loop's time: totals and the busiest second.
+#[derive(Debug, Default)]
+struct LoopTime {
+    iterations: u64,
+    work_ns: u64,
+    poll_ns: u64,
+    /// `(work, poll)` ns per whole second of recording time, for the seconds records
+    /// may still add to; earlier ones are closed into `busiest_second`.
+    open_seconds: BTreeMap<u64, (u64, u64)>,
+    /// The busiest closed second and its utilisation.
+    busiest_second: Option<(u64, f64)>,
+}
+
+impl LoopTime {
+    /// One iteration: poll over `t − poll_ns .. t`, then work over `t .. t + work_ns`.
+    fn add_iteration(&mut self, t: Nanos, poll_ns: u64, work_ns: u64) {
+        self.iterations += 1;
+        self.work_ns = self.work_ns.saturating_add(work_ns);
+        self.poll_ns = self.poll_ns.saturating_add(poll_ns);
+        let end = t.saturating_add(work_ns);
+        let open_seconds = &mut self.open_seconds;
+        spread(t.saturating_sub(poll_ns), t, |s, ns| {
+            open_seconds.entry(s).or_default().1 += ns;
+        });
+        spread(t, end, |s, ns| {
+            open_seconds.entry(s).or_default().0 += ns;
+        });
+        // Iterations come in order: the next one's poll starts where this one's
+        // work ended, so the seconds before are complete.
+        self.close_seconds_before(end / SECOND_NS);
     }
 
-    /// Takes in iterations, dispatches, stalls and the input events stalls are shown with.
-    pub fn observe(&mut self, record: &Record) {
-        // The records reaching `stats` are already filtered.
-        self.stalls.add(record, &Filter::default());
-        match record {
-            Record::LoopIteration(iteration) => {
-                self.iterations += 1;
-                self.work_ns += iteration.work_ns;
-                self.poll_ns += iteration.poll_ns;
-                let t = iteration.t_ns;
-                let end = t.saturating_add(iteration.work_ns);
-                let open_seconds = &mut self.open_seconds;
-                spread(t.saturating_sub(iteration.poll_ns), t, |s, ns| {
-                    open_seconds.entry(s).or_default().1 += ns;
-                });
-                spread(t, end, |s, ns| {
-                    open_seconds.entry(s).or_default().0 += ns;
-                });
-                // Iterations come in order: the next one's poll starts where this one's
-                // work ended, so the seconds before are complete.
-                self.close_seconds_before(end / SECOND_NS);
-            }
-            Record::Dispatch(dispatch) => {
-                self.dispatches += 1;
-                self.dispatch_total_ns += dispatch.duration_ns;
-                self.slowest_dispatches
-                    .offer(dispatch.duration_ns, || DispatchSample {
-                        t_ns: dispatch.t_ns,
-                        duration_ns: dispatch.duration_ns,
-                        source: dispatch.source.clone(),
-                        source_type: dispatch.source_type.clone(),
-                        priority: dispatch.priority,
-                        callback: dispatch.callback.clone(),
-                    });
-            }
-            _ => {}
-        }
+    /// A stretch of iterations; its work and poll are spread evenly over it (the
+    /// recorder's stretches lie within one second, or are pure poll).
+    fn add_summary(&mut self, summary: &LoopSummary) {
+        self.iterations = self.iterations.saturating_add(summary.iterations);
+        self.work_ns = self.work_ns.saturating_add(summary.work_ns);
+        self.poll_ns = self.poll_ns.saturating_add(summary.poll_ns);
+        let span = u128::from(summary.work_ns) + u128::from(summary.poll_ns);
+        let end = summary.end_ns();
+        let open_seconds = &mut self.open_seconds;
+        spread(summary.t_ns, end, |s, ns| {
+            let work = (u128::from(ns) * u128::from(summary.work_ns) / span.max(1)) as u64;
+            let second = open_seconds.entry(s).or_default();
+            second.0 += work;
+            second.1 += ns - work;
+        });
+        // Stretches come in order, each starting where the one before ended.
+        self.close_seconds_before(end / SECOND_NS);
     }
 
     /// Moves the seconds before `second` out of `open_seconds`, keeping the busiest
-    /// (the earliest of equals) among those the iterations covered for half of it or more.
+    /// (the earliest of equals) among those the records covered for half of it or more.
     fn close_seconds_before(&mut self, second: u64) {
         while let Some(entry) = self.open_seconds.first_entry() {
             if *entry.key() >= second {
@@ -145,11 +143,65 @@ impl MainLoopStats {
             }
         }
     }
+}
+
+impl MainLoopStats {
+    /// A collector for a file of format version `format_version` (1 when unknown).
+    pub fn new(format_version: u16) -> MainLoopStats {
+        MainLoopStats {
+            from_iterations: LoopTime::default(),
+            from_summaries: LoopTime::default(),
+            summarised: format_version >= 2,
+            dispatches: 0,
+            dispatch_total_ns: 0,
+            slowest_dispatches: Worst::new(DISPATCHES_KEPT),
+            stalls: StallIndex::new(),
+        }
+    }
+
+    /// Takes in iterations, dispatches, stalls and the input events stalls are shown with.
+    pub fn observe(&mut self, record: &Record) {
+        // The records reaching `stats` are already filtered.
+        self.stalls.add(record, &Filter::default());
+        match record {
+            Record::LoopIteration(iteration) if !self.summarised => {
+                self.from_iterations.add_iteration(
+                    iteration.t_ns,
+                    iteration.poll_ns,
+                    iteration.work_ns,
+                );
+            }
+            Record::LoopSummary(summary) => {
+                // A version 1 file has none; without a header, the first one tells.
+                self.summarised = true;
+                self.from_summaries.add_summary(summary);
+            }
+            Record::Dispatch(dispatch) => {
+                self.dispatches += 1;
+                self.dispatch_total_ns += dispatch.duration_ns;
+                self.slowest_dispatches
+                    .offer(dispatch.duration_ns, || DispatchSample {
+                        t_ns: dispatch.t_ns,
+                        duration_ns: dispatch.duration_ns,
+                        source: dispatch.source.clone(),
+                        source_type: dispatch.source_type.clone(),
+                        priority: dispatch.priority,
+                        callback: dispatch.callback.clone(),
+                    });
+            }
+            _ => {}
+        }
+    }
 
     /// The `main_loop` section, and the stalls (sorted by start, each with its
     /// [`StallBlame`]) for the other sections to blame.
-    pub fn report(mut self, symbolizer: &mut Symbolizer) -> (MainLoopReport, StallBlamer) {
-        self.close_seconds_before(u64::MAX);
+    pub fn report(self, symbolizer: &mut Symbolizer) -> (MainLoopReport, StallBlamer) {
+        let mut time = if self.summarised {
+            self.from_summaries
+        } else {
+            self.from_iterations
+        };
+        time.close_seconds_before(u64::MAX);
         let clock_offset_ms = self.stalls.clock_offset_ms();
         let stalls: Vec<StallInfo> = self.stalls.finish();
         let blamed: Vec<BlamedStall> = stalls
@@ -163,7 +215,7 @@ impl MainLoopStats {
                 stall: stall.clone(),
             })
             .collect();
-        let worst_second = self
+        let worst_second = time
             .busiest_second
             .map(|(second, utilisation)| BusiestSecond {
                 t_ms: ms(second * SECOND_NS),
@@ -222,10 +274,10 @@ impl MainLoopStats {
                 .collect(),
         };
         let report = MainLoopReport {
-            iterations: self.iterations,
-            work_ms: ms(self.work_ns),
-            poll_ms: ms(self.poll_ns),
-            utilisation: (self.iterations > 0).then(|| share(self.work_ns, self.poll_ns)),
+            iterations: time.iterations,
+            work_ms: ms(time.work_ns),
+            poll_ms: ms(time.poll_ns),
+            utilisation: (time.iterations > 0).then(|| share(time.work_ns, time.poll_ns)),
             busiest_second: worst_second,
             dispatches: self.dispatches,
             dispatch_total_ms: ms(self.dispatch_total_ns),
@@ -306,7 +358,8 @@ impl StallBlamer {
 /// JSON `main_loop`.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MainLoopReport {
-    /// `loop-iteration` records.
+    /// Main-loop iterations (from `loop-summary` records; `loop-iteration` records in a
+    /// version 1 file).
     pub iterations: u64,
     /// Σ `work_ns` and Σ `poll_ns` of the iterations.
     pub work_ms: f64,
@@ -395,7 +448,7 @@ pub struct StackSummary {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use gdkrecord_format::{Dispatch, LoopIteration, Stall};
+    use gdkrecord_format::{Dispatch, LoopIteration, LoopSummary, Stall};
 
     fn iteration(t_ns: Nanos, poll_ns: u64, work_ns: u64) -> Record {
         Record::LoopIteration(LoopIteration {
@@ -407,7 +460,7 @@ mod tests {
 
     #[test]
     fn utilisation_overall_and_in_the_busiest_second() {
-        let mut stats = MainLoopStats::new();
+        let mut stats = MainLoopStats::new(1);
         // Second 0: 900 ms asleep then 100 ms of work. Second 1: 400 ms of work, 600 asleep
         // (the poll straddles into second 2, which is covered for 0.1 s only: left out).
         for record in [
@@ -432,9 +485,62 @@ mod tests {
         assert_eq!(report.stalls.max_ms, None);
     }
 
+    fn summary(t_ns: Nanos, iterations: u64, work_ns: u64, poll_ns: u64) -> Record {
+        Record::LoopSummary(LoopSummary {
+            t_ns,
+            iterations,
+            work_ns,
+            poll_ns,
+        })
+    }
+
+    /// The same main loop as in `utilisation_overall_and_in_the_busiest_second`, as the
+    /// recorder summarises it in version 2 (stretches cut at whole seconds), with a slow
+    /// iteration's own record that must not be counted twice.
+    #[test]
+    fn summaries_give_the_figures_iterations_gave() {
+        let mut stats = MainLoopStats::new(2);
+        for record in [
+            summary(0, 1, 100_000_000, 900_000_000),
+            iteration(1_000_000_000, 0, 400_000_000),
+            summary(1_000_000_000, 1, 400_000_000, 600_000_000),
+            summary(2_000_000_000, 1, 0, 100_000_000),
+        ] {
+            stats.observe(&record);
+        }
+        let (report, _) = stats.report(&mut Symbolizer::new());
+        assert_eq!(report.iterations, 3);
+        assert_eq!((report.work_ms, report.poll_ms), (500.0, 1600.0));
+        assert_eq!(report.utilisation, Some(0.2381));
+        assert_eq!(
+            report.busiest_second,
+            Some(BusiestSecond {
+                t_ms: 1000.0,
+                utilisation: 0.4
+            })
+        );
+    }
+
+    #[test]
+    fn a_long_poll_summary_is_spread_over_its_seconds() {
+        let mut stats = MainLoopStats::new(2);
+        stats.observe(&summary(500_000_000, 2, 250_000_000, 250_000_000));
+        stats.observe(&summary(1_000_000_000, 0, 0, 3_000_000_000));
+        stats.observe(&summary(4_000_000_000, 1, 600_000_000, 400_000_000));
+        let (report, _) = stats.report(&mut Symbolizer::new());
+        assert_eq!(report.utilisation, Some(0.1889));
+        assert_eq!(
+            report.busiest_second,
+            Some(BusiestSecond {
+                t_ms: 4000.0,
+                utilisation: 0.6
+            })
+        );
+    }
+
     #[test]
     fn a_garbage_iteration_counts_but_is_not_spread() {
-        let mut stats = MainLoopStats::new();
+        let mut stats = MainLoopStats::new(1);
         stats.observe(&iteration(2_000_000_000, 1_000_000_000, u64::MAX / 2));
         stats.observe(&iteration(3_500_000_000, 500_000_000, 500_000_000));
         let (report, _) = stats.report(&mut Symbolizer::new());
@@ -450,7 +556,7 @@ mod tests {
 
     #[test]
     fn slowest_dispatches_and_stalls_are_kept() {
-        let mut stats = MainLoopStats::new();
+        let mut stats = MainLoopStats::new(2);
         for (t, d) in [
             (0, 2_000_000),
             (10_000_000, 31_000_000),

@@ -134,7 +134,7 @@ impl Collector {
             frames: frames::FrameStats::default(),
             damage: damage::DamageStats::default(),
             latency: latency::LatencyStats::new(header.is_none_or(|h| h.damage_capture)),
-            main_loop: mainloop::MainLoopStats::new(),
+            main_loop: mainloop::MainLoopStats::new(header.map_or(1, |h| h.format_version)),
         }
     }
 

@@ -12,7 +12,9 @@
 //! `layout NAME X Y WIDTH HEIGHT` (window coordinates) for each widget once laid out,
 //! then `ready`; `--crash-on-click abort|segv|kill` makes a click on the button end the
 //! program right after the click's events were delivered: abort(), a write through a
-//! null pointer, or SIGKILL sent to itself. Nothing else is printed.
+//! null pointer, or SIGKILL sent to itself; `--still`: the square does not blink, so the
+//! idle app's main loop sleeps (run it with `gtk-cursor-blink=false` too). Nothing else
+//! is printed.
 
 use std::cell::Cell;
 use std::rc::Rc;
@@ -37,6 +39,8 @@ struct Options {
     exit_after: Option<f64>,
     print_layout: bool,
     crash_on_click: Option<Crash>,
+    /// No blinking square.
+    still: bool,
 }
 
 /// How `--crash-on-click` crashes.
@@ -83,6 +87,7 @@ fn parse_options() -> Result<Options, String> {
                 options.exit_after = Some(secs);
             }
             "--print-layout" => options.print_layout = true,
+            "--still" => options.still = true,
             "--crash-on-click" => {
                 options.crash_on_click = match args.next().as_deref() {
                     Some("abort") => Some(Crash::Abort),
@@ -97,7 +102,7 @@ fn parse_options() -> Result<Options, String> {
             }
             "-h" | "--help" => {
                 println!(
-                    "usage: counter [--exit-after SECS] [--print-layout] [--crash-on-click abort|segv|kill]"
+                    "usage: counter [--exit-after SECS] [--print-layout] [--still] [--crash-on-click abort|segv|kill]"
                 );
                 std::process::exit(0);
             }
@@ -158,17 +163,19 @@ fn build_window(app: &gtk::Application, options: &Options) {
         }
     });
     fixed.put(&square, SQUARE_AT.0, SQUARE_AT.1);
-    glib::timeout_add_local(BLINK_PERIOD, {
-        let square = square.downgrade();
-        move || match square.upgrade() {
-            Some(square) => {
-                red.set(!red.get());
-                square.queue_draw();
-                glib::ControlFlow::Continue
+    if !options.still {
+        glib::timeout_add_local(BLINK_PERIOD, {
+            let square = square.downgrade();
+            move || match square.upgrade() {
+                Some(square) => {
+                    red.set(!red.get());
+                    square.queue_draw();
+                    glib::ControlFlow::Continue
+                }
+                None => glib::ControlFlow::Break,
             }
-            None => glib::ControlFlow::Break,
-        }
-    });
+        });
+    }
 
     window.set_child(Some(&fixed));
 

@@ -80,7 +80,7 @@ impl LoopSummer {
         while t < to {
             self.enter_second_of(t, emit);
             let next_second = (t / SECOND_NS).saturating_add(1).saturating_mul(SECOND_NS);
-            if !work && self.start.is_none() && t % SECOND_NS == 0 && to >= next_second {
+            if !work && self.start.is_none() && t.is_multiple_of(SECOND_NS) && to >= next_second {
                 // Whole seconds asleep: one stretch of their own, written at once.
                 let whole = to - to % SECOND_NS;
                 emit(LoopSummary {

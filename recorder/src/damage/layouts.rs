@@ -136,6 +136,36 @@ pub(crate) fn choose(
     }
 }
 
+/// The layout named `name` (`GDKRECORD_DAMAGE_LAYOUT`, to try one on a GTK the table
+/// does not place), if the class sizes fit it; the proof still runs.
+pub(crate) fn forced(
+    name: &str,
+    version: [u32; 3],
+    renderer_class_size: usize,
+    draw_context_class_size: usize,
+) -> Result<(Layout, String), String> {
+    let [major, minor, micro] = version;
+    let names: Vec<&str> = LAYOUTS.iter().map(|l| l.name).collect();
+    let Some(layout) = LAYOUTS.iter().find(|l| l.name == name) else {
+        return Err(format!(
+            "GDKRECORD_DAMAGE_LAYOUT={name} names no layout (known: {}): damage capture off",
+            names.join(", ")
+        ));
+    };
+    if layout.renderer_class_size != renderer_class_size
+        || layout.draw_context_class_size != draw_context_class_size
+    {
+        return Err(format!(
+            "layout {name}, forced by GDKRECORD_DAMAGE_LAYOUT, does not fit GTK {major}.{minor}.{micro} (GskRendererClass {renderer_class_size} bytes, GdkDrawContextClass {draw_context_class_size} bytes; the layout has {} and {}): damage capture off",
+            layout.renderer_class_size, layout.draw_context_class_size
+        ));
+    }
+    Ok((
+        *layout,
+        format!("layout {name} forced by GDKRECORD_DAMAGE_LAYOUT on GTK {major}.{minor}.{micro}"),
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -180,6 +210,20 @@ mod tests {
             "{note}"
         );
         assert!(choose([3, 24, 38], 168, 160).is_err());
+    }
+
+    #[test]
+    fn a_forced_layout_must_exist_and_fit() {
+        let (layout, remark) = forced("gtk-4.24", [4, 30, 0], 176, 184).unwrap();
+        assert_eq!(layout.name, "gtk-4.24");
+        assert!(remark.contains("forced"), "{remark}");
+        let note = forced("gtk-4.24", [4, 8, 3], 168, 160).unwrap_err();
+        assert!(
+            note.contains("GTK 4.8.3") && note.contains("does not fit"),
+            "{note}"
+        );
+        let note = forced("gtk-5", [4, 8, 3], 168, 160).unwrap_err();
+        assert!(note.contains("gtk-4.8, gtk-4.14, gtk-4.24"), "{note}");
     }
 
     #[test]

@@ -81,11 +81,14 @@ pub(crate) fn check_layout() {
                 gtk4_sys::gtk_get_micro_version(),
             ]
         };
-        let chosen = layouts::choose(
-            version,
-            class_size(unsafe { gsk4_sys::gsk_renderer_get_type() }),
-            class_size(unsafe { gdk4_sys::gdk_draw_context_get_type() }),
-        );
+        let renderer_class = class_size(unsafe { gsk4_sys::gsk_renderer_get_type() });
+        let draw_context_class = class_size(unsafe { gdk4_sys::gdk_draw_context_get_type() });
+        let chosen = match std::env::var("GDKRECORD_DAMAGE_LAYOUT") {
+            Ok(name) if !name.is_empty() => {
+                layouts::forced(&name, version, renderer_class, draw_context_class)
+            }
+            _ => layouts::choose(version, renderer_class, draw_context_class),
+        };
         match chosen {
             Ok((layout, remark)) => {
                 CAPTURING.store(true, Ordering::Release);

@@ -21,8 +21,9 @@
 use std::io;
 
 use gdkrecord_format::{
-    Damage, Dispatch, End, Event, Frame, FrameTimings, Header, LoopIteration, LoopSummary, Record,
-    RecordKind, Scale, Size, Stall, StallSample, State, Surface, SurfaceDestroyed,
+    Damage, DamageCapture, Dispatch, End, Event, Frame, FrameTimings, Header, LoopIteration,
+    LoopSummary, Record, RecordKind, Scale, Size, Stall, StallSample, State, Surface,
+    SurfaceDestroyed,
 };
 use serde::de::{self, Deserialize, Deserializer, Visitor};
 use serde::ser::{self, Impossible, Serialize, Serializer};
@@ -63,6 +64,7 @@ pub fn field_names(kind: RecordKind) -> Vec<&'static str> {
         RecordKind::Dispatch => struct_fields::<Dispatch>(),
         RecordKind::Stall => struct_fields::<Stall>(),
         RecordKind::StallSample => struct_fields::<StallSample>(),
+        RecordKind::DamageCapture => struct_fields::<DamageCapture>(),
         RecordKind::LoopSummary => struct_fields::<LoopSummary>(),
     };
     std::iter::once("kind")

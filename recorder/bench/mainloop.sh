@@ -1,7 +1,9 @@
 #!/bin/bash
 # Cost of main-loop timing when nothing stalls: ns per main-loop iteration (poll
-# wrapper + loop-iteration record) and per GSource dispatch (patched dispatch), without
+# wrapper + per-second loop summary) and per GSource dispatch (patched dispatch), without
 # the recorder, with the recorder but GDKRECORD_MAINLOOP=0, and with everything on.
+# BEFORE=DIR (a target/release folder of another build holding libgdkrecord.so) adds a
+# fourth configuration: that recorder with everything on, side by side.
 # The three configurations run in turn, ROUNDS times (so load from other processes hits
 # them alike); the table shows the median of the rounds' medians.
 # Usage: recorder/bench/mainloop.sh [ITERATIONS] [REPEATS] [ROUNDS]   (prints Markdown)
@@ -19,6 +21,12 @@ repeats="${2:-7}"
 rounds="${3:-5}"
 names=("no recorder" "recorder, GDKRECORD_MAINLOOP=0" "recorder, main-loop timing on")
 envs=("GTK_PATH=" "GTK_PATH=$module_dir GDKRECORD_MAINLOOP=0" "GTK_PATH=$module_dir")
+if [[ -n ${BEFORE:-} ]]; then
+    mkdir -p "$work/before/4.0.0/media"
+    ln -s "$BEFORE/libgdkrecord.so" "$work/before/4.0.0/media/libgdkrecord.so"
+    names+=("before ($BEFORE), main-loop timing on")
+    envs+=("GTK_PATH=$work/before")
+fi
 median() { sort -g | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
 for ((round = 0; round < rounds; round++)); do
     for i in "${!names[@]}"; do

@@ -13,8 +13,12 @@
 #   the input events, bytes per input event (all records counted) and bytes per
 #   second of recording.
 #
+# With BEFORE=DIR (a target/release folder of another build, e.g. main's, holding
+# libgdkrecord.so and gdkrecord-tool), each pair gets a third run with that recorder,
+# reported the same way: before and after side by side in one run.
+#
 # Usage: recorder/bench/widget-factory.sh   (env: PAIRS=10 MOTIONS=1500 PACE=0.007 CLICKS=30 KEYS=60 NO_BUILD=1
-#        KEEP=FILE keeps the last recording)
+#        KEEP=FILE keeps the last recording, BEFORE=DIR)
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -37,8 +41,9 @@ for file in "$TARGET/libgdkrecord.so" "$TARGET/gdkrecord-tool"; do
 done
 
 WORK=$(mktemp -d)
-mkdir -p "$WORK/gtk-path/4.0.0/media"
+mkdir -p "$WORK/gtk-path/4.0.0/media" "$WORK/before-path/4.0.0/media"
 ln -s "$TARGET/libgdkrecord.so" "$WORK/gtk-path/4.0.0/media/libgdkrecord.so"
+[[ -n ${BEFORE:-} ]] && ln -s "$BEFORE/libgdkrecord.so" "$WORK/before-path/4.0.0/media/libgdkrecord.so"
 Xvfb -displayfd 3 -screen 0 1600x1200x24 -nolisten tcp 3>"$WORK/display" 2>/dev/null &
 XVFB=$!
 trap 'kill $XVFB 2>/dev/null; rm -rf "$WORK"' EXIT
@@ -58,10 +63,11 @@ done
 INPUT+=(key --delay 10)
 for ((i = 0; i < KEYS; i++)); do INPUT+=(a); done
 
-# run_once off|on -> "cpu_s bytes events records seconds kinds"
+# run_once off|on|before -> "cpu_s bytes events records seconds kinds"
 run_once() {
-    local mode=$1 gtk_path=""
+    local mode=$1 gtk_path="" tool=$TARGET/gdkrecord-tool
     [[ $mode == on ]] && gtk_path="$WORK/gtk-path"
+    [[ $mode == before ]] && gtk_path="$WORK/before-path" tool=$BEFORE/gdkrecord-tool
     rm -f "$WORK/run.gdkrecord"
     GTK_PATH=$gtk_path GDKRECORD_FILENAME="$WORK/run.gdkrecord" \
         /usr/bin/time -f "%U %S" -o "$WORK/time" "$APP" >/dev/null 2>"$WORK/err" &
@@ -83,12 +89,12 @@ run_once() {
     wait $timer 2>/dev/null || true
     local cpu
     cpu=$(awk 'END {printf "%.3f", $1 + $2}' "$WORK/time")
-    if [[ $mode == on ]]; then
+    if [[ $mode != off ]]; then
         # SIGTERM leaves the mapped file's zero padding: count up to the last record.
         local bytes
         [[ -n ${KEEP:-} ]] && cp "$WORK/run.gdkrecord" "$KEEP"
         bytes=$(python3 -c 'import sys; d = open(sys.argv[1], "rb").read(); print(len(d.rstrip(b"\0")))' "$WORK/run.gdkrecord")
-        "$TARGET/gdkrecord-tool" stats --json "$WORK/run.gdkrecord" >"$WORK/stats.json" 2>/dev/null
+        "$tool" stats --json "$WORK/run.gdkrecord" >"$WORK/stats.json" 2>/dev/null
         python3 - "$WORK/stats.json" "$bytes" "$cpu" <<'EOF'
 import json, sys
 stats = json.load(open(sys.argv[1]))
@@ -117,12 +123,26 @@ for ((pair = 1; pair <= PAIRS; pair++)); do
     printf "$FORMAT" "$pair" off "${off[@]}"
     printf "$FORMAT" "$pair" on "${on[@]}"
     echo "${off[0]} ${on[*]}" >>"$WORK/results"
+    if [[ -n ${BEFORE:-} ]]; then
+        read -r -a before < <(run_once before)
+        printf "$FORMAT" "$pair" before "${before[@]}"
+        echo "${off[0]} ${before[*]}" >>"$WORK/before"
+    fi
 done
-col() { awk -v c="$1" '{print $c}' "$WORK/results" | median; }
-ratios=$(awk '{printf "%.4f\n", $2 / $1}' "$WORK/results")
+report() {
+    local results=$1
+    col() { awk -v c="$1" '{print $c}' "$results" | median; }
+    ratios=$(awk '{printf "%.4f\n", $2 / $1}' "$results")
+    echo "  app CPU time, medians over $PAIRS pairs: off $(col 1) s, on $(col 2) s"
+    echo "  on/off ratio per pair: median $(median <<<"$ratios"), min $(sort -g <<<"$ratios" | head -n 1), max $(sort -g <<<"$ratios" | tail -n 1)"
+    echo "  log: median $(col 3) bytes, $(col 4) input events, $(col 5) records, $(col 6) s per run"
+    echo "  bytes per input event (all records): median $(awk '{printf "%.1f\n", $3 / $4}' "$results" | median)"
+    echo "  bytes per second of recording: median $(awk '$6 > 0 {printf "%.0f\n", $3 / $6}' "$results" | median) (x 3600 = per hour)"
+}
 echo
-echo "app CPU time, medians over $PAIRS pairs: off $(col 1) s, on $(col 2) s"
-echo "on/off ratio per pair: median $(median <<<"$ratios"), min $(sort -g <<<"$ratios" | head -n 1), max $(sort -g <<<"$ratios" | tail -n 1)"
-echo "log: median $(col 3) bytes, $(col 4) input events, $(col 5) records, $(col 6) s per run"
-echo "bytes per input event (all records): median $(awk '{printf "%.1f\n", $3 / $4}' "$WORK/results" | median)"
-echo "bytes per second of recording: median $(awk '$6 > 0 {printf "%.0f\n", $3 / $6}' "$WORK/results" | median) (x 3600 = per hour)"
+echo "this recorder ($TARGET):"
+report "$WORK/results"
+if [[ -n ${BEFORE:-} ]]; then
+    echo "before ($BEFORE):"
+    report "$WORK/before"
+fi

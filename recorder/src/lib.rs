@@ -62,6 +62,7 @@ mod small_map;
 mod stall;
 mod surfaces;
 mod writer;
+mod writer_wake;
 
 /// Runs `f`, turning a panic into `default` and stopping the recording: no unwinding
 /// may cross into C.

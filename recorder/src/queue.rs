@@ -16,37 +16,25 @@
 //! What the producer touches per record is kept to a minimum: one cache line for its
 //! index, its copy of the consumer's index and the writer's parked flag (the consumer's
 //! index lives on another line, read only when the ring looks full), and the slot. There
-//! is no fence on the producer's side: a record pushed just as the writer decides to
-//! park must still wake it, and that takes a store-load barrier between the push and the
-//! read of the flag. The writer, which parks rarely, pays for it instead with
-//! `membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED)` between raising its flag and looking
-//! at the queue a last time: that makes every running thread of the process execute a
-//! full barrier, so either the producer's push is visible to the writer's last look or
-//! the producer's read of the flag sees it raised. Where the kernel lacks membarrier
-//! (Linux before 4.14), the writer parks for at most [`PARK_TIMEOUT`] instead.
+//! is no fence on the producer's side (how parking stays race-free without one:
+//! `writer_wake.rs`).
 
 use std::cell::UnsafeCell;
 use std::mem::MaybeUninit;
 use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU32, AtomicU64, Ordering};
-use std::sync::{Mutex, OnceLock};
-use std::thread::Thread;
-use std::time::Duration;
+use std::sync::Mutex;
 
 use gdkrecord_format::{Damage, Event, EventType, Modifiers, Record, Renderer, SurfaceId};
 
 use crate::hot::HOT;
 use crate::key_names::KeyName;
-use crate::writer;
+use crate::{writer, writer_wake};
 
 /// Slots of the main thread's ring: as many 256-byte slots as fit one 2 MB huge page. At
 /// the writer's pace this is seconds of input.
 pub(crate) const RING_SLOTS: u32 = 8192;
 /// The size of an x86-64 huge page.
 const HUGE_PAGE: usize = 2 << 20;
-/// Without membarrier: the longest a parked writer sleeps, which bounds how long a record
-/// that raced with the writer going to sleep waits.
-pub(crate) const PARK_TIMEOUT: Duration = Duration::from_millis(100);
-
 /// Rectangles a region entry carries inline; larger regions go as a whole [`Record`].
 pub(crate) const INLINE_RECTS: usize = 8;
 
@@ -468,9 +456,6 @@ pub(crate) fn allocate() {
 static SIDE: Mutex<Vec<Entry>> = Mutex::new(Vec::new());
 /// Records lost because the ring was full (the writer thread could not keep up).
 static DROPPED: AtomicU64 = AtomicU64::new(0);
-/// The writer thread, once started.
-static WRITER_THREAD: OnceLock<Thread> = OnceLock::new();
-
 /// Sends `record` to the writer thread. `on_producer_thread` tells whether the caller
 /// is the main thread, the ring's only producer.
 #[inline(always)]
@@ -490,21 +475,7 @@ pub(crate) fn send_pointer(pointer: PointerEvent) {
         DROPPED.fetch_add(1, Ordering::Relaxed);
         return;
     }
-    wake_writer();
-}
-
-/// Wakes the writer thread if it is parked.
-#[inline(always)]
-fn wake_writer() {
-    // The push before must not be moved after the read of the flag by the compiler (the
-    // CPU's reordering is the writer's membarrier's business, see the module docs).
-    std::sync::atomic::compiler_fence(Ordering::SeqCst);
-    let parked = &HOT.queue.writer_parked;
-    if parked.load(Ordering::Relaxed) && parked.swap(false, Ordering::Relaxed) {
-        if let Some(thread) = WRITER_THREAD.get() {
-            thread.unpark();
-        }
-    }
+    writer_wake::wake(&HOT.queue.writer_parked);
 }
 
 /// Sends `entry` to the writer thread (see [`send`]).
@@ -525,7 +496,7 @@ pub(crate) fn send_entry(record: Entry, on_producer_thread: bool) {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
             .push(record);
     }
-    wake_writer();
+    writer_wake::wake(&HOT.queue.writer_parked);
 }
 
 /// Records dropped so far because the ring was full.
@@ -533,56 +504,11 @@ pub(crate) fn dropped() -> u64 {
     DROPPED.load(Ordering::Relaxed)
 }
 
-/// Whether the writer may park without a timeout: membarrier is there (see the module
-/// docs). Set once by [`register_writer`].
-static HEAVY_FENCE: AtomicBool = AtomicBool::new(false);
-
-// From linux/membarrier.h (the libc crate does not have them).
-const MEMBARRIER_CMD_PRIVATE_EXPEDITED: libc::c_long = 1 << 3;
-const MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED: libc::c_long = 1 << 4;
-
-/// Registers the current thread as the writer (the one [`send`] wakes), and the process
-/// for expedited membarriers.
-pub(crate) fn register_writer() {
-    let _ = WRITER_THREAD.set(std::thread::current());
-    // SAFETY: plain syscall; failure (old kernel, seccomp) only means parking with a timeout.
-    let registered = unsafe {
-        libc::syscall(
-            libc::SYS_membarrier,
-            MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED,
-            0,
-            0,
-        )
-    } == 0;
-    HEAVY_FENCE.store(registered, Ordering::Relaxed);
-}
-
-/// A full memory barrier on every running thread of the process; false when the kernel
-/// refused it.
-fn heavy_fence() -> bool {
-    HEAVY_FENCE.load(Ordering::Relaxed)
-        // SAFETY: plain syscall, registered by `register_writer`.
-        && unsafe { libc::syscall(libc::SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0) }
-            == 0
-}
-
-/// Parks the writer thread until a record comes (or, without membarrier,
-/// [`PARK_TIMEOUT`] passes). Spurious returns are harmless: the writer drains and comes
-/// back.
+/// Parks the writer thread until a record comes (see `writer_wake.rs`).
 pub(crate) fn park_writer() {
-    let parked = &HOT.queue.writer_parked;
-    parked.store(true, Ordering::SeqCst);
-    let fenced = heavy_fence();
-    let nothing_waiting =
-        main_queue().is_empty() && SIDE.try_lock().map(|side| side.is_empty()).unwrap_or(false);
-    if nothing_waiting {
-        if fenced {
-            std::thread::park();
-        } else {
-            std::thread::park_timeout(PARK_TIMEOUT);
-        }
-    }
-    parked.store(false, Ordering::Relaxed);
+    writer_wake::park(&HOT.queue.writer_parked, || {
+        main_queue().is_empty() && SIDE.try_lock().map(|side| side.is_empty()).unwrap_or(false)
+    });
 }
 
 /// Hands every waiting record to `f`, oldest first per source (the ring, then the other

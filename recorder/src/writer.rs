@@ -2,7 +2,7 @@
 //! (varint length, CRC-32, payload) and copies them into the memory-mapped file.
 //!
 //! It drains every [`ACTIVE_PERIOD`] while records come and parks after [`IDLE_BEFORE_PARK`]
-//! without any, with no timeout; the first record after that wakes it (see `queue.rs`),
+//! without any, with no timeout; the first record after that wakes it (`writer_wake.rs`),
 //! so it never wakes while the app's main loop sleeps. So a record reaches the page cache
 //! (where it survives SIGKILL) within [`ACTIVE_PERIOD`]; on a crash signal the handler in
 //! `crash.rs` drains what is left before the process dies, and at exit the atexit handler
@@ -18,7 +18,7 @@ use gdkrecord_format::{encode_payload, End, EndReason, Record};
 use crate::hot::HOT;
 use crate::mmap_writer::MmapWriter;
 use crate::queue::Entry;
-use crate::{clock, queue, self_time};
+use crate::{clock, queue, self_time, writer_wake};
 use std::sync::atomic::Ordering;
 
 /// How often the writer drains while records come: what SIGKILL can take, at most.
@@ -222,7 +222,7 @@ fn writer_cpu_ms() -> Option<u64> {
 fn run() {
     // SAFETY: gettid has no preconditions.
     WRITER_TID.store(unsafe { libc::gettid() }, Ordering::Relaxed);
-    queue::register_writer();
+    writer_wake::register();
     let mut quiet = Duration::ZERO;
     loop {
         let written = {

@@ -343,8 +343,9 @@ unsafe extern "C" fn dispatch_wrapper<const SLOT: usize>(
 
 /// GDK's frame-clock paint source: its dispatch is a frame, which the `frame` record
 /// already times phase by phase. With the cairo renderer every frame's paint takes over a
-/// millisecond, and its `dispatch` record (107 bytes, 80 of them its name and module)
-/// was 40 % of a recording's bytes; it is written only when the frame is slow.
+/// millisecond, and its `dispatch` records (107 bytes each, 80 of them its name and
+/// module) were a third of them in a widget-factory session; one is written only when
+/// the frame is slow.
 const FRAME_CLOCK_PAINT: &[u8] = b"[gtk] gdk_frame_clock_paint_idle";
 
 /// Writes the `dispatch` record of a slow dispatch (not of a frame-clock paint shorter

@@ -458,19 +458,28 @@ mod tests {
         })
     }
 
-    #[test]
-    fn utilisation_overall_and_in_the_busiest_second() {
-        let mut stats = MainLoopStats::new(1);
-        // Second 0: 900 ms asleep then 100 ms of work. Second 1: 400 ms of work, 600 asleep
-        // (the poll straddles into second 2, which is covered for 0.1 s only: left out).
-        for record in [
+    /// The main-loop report of `records` in a file of format version `version`.
+    fn report_of(version: u16, records: &[Record]) -> (MainLoopReport, StallBlamer) {
+        let mut stats = MainLoopStats::new(version);
+        for record in records {
+            stats.observe(record);
+        }
+        stats.report(&mut Symbolizer::new())
+    }
+
+    /// Second 0: 900 ms asleep then 100 ms of work. Second 1: 400 ms of work, 600 asleep
+    /// (the poll straddles into second 2, which is covered for 0.1 s only: left out).
+    fn version_1_iterations() -> [Record; 3] {
+        [
             iteration(900_000_000, 900_000_000, 100_000_000),
             iteration(1_000_000_000, 0, 400_000_000),
             iteration(2_100_000_000, 700_000_000, 0),
-        ] {
-            stats.observe(&record);
-        }
-        let (report, stalls) = stats.report(&mut Symbolizer::new());
+        ]
+    }
+
+    #[test]
+    fn utilisation_overall_and_in_the_busiest_second() {
+        let (report, stalls) = report_of(1, &version_1_iterations());
         assert!(stalls.stalls.is_empty());
         assert_eq!(report.iterations, 3);
         assert_eq!((report.work_ms, report.poll_ms), (500.0, 1600.0));
@@ -494,31 +503,22 @@ mod tests {
         })
     }
 
-    /// The same main loop as in `utilisation_overall_and_in_the_busiest_second`, as the
-    /// recorder summarises it in version 2 (stretches cut at whole seconds), with a slow
-    /// iteration's own record that must not be counted twice.
+    /// The main loop of `version_1_iterations` as the recorder summarises it in version 2
+    /// (stretches cut at whole seconds), with a slow iteration's own record that must not
+    /// be counted twice, gives the same section.
     #[test]
     fn summaries_give_the_figures_iterations_gave() {
-        let mut stats = MainLoopStats::new(2);
-        for record in [
-            summary(0, 1, 100_000_000, 900_000_000),
-            iteration(1_000_000_000, 0, 400_000_000),
-            summary(1_000_000_000, 1, 400_000_000, 600_000_000),
-            summary(2_000_000_000, 1, 0, 100_000_000),
-        ] {
-            stats.observe(&record);
-        }
-        let (report, _) = stats.report(&mut Symbolizer::new());
-        assert_eq!(report.iterations, 3);
-        assert_eq!((report.work_ms, report.poll_ms), (500.0, 1600.0));
-        assert_eq!(report.utilisation, Some(0.2381));
-        assert_eq!(
-            report.busiest_second,
-            Some(BusiestSecond {
-                t_ms: 1000.0,
-                utilisation: 0.4
-            })
+        let (summarised, _) = report_of(
+            2,
+            &[
+                summary(0, 1, 100_000_000, 900_000_000),
+                iteration(1_000_000_000, 0, 400_000_000),
+                summary(1_000_000_000, 1, 400_000_000, 600_000_000),
+                summary(2_000_000_000, 1, 0, 100_000_000),
+            ],
         );
+        let (per_iteration, _) = report_of(1, &version_1_iterations());
+        assert_eq!(summarised, per_iteration);
     }
 
     #[test]

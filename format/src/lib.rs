@@ -84,10 +84,12 @@ mod names;
 mod records;
 mod wire;
 
-pub use codec::{encode_payload, encode_record, MAX_PAYLOAD};
+pub use codec::{
+    encode_payload, encode_record, MAX_ARGS, MAX_PAYLOAD, MAX_RECTS, MAX_STACK_FRAMES,
+};
 pub use file::{
     check_file_header, decode_frame, file_header, FrameAt, OpenError, Problem, ReadIssue, Reader,
-    Writer, FILE_HEADER_LEN, FORMAT_VERSION, MAGIC,
+    Skipped, Writer, FILE_HEADER_LEN, FORMAT_VERSION, ISSUES_LISTED, MAGIC,
 };
 pub use names::{
     CrossingMode, EndReason, EventType, Modifiers, NotifyType, Renderer, ScrollDirection,

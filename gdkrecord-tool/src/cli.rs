@@ -37,7 +37,9 @@ pub enum Command {
     )]
     Stats(StatsArgs),
     /// Write a Chrome trace-event JSON file that Perfetto UI and chrome://tracing open.
-    #[command(after_help = "EXAMPLES:\n  gdkrecord-tool export x.gdkrecord -o trace.json")]
+    #[command(
+        after_help = "EXAMPLES:\n  gdkrecord-tool export x.gdkrecord -o trace.json\n  gdkrecord-tool export x.gdkrecord -o - | gzip > trace.json.gz"
+    )]
     Export(ExportArgs),
     /// Draw a dashboard picture of a recording (PNG or SVG).
     #[command(
@@ -116,7 +118,7 @@ pub struct DumpArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = DumpFormat::Text)]
     pub format: DumpFormat,
-    /// Write here instead of standard output.
+    /// Write here instead of standard output (`-`: standard output too).
     #[arg(short, long, value_name = "OUT")]
     pub output: Option<PathBuf>,
 }
@@ -134,7 +136,7 @@ pub struct StatsArgs {
 pub struct ExportArgs {
     #[command(flatten)]
     pub read: ReadArgs,
-    /// The trace file to write.
+    /// The trace file to write (`-`: standard output).
     #[arg(short, long, value_name = "OUT")]
     pub output: PathBuf,
 }

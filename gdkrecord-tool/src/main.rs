@@ -12,6 +12,7 @@ mod formats;
 mod graph;
 mod input;
 mod module_dir;
+mod output;
 mod record;
 mod stalls;
 mod stats;

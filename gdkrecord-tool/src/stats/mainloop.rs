@@ -65,7 +65,8 @@ fn spread(start: Nanos, end: Nanos, mut add: impl FnMut(u64, u64)) {
     let mut t = start;
     while t < end {
         let second = t / SECOND_NS;
-        let upto = ((second + 1) * SECOND_NS).min(end);
+        // Saturating: the last second of u64's range has no end to wrap past.
+        let upto = (second + 1).saturating_mul(SECOND_NS).min(end);
         add(second, upto - t);
         t = upto;
     }
@@ -133,7 +134,7 @@ impl MainLoopStats {
                 break;
             }
             let (closed, (work, poll)) = entry.remove_entry();
-            if (work + poll) * 2 < SECOND_NS {
+            if work.saturating_add(poll) < SECOND_NS / 2 {
                 continue;
             }
             let utilisation = share(work, poll);
@@ -446,6 +447,17 @@ mod tests {
                 utilisation: 0.5
             })
         );
+    }
+
+    /// Regression: an iteration near the end of u64's range made the spreading over
+    /// seconds wrap and loop, growing memory until the process aborted.
+    #[test]
+    fn iteration_timestamp_near_u64_max_is_spread_without_overflow() {
+        let mut stats = MainLoopStats::new();
+        stats.observe(&iteration(u64::MAX - 10, 5, 7));
+        stats.observe(&iteration(u64::MAX, 1_000_000_000, 0));
+        let (report, _) = stats.report(&mut Symbolizer::new());
+        assert_eq!(report.iterations, 2);
     }
 
     #[test]

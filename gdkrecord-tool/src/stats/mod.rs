@@ -36,6 +36,7 @@ pub use surfaces::SurfaceReport;
 /// Runs `stats`.
 pub fn run(args: &StatsArgs) -> Result<ExitCode> {
     let mut recording = input::open(&args.read)?;
+    let stdout = crate::output::stdout()?;
     recording.show_progress("stats");
     let file = recording.path().display().to_string();
     let mut collector = Collector::new(recording.header());
@@ -44,7 +45,7 @@ pub fn run(args: &StatsArgs) -> Result<ExitCode> {
         Ok(())
     })?;
     let report = collector.report(file);
-    let mut out = BufWriter::new(std::io::stdout().lock());
+    let mut out = BufWriter::new(stdout);
     if args.json {
         // As an io::Error, a closed pipe stays recognisable (`stats --json | head`).
         serde_json::to_writer_pretty(&mut out, &report)

@@ -82,6 +82,7 @@ mod codec;
 mod file;
 mod names;
 mod records;
+mod redact;
 mod wire;
 
 pub use codec::{
@@ -95,6 +96,7 @@ pub use names::{
     CrossingMode, EndReason, EventType, Modifiers, NotifyType, Renderer, ScrollDirection,
     SurfaceKind, ToplevelState,
 };
+pub use redact::is_text_keyval;
 pub use records::{
     CodeAddress, Damage, Dispatch, End, Event, Frame, FrameTimings, Header, LoopIteration, Nanos,
     Phase, Record, RecordKind, Rect, Scale, Size, Stall, StallSample, State, Surface,

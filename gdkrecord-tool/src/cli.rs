@@ -56,6 +56,12 @@ pub enum Command {
         after_help = "EXAMPLES:\n  gdkrecord-tool stalls x.gdkrecord\n  gdkrecord-tool stalls x.gdkrecord --group          # identical stacks merged\n  gdkrecord-tool stalls x.gdkrecord --from 2s --type button-press,key-press\n  gdkrecord-tool stalls x.gdkrecord --json | jq '.stalls[] | select(.duration_ms > 200)'"
     )]
     Stalls(StallsArgs),
+    /// Copy a recording without what was typed (keyvals, names and keycodes of keys that
+    /// type text) and without the command line, to share it safely.
+    #[command(
+        after_help = "EXAMPLES:\n  gdkrecord-tool redact x.gdkrecord -o shareable.gdkrecord\n  gdkrecord-tool redact x.gdkrecord -o bug.gdkrecord --from 10s --to 20s\n\nKept: every other record, and of each key event that a key was pressed or\nreleased, when, where and with which modifiers; keys that type nothing (Return,\nEscape, Tab, BackSpace, arrows, F-keys, modifiers) keep their names. To record keys\nthis way from the start: GDKRECORD_KEYS=redacted (docs/guide.md)."
+    )]
+    Redact(RedactArgs),
 }
 
 #[derive(Debug, Args)]
@@ -187,4 +193,13 @@ pub struct StallsArgs {
     /// Print JSON (documented in docs/stalls.md) instead of text.
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RedactArgs {
+    #[command(flatten)]
+    pub read: ReadArgs,
+    /// The redacted recording to write.
+    #[arg(short, long, value_name = "OUT")]
+    pub output: PathBuf,
 }

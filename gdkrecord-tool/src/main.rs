@@ -14,6 +14,7 @@ mod input;
 mod module_dir;
 mod output;
 mod record;
+mod redact;
 mod stalls;
 mod stats;
 mod symbolize;
@@ -31,6 +32,7 @@ fn main() -> ExitCode {
         Command::Graph(args) => graph::run(&args),
         Command::Exposures(args) => exposures::run(&args),
         Command::Stalls(args) => stalls::run(&args),
+        Command::Redact(args) => redact::run(&args),
     };
     match result {
         Ok(code) => code,

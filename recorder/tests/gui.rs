@@ -625,6 +625,134 @@ fn a_shared_file_name_is_not_clobbered(ctx: &Ctx) -> TestResult {
     Ok(())
 }
 
+/// `GDKRECORD_KEYS=redacted`: every key press is recorded, with its time and modifiers,
+/// but keys that type text without which key it was; Return keeps its name. Enough keys
+/// for both ways key events are read (GDK's getters while the layout is checked, then
+/// the direct read).
+fn redacted_keys_keep_presses_not_what_was_typed(ctx: &Ctx) -> TestResult {
+    let log = ctx.log_path("redacted-keys");
+    let mut command = ctx.gtk_command(ctx.bin("counter"), &log);
+    command
+        .env("GDKRECORD_KEYS", "redacted")
+        .arg("--print-layout");
+    let mut app = ctx.spawn(command)?;
+    app.lines_until("ready")?;
+    let window = ctx.window_of(app.pid())?;
+    ctx.xdotool(&["windowfocus", "--sync", &window])?;
+    ctx.click(&window, ENTRY_POINT, 1)?;
+    let typed = "hunter2secretpw";
+    ctx.xdotool(&["type", "--delay", "20", typed])?;
+    ctx.xdotool(&["key", "Return"])?;
+    wait_for_log(&log, "the keys", |r| {
+        events(r).any(|e| e.key.as_deref() == Some("Return"))
+    })?;
+    ctx.xdotool(&["key", "ctrl+q"])?;
+    let (status, stderr) = app.wait()?;
+    ensure!(status.success(), "counter exited with {status}: {stderr}");
+    let (records, _) = read_log(&log)?;
+    let presses: Vec<&Event> = events(&records)
+        .filter(|e| e.event_type == EventType::KEY_PRESS)
+        .collect();
+    let redacted = presses
+        .iter()
+        .filter(|e| e.keyval.is_none() && e.key.is_none() && e.keycode.is_none())
+        .count();
+    ensure!(
+        redacted > typed.len(),
+        "{redacted} redacted key presses for {} typed keys and Ctrl+Q: {presses:?}",
+        typed.len()
+    );
+    for e in &presses {
+        ensure!(e.modifiers.is_some(), "a key press lost its modifiers: {e:?}");
+        if let Some(keyval) = e.keyval {
+            ensure!(
+                !gdkrecord_format::is_text_keyval(keyval),
+                "a text key was recorded: {e:?}"
+            );
+        }
+    }
+    ensure!(
+        presses.iter().any(|e| e.key.as_deref() == Some("Return")),
+        "Return lost its name"
+    );
+    ensure!(
+        presses
+            .iter()
+            .any(|e| e.keyval.is_none() && e.modifiers.is_some_and(|m| m.0 & 4 != 0)),
+        "Ctrl+Q is not there as a redacted key with Control held"
+    );
+    ensure!(
+        !events(&records).any(|e| e.key.as_deref().is_some_and(|k| k.len() == 1)),
+        "a typed letter's name is in the file"
+    );
+    Ok(())
+}
+
+/// The output path: a file there is kept as NAME.old, the recording is 0600 even under
+/// a umask that takes the owner's bits away, and a symbolic link there is not followed
+/// (the program records beside it and says so).
+fn recording_is_private_and_clobbers_nothing(ctx: &Ctx) -> TestResult {
+    use std::os::unix::fs::PermissionsExt;
+    use std::os::unix::process::CommandExt;
+    let log = ctx.log_path("private");
+    std::fs::write(&log, b"yesterday's recording").map_err(|e| e.to_string())?;
+    let mut command = ctx.gtk_command(ctx.bin("counter"), &log);
+    command.args(["--print-layout", "--exit-after", "1"]);
+    // SAFETY: umask is async-signal-safe.
+    unsafe {
+        command.pre_exec(|| {
+            libc::umask(0o277);
+            Ok(())
+        })
+    };
+    let mut app = ctx.spawn(command)?;
+    app.lines_until("ready")?;
+    let (status, stderr) = app.wait()?;
+    ensure!(status.success(), "counter exited with {status}: {stderr}");
+    let old = ctx.work.join("private.gdkrecord.old");
+    ensure!(
+        std::fs::read(&old).ok().as_deref() == Some(&b"yesterday's recording"[..]),
+        "the file that was there is not kept as {}",
+        old.display()
+    );
+    ensure!(
+        stderr.contains("kept the previous") && stderr.contains(&old.display().to_string()),
+        "the program did not say it kept the old file: {stderr}"
+    );
+    let mode = std::fs::metadata(&log).map_err(|e| e.to_string())?.permissions().mode();
+    ensure!(mode & 0o777 == 0o600, "recording mode {:o}, not 600", mode & 0o777);
+    let (records, _) = read_log(&log)?;
+    ensure!(matches!(records.last(), Some(Record::End(_))), "no End record");
+
+    let target = ctx.work.join("victim.txt");
+    std::fs::write(&target, b"precious").map_err(|e| e.to_string())?;
+    let link = ctx.log_path("planted");
+    std::os::unix::fs::symlink(&target, &link).map_err(|e| e.to_string())?;
+    let mut command = ctx.gtk_command(ctx.bin("counter"), &link);
+    command.args(["--print-layout", "--exit-after", "1"]);
+    let mut app = ctx.spawn(command)?;
+    app.lines_until("ready")?;
+    let pid = app.pid();
+    let (status, stderr) = app.wait()?;
+    ensure!(status.success(), "counter exited with {status}: {stderr}");
+    ensure!(
+        std::fs::read(&target).ok().as_deref() == Some(&b"precious"[..]),
+        "the symlink's target was written"
+    );
+    let beside = ctx.work.join(format!("planted-{pid}.gdkrecord"));
+    let warnings: Vec<&str> = stderr.lines().filter(|l| l.starts_with("gdkrecord:")).collect();
+    ensure!(
+        warnings.len() == 1
+            && warnings[0].contains("symbolic link")
+            && warnings[0].contains(&beside.display().to_string()),
+        "expected one warning naming {}: {warnings:?}",
+        beside.display()
+    );
+    let (records, _) = read_log(&beside)?;
+    ensure!(matches!(records.last(), Some(Record::End(_))), "no End record beside");
+    Ok(())
+}
+
 /// A GTK 4 program from Debian (not ours): click, key, optionally a resize, frames, damage.
 fn debian_app_is_recorded(ctx: &Ctx, program: &str, resize: Option<(i32, i32)>) -> TestResult {
     let log = ctx.log_path(program);
@@ -817,7 +945,7 @@ fn record_command_records_and_keeps_status(ctx: &Ctx) -> TestResult {
 }
 
 fn main() -> std::process::ExitCode {
-    let tests: [Test; 11] = [
+    let tests: [Test; 13] = [
         (
             "counter_records_input_damage_frames",
             counter_records_input_damage_frames,
@@ -835,6 +963,14 @@ fn main() -> std::process::ExitCode {
         (
             "a_shared_file_name_is_not_clobbered",
             a_shared_file_name_is_not_clobbered,
+        ),
+        (
+            "redacted_keys_keep_presses_not_what_was_typed",
+            redacted_keys_keep_presses_not_what_was_typed,
+        ),
+        (
+            "recording_is_private_and_clobbers_nothing",
+            recording_is_private_and_clobbers_nothing,
         ),
         ("widget_factory_is_recorded", widget_factory_is_recorded),
         ("gtk4_demo_is_recorded", gtk4_demo_is_recorded),

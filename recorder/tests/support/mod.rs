@@ -117,6 +117,7 @@ impl Ctx {
             .env_remove("GDKRECORD_STALL_MS")
             .env_remove("GDKRECORD_DISPATCH_US")
             .env_remove("GDKRECORD_MAINLOOP")
+            .env_remove("GDKRECORD_KEYS")
             .stdin(Stdio::null());
         command
     }

@@ -81,7 +81,9 @@ pub enum OpenError {
     #[error("cut short inside its {FILE_HEADER_LEN}-byte file header")]
     ShortHeader,
     /// The file header says format version 0, which no gdkrecord ever wrote.
-    #[error("format version 0 in its file header, which no gdkrecord writes (damaged file header?)")]
+    #[error(
+        "format version 0 in its file header, which no gdkrecord writes (damaged file header?)"
+    )]
     VersionZero,
     /// The file was written by a newer format version.
     #[error("written in format version {found}, newer than this build reads (up to {FORMAT_VERSION}); upgrade gdkrecord")]

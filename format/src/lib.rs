@@ -54,6 +54,15 @@
 //! A *code-address* is varint addr, Option string module, varint offset, Option string
 //! symbol; a *stack* is a varint count of code-addresses, innermost frame first.
 //!
+//! End reasons: 0 exit, 1 display-closed, 2 disk-full (the recorder could not grow the file
+//! and stopped there; the program went on).
+//!
+//! A record holds no more than the recorder produces: at most [`MAX_ARGS`] arguments,
+//! [`MAX_STACK_FRAMES`] frames per stack and [`MAX_RECTS`] rectangles per region. A frame
+//! claiming more is corrupt: a reader's memory follows what it keeps, never what a count
+//! claims. A [`Reader`] lists the first [`ISSUES_LISTED`] stretches it skips and counts the
+//! rest ([`Reader::skipped`]).
+//!
 //! # Example
 //!
 //! ```
@@ -75,7 +84,7 @@
 //! # Design constraints
 //! - Small: a motion event takes about 28 bytes, so hour-long recordings stay small.
 //! - Crash-safe: every complete frame before a cut, a kill or a scribble is readable.
-//! - Streaming: reading needs memory for one record, whatever the file's size.
+//! - Streaming: reading needs memory for one record, whatever the file's size or content.
 //! - Stable: every released version has a golden file under `tests/golden/`.
 
 mod codec;
@@ -96,9 +105,9 @@ pub use names::{
     CrossingMode, EndReason, EventType, Modifiers, NotifyType, Renderer, ScrollDirection,
     SurfaceKind, ToplevelState,
 };
-pub use redact::is_text_keyval;
 pub use records::{
     CodeAddress, Damage, Dispatch, End, Event, Frame, FrameTimings, Header, LoopIteration, Nanos,
     Phase, Record, RecordKind, Rect, Scale, Size, Stall, StallSample, State, Surface,
     SurfaceDestroyed, SurfaceId, PHASE_NAMES,
 };
+pub use redact::is_text_keyval;

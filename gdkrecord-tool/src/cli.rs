@@ -17,7 +17,7 @@ pub struct Cli {
 pub enum Command {
     /// Run a GTK 4 program with the recorder loaded.
     #[command(
-        after_help = "EXAMPLES:\n  gdkrecord-tool record -- ./myprog --its-args\n  gdkrecord-tool record -o run.gdkrecord -- gtk4-widget-factory\n  GDKRECORD_SYNC=1 gdkrecord-tool record -- ./myprog   # nothing lost even to SIGKILL\n\nThe recorder also reads GDKRECORD_SYNC, GDKRECORD_DAMAGE, GDKRECORD_MAINLOOP,\nGDKRECORD_DISPATCH_US, GDKRECORD_STALL_MS, GDKRECORD_STALL_SAMPLE_MS and\nGDKRECORD_SELF_TIME: see docs/guide.md."
+        after_help = "EXAMPLES:\n  gdkrecord-tool record -- ./myprog --its-args\n  gdkrecord-tool record -o run.gdkrecord -- gtk4-widget-factory\n  GDKRECORD_SYNC=1 gdkrecord-tool record -- ./myprog   # nothing lost even to SIGKILL\n  GDKRECORD_KEYS=redacted gdkrecord-tool record -- ./myprog   # what was typed left out\n\nThe recording is created 0600; a file already there is kept as NAME.old.\nThe recorder also reads GDKRECORD_SYNC, GDKRECORD_KEYS (all, redacted),\nGDKRECORD_DAMAGE, GDKRECORD_MAINLOOP, GDKRECORD_DISPATCH_US, GDKRECORD_STALL_MS,\nGDKRECORD_STALL_SAMPLE_MS and GDKRECORD_SELF_TIME: see docs/guide.md."
     )]
     Record(RecordArgs),
     /// Print the directory to put in GTK_PATH to record any GTK 4 program.

@@ -22,6 +22,7 @@ mod symbolize;
 use cli::{Cli, Command};
 
 fn main() -> ExitCode {
+    output::note_closed_stdout();
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Record(args) => record::run(&args),

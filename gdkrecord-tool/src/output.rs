@@ -4,6 +4,7 @@
 use std::fs::File;
 use std::io;
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::{bail, Context, Result};
 
@@ -35,13 +36,35 @@ pub fn is_stdout(path: &Path) -> bool {
     path.as_os_str() == "-"
 }
 
-/// Standard output, locked. Fails when file descriptor 1 is closed: Rust's standard
-/// output would drop everything written to it silently. Callers name `standard output`
-/// in the context of their write errors.
+/// Set when the program started with file descriptor 1 closed.
+static STDOUT_WAS_CLOSED: AtomicBool = AtomicBool::new(false);
+
+/// Notes whether the program started with standard output closed (`cmd >&-`). Rust's
+/// runtime opens `/dev/null` read-write on a closed standard descriptor before `main`
+/// (so no file lands on it), which would make every write succeed into nothing; a
+/// shell's `>/dev/null` opens it write-only. So the null device open read-write on
+/// descriptor 1 is taken for a closed standard output. Call first thing in `main`.
+pub fn note_closed_stdout() {
+    // SAFETY: fstat and fcntl only read the descriptor's state.
+    let mut stat: libc::stat = unsafe { std::mem::zeroed() };
+    if unsafe { libc::fstat(libc::STDOUT_FILENO, &mut stat) } != 0 {
+        STDOUT_WAS_CLOSED.store(true, Ordering::Relaxed);
+        return;
+    }
+    let flags = unsafe { libc::fcntl(libc::STDOUT_FILENO, libc::F_GETFL) };
+    let null_device =
+        stat.st_mode & libc::S_IFMT == libc::S_IFCHR && stat.st_rdev == libc::makedev(1, 3);
+    if null_device && flags >= 0 && flags & libc::O_ACCMODE == libc::O_RDWR {
+        STDOUT_WAS_CLOSED.store(true, Ordering::Relaxed);
+    }
+}
+
+/// Standard output, locked. Fails when the program started with standard output closed
+/// (see [`note_closed_stdout`]). Callers name `standard output` in the context of
+/// their write errors.
 pub fn stdout() -> Result<io::StdoutLock<'static>> {
-    // SAFETY: F_GETFD on any descriptor number only reads its flags.
-    if unsafe { libc::fcntl(libc::STDOUT_FILENO, libc::F_GETFD) } < 0 {
-        bail!("standard output is closed: {}", io::Error::last_os_error());
+    if STDOUT_WAS_CLOSED.load(Ordering::Relaxed) {
+        bail!("standard output is closed; redirect it to a file, or use -o where there is one");
     }
     Ok(io::stdout().lock())
 }

@@ -9,8 +9,8 @@ use anyhow::{Context, Result};
 use gdkrecord_format::Writer;
 
 use crate::cli::RedactArgs;
-use crate::input;
 use crate::graph::thousands;
+use crate::input;
 
 /// Runs `redact`.
 pub fn run(args: &RedactArgs) -> Result<ExitCode> {

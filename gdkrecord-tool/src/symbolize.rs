@@ -329,7 +329,12 @@ mod tests {
         // SAFETY: a valid C string.
         assert_eq!(unsafe { libc::mkfifo(c_path.as_ptr(), 0o600) }, 0);
         let mut symbolizer = Symbolizer::new();
-        for module in [fifo.to_str().unwrap(), "/dev/zero", "/dev/null", "/proc/self/mem"] {
+        for module in [
+            fifo.to_str().unwrap(),
+            "/dev/zero",
+            "/dev/null",
+            "/proc/self/mem",
+        ] {
             let code = CodeAddress {
                 addr: 0x1000,
                 module: Some(module.into()),

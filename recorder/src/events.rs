@@ -6,8 +6,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use gdk4_sys::{GdkEvent, GdkSurface};
 use gdkrecord_format::{
-    is_text_keyval, CrossingMode, Event, EventType, Modifiers, NotifyType, Record,
-    ScrollDirection, SurfaceId,
+    is_text_keyval, CrossingMode, Event, EventType, Modifiers, NotifyType, Record, ScrollDirection,
+    SurfaceId,
 };
 use glib_sys::{gboolean, gpointer, GTRUE};
 use gobject_sys::{GSignalInvocationHint, GValue};

@@ -40,7 +40,9 @@ pub(crate) fn init_from_env() {
             true
         }
         Err(std::env::VarError::NotUnicode(_)) => {
-            eprintln!("gdkrecord: GDKRECORD_KEYS is not UTF-8 (all, redacted); recording keys redacted");
+            eprintln!(
+                "gdkrecord: GDKRECORD_KEYS is not UTF-8 (all, redacted); recording keys redacted"
+            );
             true
         }
     };

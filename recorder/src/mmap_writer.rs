@@ -45,10 +45,7 @@ fn keep_existing(path: &Path, c_path: &CString) -> io::Result<PathBuf> {
     if fd < 0 {
         let error = io::Error::last_os_error();
         return Err(if error.raw_os_error() == Some(libc::ELOOP) {
-            io::Error::new(
-                io::ErrorKind::AlreadyExists,
-                SymlinkRefused,
-            )
+            io::Error::new(io::ErrorKind::AlreadyExists, SymlinkRefused)
         } else {
             error
         });
@@ -78,8 +75,9 @@ fn keep_existing(path: &Path, c_path: &CString) -> io::Result<PathBuf> {
             });
         }
         let old = old_name(path);
-        std::fs::rename(path, &old)
-            .map_err(|e| io::Error::new(e.kind(), format!("keeping it as {}: {e}", old.display())))?;
+        std::fs::rename(path, &old).map_err(|e| {
+            io::Error::new(e.kind(), format!("keeping it as {}: {e}", old.display()))
+        })?;
         Ok(old)
     })();
     // SAFETY: our fd.
@@ -145,7 +143,10 @@ impl MmapWriter {
     /// `path` is never followed (an error of kind [`io::ErrorKind::AlreadyExists`] whose
     /// raw OS error is `ELOOP`); a file another process is recording into is left alone
     /// (an error of kind [`io::ErrorKind::WouldBlock`]).
-    pub(crate) fn create(path: &Path, chunk_size: usize) -> io::Result<(MmapWriter, Option<PathBuf>)> {
+    pub(crate) fn create(
+        path: &Path,
+        chunk_size: usize,
+    ) -> io::Result<(MmapWriter, Option<PathBuf>)> {
         let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) }.max(4096) as usize;
         let chunk_size = chunk_size.max(page).div_ceil(page) * page;
         let c_path = c_path(path)?;
@@ -157,7 +158,11 @@ impl MmapWriter {
             let fd = unsafe {
                 libc::open(
                     c_path.as_ptr(),
-                    libc::O_RDWR | libc::O_CREAT | libc::O_EXCL | libc::O_NOFOLLOW | libc::O_CLOEXEC,
+                    libc::O_RDWR
+                        | libc::O_CREAT
+                        | libc::O_EXCL
+                        | libc::O_NOFOLLOW
+                        | libc::O_CLOEXEC,
                     0o600 as libc::c_uint,
                 )
             };
@@ -473,12 +478,17 @@ mod tests {
         let error = MmapWriter::create(&link, 4096).unwrap_err();
         assert!(is_symlink_refused(&error), "{error:?}");
         assert_eq!(std::fs::read(&target).unwrap(), b"precious");
-        assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
+        assert!(std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink());
         // A dangling link too (it would have created the target).
         let dangling = temp_path("dangling-link");
         let _ = std::fs::remove_file(&dangling);
         std::os::unix::fs::symlink(temp_path("nowhere"), &dangling).unwrap();
-        assert!(is_symlink_refused(&MmapWriter::create(&dangling, 4096).unwrap_err()));
+        assert!(is_symlink_refused(
+            &MmapWriter::create(&dangling, 4096).unwrap_err()
+        ));
         assert!(!temp_path("nowhere").exists());
     }
 

@@ -212,7 +212,9 @@ mod tests {
     #[test]
     fn a_region_of_more_rectangles_than_readers_accept_is_its_bounding_box() {
         // Disjoint squares down a diagonal: one rectangle each.
-        let squares: Vec<[i32; 4]> = (0..=MAX_RECTS as i32).map(|i| [2 * i, 2 * i, 1, 1]).collect();
+        let squares: Vec<[i32; 4]> = (0..=MAX_RECTS as i32)
+            .map(|i| [2 * i, 2 * i, 1, 1])
+            .collect();
         let r = region(&squares);
         let side = 2 * MAX_RECTS as i32 + 1;
         for _ in 0..2 {

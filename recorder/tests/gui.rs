@@ -663,7 +663,10 @@ fn redacted_keys_keep_presses_not_what_was_typed(ctx: &Ctx) -> TestResult {
         typed.len()
     );
     for e in &presses {
-        ensure!(e.modifiers.is_some(), "a key press lost its modifiers: {e:?}");
+        ensure!(
+            e.modifiers.is_some(),
+            "a key press lost its modifiers: {e:?}"
+        );
         if let Some(keyval) = e.keyval {
             ensure!(
                 !gdkrecord_format::is_text_keyval(keyval),
@@ -719,10 +722,20 @@ fn recording_is_private_and_clobbers_nothing(ctx: &Ctx) -> TestResult {
         stderr.contains("kept the previous") && stderr.contains(&old.display().to_string()),
         "the program did not say it kept the old file: {stderr}"
     );
-    let mode = std::fs::metadata(&log).map_err(|e| e.to_string())?.permissions().mode();
-    ensure!(mode & 0o777 == 0o600, "recording mode {:o}, not 600", mode & 0o777);
+    let mode = std::fs::metadata(&log)
+        .map_err(|e| e.to_string())?
+        .permissions()
+        .mode();
+    ensure!(
+        mode & 0o777 == 0o600,
+        "recording mode {:o}, not 600",
+        mode & 0o777
+    );
     let (records, _) = read_log(&log)?;
-    ensure!(matches!(records.last(), Some(Record::End(_))), "no End record");
+    ensure!(
+        matches!(records.last(), Some(Record::End(_))),
+        "no End record"
+    );
 
     let target = ctx.work.join("victim.txt");
     std::fs::write(&target, b"precious").map_err(|e| e.to_string())?;
@@ -740,7 +753,10 @@ fn recording_is_private_and_clobbers_nothing(ctx: &Ctx) -> TestResult {
         "the symlink's target was written"
     );
     let beside = ctx.work.join(format!("planted-{pid}.gdkrecord"));
-    let warnings: Vec<&str> = stderr.lines().filter(|l| l.starts_with("gdkrecord:")).collect();
+    let warnings: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.starts_with("gdkrecord:"))
+        .collect();
     ensure!(
         warnings.len() == 1
             && warnings[0].contains("symbolic link")
@@ -749,7 +765,10 @@ fn recording_is_private_and_clobbers_nothing(ctx: &Ctx) -> TestResult {
         beside.display()
     );
     let (records, _) = read_log(&beside)?;
-    ensure!(matches!(records.last(), Some(Record::End(_))), "no End record beside");
+    ensure!(
+        matches!(records.last(), Some(Record::End(_))),
+        "no End record beside"
+    );
     Ok(())
 }
 

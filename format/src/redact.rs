@@ -13,7 +13,10 @@
 use crate::names::EventType;
 use crate::records::{Event, Header, Record};
 
-/// Whether `keyval` (an X keysym, as GDK's) types a character.
+/// Whether `keyval` (an X keysym, as GDK's) types a character: letters, digits,
+/// punctuation, space, keypad digits and operators, dead accents, any Unicode keysym.
+/// Return, Escape, Tab, BackSpace, Delete, cursor keys, function keys, modifiers, lock
+/// and media keys type nothing.
 pub fn is_text_keyval(keyval: u32) -> bool {
     match keyval {
         // Keypad keys that type: KP_Space, KP_Multiply ..= KP_9, KP_Equal.
@@ -30,7 +33,8 @@ pub fn is_text_keyval(keyval: u32) -> bool {
 }
 
 impl Event {
-    /// Drops what a key event says was typed (see the [module docs](self)); returns
+    /// Drops what a key event of a text key says was typed: its keyval, name and keycode
+    /// (which names the key just as well); keeps when, where and the modifiers. Returns
     /// whether it did. A key event without a keyval is redacted too: nothing tells.
     pub fn redact_typing(&mut self) -> bool {
         let is_key = matches!(
@@ -56,8 +60,8 @@ impl Header {
 }
 
 impl Record {
-    /// Drops what was typed and the command line (see the [module docs](self)); returns
-    /// whether anything was dropped.
+    /// Drops what was typed ([`Event::redact_typing`]) and the command line
+    /// ([`Header::redact`]); returns whether anything was dropped.
     pub fn redact(&mut self) -> bool {
         match self {
             Record::Event(event) => event.redact_typing(),

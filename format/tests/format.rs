@@ -467,7 +467,12 @@ fn records_over_the_caps_are_corrupt_and_at_the_caps_are_read() {
     let good = sample_records()[1].clone();
     for record in over_the_caps() {
         let (back, issues) = read_all(&encode(&[record.clone(), good.clone()]));
-        assert_eq!(back, [good.clone()], "{:?} read", record.kind());
+        assert_eq!(
+            back,
+            std::slice::from_ref(&good),
+            "{:?} read",
+            record.kind()
+        );
         assert_eq!(issues.len(), 1);
         assert_eq!(issues[0].problem, Problem::Corrupt);
     }

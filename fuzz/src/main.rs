@@ -14,8 +14,10 @@
 //! gdkrecord-fuzz [--seconds N] [--seed N] [--timeout-ms N] [--memory-mb N]
 //!                [--crashes DIR] [--tool PATH] [--replay DIR]...
 //! ```
-//! `--replay DIR` runs every file of DIR through every target once, unmutated (the
-//! regression corpus, `fuzz/regressions/`), instead of fuzzing.
+//! `--replay DIR` runs every file of DIR through every target once, unmutated, instead of
+//! fuzzing (a crash found once, kept as a regression). The input that took the most
+//! memory in each target is kept as `peak-memory-<target>.gdkrecord` in the `--crashes`
+//! directory, to look into.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -161,7 +163,18 @@ impl Fuzzer {
     fn note(&mut self, target: &str, outcome: Outcome, bytes: &[u8]) {
         let tally = self.tallies.entry(target.to_owned()).or_default();
         tally.executions += 1;
-        tally.max_rss_kib = tally.max_rss_kib.max(outcome.max_rss_kib);
+        let file_name = target.replace([' ', '(', ')', ','], "_");
+        if outcome.max_rss_kib > tally.max_rss_kib {
+            tally.max_rss_kib = outcome.max_rss_kib;
+            // The input that took the most memory so far, to look into.
+            let _ = std::fs::create_dir_all(&self.options.crashes);
+            let _ = std::fs::write(
+                self.options
+                    .crashes
+                    .join(format!("peak-memory-{file_name}.gdkrecord")),
+                bytes,
+            );
+        }
         let what = match &outcome.status {
             Status::Fine => return,
             Status::Crash(message) => {
@@ -175,11 +188,10 @@ impl Fuzzer {
         };
         self.saved += 1;
         let _ = std::fs::create_dir_all(&self.options.crashes);
-        let path = self.options.crashes.join(format!(
-            "{}-{}.gdkrecord",
-            target.replace([' ', '(', ')', ','], "_"),
-            self.saved
-        ));
+        let path = self
+            .options
+            .crashes
+            .join(format!("{file_name}-{}.gdkrecord", self.saved));
         let _ = std::fs::write(&path, bytes);
         eprintln!(
             "gdkrecord-fuzz: {target}: {what}\n  input saved as {}",

@@ -30,6 +30,9 @@ impl Rng {
     }
 }
 
+/// Largest input a repetition makes (larger ones only slow the run down).
+const MAX_INPUT: usize = 4 << 20;
+
 /// Values that find overflows and unbounded loops: limits, their neighbours, huge counts.
 const INTERESTING: [u64; 16] = [
     0,
@@ -233,7 +236,8 @@ fn mutate_once(input: &[u8], other: &[u8], rng: &mut Rng) -> Vec<u8> {
             if !payloads.is_empty() {
                 let p = rng.below(payloads.len());
                 let copy = payloads[p].clone();
-                let times = [2, 100, 10_000][rng.below(3)];
+                // Up to 10,000 times, inputs staying under MAX_INPUT.
+                let times = [2, 100, 10_000][rng.below(3)].min(MAX_INPUT / (copy.len() + 8));
                 payloads.splice(p..p, std::iter::repeat_n(copy, times));
                 out = join(header, &payloads, &tail);
             }

@@ -11,8 +11,8 @@ use gdkrecord_replay::{Replay, TimelineBuilder};
 #[allow(dead_code, missing_docs)]
 mod viewer_index;
 
-/// Frames of each surface the replay model steps through (the GIF's default cap).
-const REPLAY_FRAMES: usize = 3000;
+/// Frames of each surface the replay model steps through.
+const REPLAY_FRAMES: usize = 1000;
 
 /// The reader, the replay model (every surface: frames stepped, views built, the
 /// heatmap) and the viewer's index (built, every record decoded by window).

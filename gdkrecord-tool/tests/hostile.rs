@@ -77,6 +77,8 @@ fn run_with(dir: &Path, args: &[&str], setup: impl FnOnce(&mut Command)) -> Run 
             Ok(())
         })
     };
+    // Reaped by wait4 below, which also gives its peak memory.
+    #[allow(clippy::zombie_processes)]
     let child = command.spawn().expect("run gdkrecord-tool");
     let pid = child.id() as libc::pid_t;
     let start = Instant::now();

@@ -5,44 +5,20 @@
 
 use std::fs::File;
 use std::os::unix::process::CommandExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use gdkrecord_format::*;
+
+mod support;
+use support::scratch;
 
 /// Peak resident memory any command may reach on these small inputs (the largest
 /// honest run here takes about 20 MiB).
 const MEMORY_BOUND_KIB: u64 = 200 << 10;
 /// Hang guard (not a speed test: honest runs take well under a second).
 const TIME_LIMIT: Duration = Duration::from_secs(60);
-
-struct Scratch(PathBuf);
-
-impl std::ops::Deref for Scratch {
-    type Target = Path;
-    fn deref(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        if !std::thread::panicking() {
-            let _ = std::fs::remove_dir_all(&self.0);
-        }
-    }
-}
-
-fn scratch(test: &str) -> Scratch {
-    let dir = std::env::temp_dir().join(format!(
-        "gdkrecord-tool-hostile-{}-{test}",
-        std::process::id()
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    Scratch(dir)
-}
 
 /// What a bounded run gave.
 struct Run {

@@ -149,6 +149,8 @@ pub struct Skipped {
 }
 
 /// One frame found at the start of a byte slice, for random access (see [`decode_frame`]).
+// As large as a record, like `Decoded`: boxing would allocate for every record read.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub enum FrameAt {
     /// A record, taking `len` bytes.

@@ -124,6 +124,7 @@ fn header(argv: Vec<String>) -> Record {
         display_name: ":0".into(),
         damage_capture: true,
         damage_note: String::new(),
+        damage_layout: "gtk-4.8".into(),
     })
 }
 

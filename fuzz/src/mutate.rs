@@ -133,7 +133,8 @@ pub fn excerpt(seed: &[u8], max_bytes: usize, rng: &mut Rng) -> Vec<u8> {
     put_frame(&mut out, first);
     let start = rng.below(rest.len().max(1));
     for payload in rest.iter().skip(start) {
-        if out.len() + payload.len() > max_bytes {
+        // A frame head is at most 9 bytes: a 5-byte length, the CRC-32.
+        if out.len() + payload.len() + 9 > max_bytes {
             break;
         }
         put_frame(&mut out, payload);

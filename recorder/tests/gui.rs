@@ -909,7 +909,7 @@ fn recording_is_private_and_clobbers_nothing(ctx: &Ctx) -> TestResult {
     let log = ctx.log_path("private");
     std::fs::write(&log, b"yesterday's recording").map_err(|e| e.to_string())?;
     let mut command = ctx.gtk_command(ctx.bin("counter"), &log);
-    command.args(["--print-layout", "--exit-after", "1"]);
+    command.arg("--print-layout");
     // SAFETY: umask is async-signal-safe.
     unsafe {
         command.pre_exec(|| {
@@ -919,6 +919,7 @@ fn recording_is_private_and_clobbers_nothing(ctx: &Ctx) -> TestResult {
     };
     let mut app = ctx.spawn(command)?;
     app.lines_until("ready")?;
+    quit_with_ctrl_q(ctx, app.pid())?;
     let (status, stderr) = app.wait()?;
     ensure!(status.success(), "counter exited with {status}: {stderr}");
     let old = ctx.work.join("private.gdkrecord.old");
@@ -951,10 +952,11 @@ fn recording_is_private_and_clobbers_nothing(ctx: &Ctx) -> TestResult {
     let link = ctx.log_path("planted");
     std::os::unix::fs::symlink(&target, &link).map_err(|e| e.to_string())?;
     let mut command = ctx.gtk_command(ctx.bin("counter"), &link);
-    command.args(["--print-layout", "--exit-after", "1"]);
+    command.arg("--print-layout");
     let mut app = ctx.spawn(command)?;
     app.lines_until("ready")?;
     let pid = app.pid();
+    quit_with_ctrl_q(ctx, pid)?;
     let (status, stderr) = app.wait()?;
     ensure!(status.success(), "counter exited with {status}: {stderr}");
     ensure!(
@@ -978,6 +980,14 @@ fn recording_is_private_and_clobbers_nothing(ctx: &Ctx) -> TestResult {
         matches!(records.last(), Some(Record::End(_))),
         "no End record beside"
     );
+    Ok(())
+}
+
+/// Quits the counter of `pid` as a user would.
+fn quit_with_ctrl_q(ctx: &Ctx, pid: u32) -> TestResult {
+    let window = ctx.window_of(pid)?;
+    ctx.xdotool(&["windowfocus", "--sync", &window])?;
+    ctx.xdotool(&["key", "ctrl+q"])?;
     Ok(())
 }
 

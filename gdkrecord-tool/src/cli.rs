@@ -54,6 +54,18 @@ pub enum Command {
         after_help = "EXAMPLES:\n  gdkrecord-tool stalls x.gdkrecord\n  gdkrecord-tool stalls x.gdkrecord --group          # identical stacks merged\n  gdkrecord-tool stalls x.gdkrecord --from 2s --type button-press,key-press\n  gdkrecord-tool stalls x.gdkrecord --json | jq '.stalls[] | select(.duration_ms > 200)'"
     )]
     Stalls(StallsArgs),
+    /// Compare two recordings: frame times, fps, phases, input latency, damage, events,
+    /// main-loop busy share, stalls and surfaces side by side, better or worse.
+    #[command(
+        after_help = "EXAMPLES:\n  gdkrecord-tool diff before.gdkrecord after.gdkrecord\n  gdkrecord-tool diff before.gdkrecord after.gdkrecord --json | jq '.figures[] | select(.verdict == \"worse\")'\n\nExit status: 0 when compared, 2 on an error (a missing or unreadable recording)."
+    )]
+    Diff(DiffArgs),
+    /// Hold a recording to budgets (frame times, stalls, input latency, full repaints) or
+    /// to a baseline recording; exit 1 when one is exceeded.
+    #[command(
+        after_help = "EXAMPLES:\n  gdkrecord-tool check run.gdkrecord --max-frame-p95 16.7ms --max-stall 200ms\n  gdkrecord-tool check run.gdkrecord --baseline base.gdkrecord --max-regression 10%\n  gdkrecord-tool check run.gdkrecord --budget budget.toml --json > check.json\n\nThe budget file (TOML) takes the same keys with underscores (max_frame_p95 = \"16.7ms\",\nmax_full_repaints = \"25%\", baseline = \"base.gdkrecord\", max_regression = 10); flags\noverride it. See docs/guide.md.\n\nExit status: 0 when every budget holds, 1 when one is exceeded (or cannot be measured),\n2 on an error (a missing or unreadable file, a bad budget)."
+    )]
+    Check(CheckArgs),
 }
 
 #[derive(Debug, Args)]
@@ -183,6 +195,50 @@ pub struct StallsArgs {
     #[arg(long)]
     pub group: bool,
     /// Print JSON (documented in docs/stalls.md) instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The first recording (the reference: "before").
+    pub a: PathBuf,
+    /// The second recording, compared with the first ("after").
+    pub b: PathBuf,
+    /// Print stable, documented JSON instead of the table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// The recording to check.
+    pub file: PathBuf,
+    /// A recording whose figures become budgets, with --max-regression.
+    #[arg(long, value_name = "BASE")]
+    pub baseline: Option<PathBuf>,
+    /// A TOML file of budgets (the flags' names with underscores); flags override it.
+    #[arg(long, value_name = "FILE")]
+    pub budget: Option<PathBuf>,
+    /// The 95th percentile of frame durations may not exceed T (`16.7ms`).
+    #[arg(long, value_name = "T")]
+    pub max_frame_p95: Option<String>,
+    /// No frame may take longer than T.
+    #[arg(long, value_name = "T")]
+    pub max_frame_max: Option<String>,
+    /// No main-loop stall may last longer than T.
+    #[arg(long, value_name = "T")]
+    pub max_stall: Option<String>,
+    /// The 95th percentile of input latency may not exceed T.
+    #[arg(long, value_name = "T")]
+    pub max_input_latency_p95: Option<String>,
+    /// At most P % of the repaints may cover the whole window.
+    #[arg(long, value_name = "P%")]
+    pub max_full_repaints: Option<String>,
+    /// With --baseline: no figure may be more than P % worse than the baseline's.
+    #[arg(long, value_name = "P%")]
+    pub max_regression: Option<String>,
+    /// Print stable, documented JSON instead of the table.
     #[arg(long)]
     pub json: bool,
 }

@@ -4,10 +4,13 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+mod check;
 mod cli;
+mod diff;
 mod dump;
 mod export;
 mod exposures;
+mod figures;
 mod formats;
 mod graph;
 mod input;
@@ -21,15 +24,19 @@ use cli::{Cli, Command};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let result = match cli.command {
-        Command::Record(args) => record::run(&args),
-        Command::ModuleDir(args) => module_dir::run(&args),
-        Command::Dump(args) => dump::run(&args),
-        Command::Stats(args) => stats::run(&args),
-        Command::Export(args) => export::run(&args),
-        Command::Graph(args) => graph::run(&args),
-        Command::Exposures(args) => exposures::run(&args),
-        Command::Stalls(args) => stalls::run(&args),
+    // Commands that compare or gate (`diff`, `check`) keep 1 for "a budget was
+    // exceeded" and report errors with 2.
+    let (result, error_code) = match cli.command {
+        Command::Record(args) => (record::run(&args), 1),
+        Command::ModuleDir(args) => (module_dir::run(&args), 1),
+        Command::Dump(args) => (dump::run(&args), 1),
+        Command::Stats(args) => (stats::run(&args), 1),
+        Command::Export(args) => (export::run(&args), 1),
+        Command::Graph(args) => (graph::run(&args), 1),
+        Command::Exposures(args) => (exposures::run(&args), 1),
+        Command::Stalls(args) => (stalls::run(&args), 1),
+        Command::Diff(args) => (diff::run(&args), 2),
+        Command::Check(args) => (check::run(&args), 2),
     };
     match result {
         Ok(code) => code,
@@ -39,7 +46,7 @@ fn main() -> ExitCode {
                 return ExitCode::SUCCESS;
             }
             eprintln!("gdkrecord-tool: {error:#}");
-            ExitCode::FAILURE
+            ExitCode::from(error_code)
         }
     }
 }

@@ -35,15 +35,7 @@ pub use surfaces::SurfaceReport;
 
 /// Runs `stats`.
 pub fn run(args: &StatsArgs) -> Result<ExitCode> {
-    let mut recording = input::open(&args.read)?;
-    recording.show_progress("stats");
-    let file = recording.path().display().to_string();
-    let mut collector = Collector::new(recording.header());
-    recording.for_each(|record| {
-        collector.observe(&record);
-        Ok(())
-    })?;
-    let report = collector.report(file);
+    let report = report_of(input::open(&args.read)?)?;
     let mut out = BufWriter::new(std::io::stdout().lock());
     if args.json {
         // As an io::Error, a closed pipe stays recognisable (`stats --json | head`).
@@ -56,6 +48,19 @@ pub fn run(args: &StatsArgs) -> Result<ExitCode> {
     }
     out.flush().context("standard output")?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The report of every record of `recording` passing its filters (what `stats` prints;
+/// `diff` and `check` compare it).
+pub fn report_of(mut recording: input::Recording) -> Result<Report> {
+    recording.show_progress("stats");
+    let file = recording.path().display().to_string();
+    let mut collector = Collector::new(recording.header());
+    recording.for_each(|record| {
+        collector.observe(&record);
+        Ok(())
+    })?;
+    Ok(collector.report(file))
 }
 
 /// Everything `stats` reports (JSON form of `--json`). Times are ms since the start of

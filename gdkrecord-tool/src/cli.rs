@@ -66,6 +66,13 @@ pub enum Command {
         after_help = "EXAMPLES:\n  gdkrecord-tool check run.gdkrecord --max-frame-p95 16.7ms --max-stall 200ms\n  gdkrecord-tool check run.gdkrecord --baseline base.gdkrecord --max-regression 10%\n  gdkrecord-tool check run.gdkrecord --budget budget.toml --json > check.json\n\nThe budget file (TOML) takes the same keys with underscores (max_frame_p95 = \"16.7ms\",\nmax_full_repaints = \"25%\", baseline = \"base.gdkrecord\", max_regression = 10); flags\noverride it. See docs/guide.md.\n\nExit status: 0 when every budget holds, 1 when one is exceeded (or cannot be measured),\n2 on an error (a missing or unreadable file, a bad budget)."
     )]
     Check(CheckArgs),
+    /// Run a GTK 4 program with the recorder and play a recording's input into it
+    /// (pointer, buttons, keys, scrolls, resizes) at the recording's pace: a new recording
+    /// of the same session, to compare with `diff` or hold to budgets with `check`.
+    #[command(
+        after_help = "EXAMPLES:\n  gdkrecord-tool replay session.gdkrecord -o new.gdkrecord -- ./myprog\n  gdkrecord-tool replay session.gdkrecord --speed 2 --repeat 5 -o run.gdkrecord -- ./myprog   # run-1 ... run-5\n  xvfb-run -a gdkrecord-tool replay ci/session.gdkrecord -o new.gdkrecord -- ./build/myprog\n\nNeeds an X11 display with XTEST (Xvfb, Xorg, Xwayland with GDK_BACKEND=x11): under Wayland\nno client may inject input. Input is placed at the recorded surface positions, on the\nsurface of the same role (the first toplevel, popups by order and parent), timed from\nthe end of the first window's first frame. See docs/ci.md.\n\nExit status: 0 when the input was replayed (whatever the app's own status), 2 on an error\n(no input in the recording, no display, a window that never appears); the partial\nrecording is kept."
+    )]
+    Replay(ReplayArgs),
 }
 
 #[derive(Debug, Args)]
@@ -241,4 +248,26 @@ pub struct CheckArgs {
     /// Print stable, documented JSON instead of the table.
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ReplayArgs {
+    /// The recording whose input is played.
+    pub recording: PathBuf,
+    /// The new recording (default: `<REC's name>-replay.gdkrecord`); with --repeat N,
+    /// OUT-1 … OUT-N.
+    #[arg(short, long, value_name = "OUT")]
+    pub output: Option<PathBuf>,
+    /// Play this many times faster than recorded (0.5: twice slower).
+    #[arg(long, default_value_t = 1.0, value_name = "X")]
+    pub speed: f64,
+    /// Replay N times into N recordings, for statistics.
+    #[arg(long, default_value_t = 1, value_name = "N")]
+    pub repeat: u32,
+    /// How long to wait for the app's first frame, or a window the input needs.
+    #[arg(long, default_value = "30s", value_name = "T")]
+    pub timeout: String,
+    /// The program to replay into and its arguments.
+    #[arg(required = true, trailing_var_arg = true, value_name = "CMD")]
+    pub command: Vec<std::ffi::OsString>,
 }

@@ -16,6 +16,7 @@ mod graph;
 mod input;
 mod module_dir;
 mod record;
+mod replay;
 mod stalls;
 mod stats;
 mod symbolize;
@@ -24,7 +25,7 @@ use cli::{Cli, Command};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    // Commands that compare or gate (`diff`, `check`) keep 1 for "a budget was
+    // Commands that compare, gate or replay (`diff`, `check`, `replay`) keep 1 for "a budget was
     // exceeded" and report errors with 2.
     let (result, error_code) = match cli.command {
         Command::Record(args) => (record::run(&args), 1),
@@ -37,6 +38,7 @@ fn main() -> ExitCode {
         Command::Stalls(args) => (stalls::run(&args), 1),
         Command::Diff(args) => (diff::run(&args), 2),
         Command::Check(args) => (check::run(&args), 2),
+        Command::Replay(args) => (replay::run(&args), 2),
     };
     match result {
         Ok(code) => code,

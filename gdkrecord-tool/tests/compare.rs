@@ -259,8 +259,14 @@ fn diff_of_a_recording_with_itself_shows_no_change() {
         &["diff", "counter.gdkrecord", "counter.gdkrecord"],
     ));
     let summary = text.lines().last().unwrap();
-    assert!(summary.starts_with("0 better, 0 worse, 0 changed, "), "{summary}");
-    assert!(!text.contains("worse\n") && !text.contains("better\n"), "{text}");
+    assert!(
+        summary.starts_with("0 better, 0 worse, 0 changed, "),
+        "{summary}"
+    );
+    assert!(
+        !text.contains("worse\n") && !text.contains("better\n"),
+        "{text}"
+    );
 }
 
 #[test]

@@ -24,7 +24,7 @@ mod frames;
 mod human;
 mod latency;
 mod mainloop;
-mod summary;
+pub mod summary;
 mod surfaces;
 
 pub use damage::DamageReport;

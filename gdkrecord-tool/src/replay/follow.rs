@@ -17,8 +17,8 @@ use gdkrecord_format::{
 
 use super::script::{is_played, Role, SurfaceRoles};
 
-/// Bytes read per poll at most; the rest waits for the next one.
-const CHUNK: usize = 1 << 20;
+/// Bytes read at a time.
+const CHUNK: usize = 64 << 10;
 
 /// What the new run's recording says so far.
 #[derive(Debug)]
@@ -71,7 +71,8 @@ impl Follower {
         };
         if self.offset == 0 {
             let mut header = [0u8; FILE_HEADER_LEN];
-            if file.read_exact(&mut header).is_err() {
+            // The recorder sizes the file before it writes the header into it.
+            if file.read_exact(&mut header).is_err() || header.iter().all(|b| *b == 0) {
                 return Ok(()); // not written yet
             }
             if let Err(e) = check_file_header(&header) {
@@ -81,10 +82,32 @@ impl Follower {
         }
         file.seek(SeekFrom::Start(self.offset))
             .with_context(|| format!("{shown}: cannot read"))?;
-        let mut bytes = Vec::with_capacity(64 << 10);
-        file.take(CHUNK as u64)
-            .read_to_end(&mut bytes)
-            .with_context(|| format!("{shown}: cannot read"))?;
+        // Past the records the file is zeros (it grows by large steps): read a little
+        // at a time, and on only while records keep coming.
+        let mut pending: Vec<u8> = Vec::new();
+        loop {
+            let mut chunk = Vec::with_capacity(CHUNK);
+            (&mut file)
+                .take(CHUNK as u64)
+                .read_to_end(&mut chunk)
+                .with_context(|| format!("{shown}: cannot read"))?;
+            if chunk.is_empty() {
+                break;
+            }
+            pending.extend_from_slice(&chunk);
+            let (used, more) = self.decode(&pending)?;
+            self.offset += used as u64;
+            pending.drain(..used);
+            if !more {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    /// Decodes the records at the start of `bytes` (read from `self.offset`): the bytes
+    /// used, and whether more records may follow in the rest of the file.
+    fn decode(&mut self, bytes: &[u8]) -> Result<(usize, bool)> {
         let mut at = 0;
         while at < bytes.len() {
             match decode_frame(&bytes[at..]) {
@@ -93,18 +116,18 @@ impl Follower {
                     at += len;
                 }
                 FrameAt::Unknown { len, .. } => at += len,
-                // Not written yet (or cut in the middle of being written).
-                FrameAt::Padding | FrameAt::Incomplete => break,
-                FrameAt::Corrupt => {
-                    bail!(
-                        "{shown}: corrupt data at offset {}",
-                        self.offset + at as u64
-                    )
-                }
+                // Not written yet.
+                FrameAt::Padding => return Ok((at, false)),
+                // Cut by the end of what was read: the rest is to be read.
+                FrameAt::Incomplete => return Ok((at, true)),
+                FrameAt::Corrupt => bail!(
+                    "{}: corrupt data at offset {}",
+                    self.path.display(),
+                    self.offset + at as u64
+                ),
             }
         }
-        self.offset += at as u64;
-        Ok(())
+        Ok((at, true))
     }
 
     fn observe(&mut self, record: &Record) {

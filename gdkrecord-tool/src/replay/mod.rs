@@ -206,6 +206,8 @@ impl Run<'_> {
             .wait_first_frame(&mut app, &mut follower)
             .with_context(|| format!("{out} (kept)"))?;
         let result = self.play_steps(display, &mut app, &mut follower, origin_ns);
+        // Whatever happened, nothing stays pressed for the apps that come next.
+        display.release_all()?;
         if let Err(error) = result {
             app.terminate();
             return Err(error.context(format!("{out} (kept, partial)")));

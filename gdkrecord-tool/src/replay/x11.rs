@@ -25,6 +25,10 @@ pub struct Display {
     wm_delete_window: xproto::Atom,
     /// Keysyms per keycode, from `min_keycode`, for keys recorded without a keycode.
     keymap: Option<(u8, u8, Vec<u32>)>,
+    /// Keys and buttons pressed and not released yet: a recording often ends on a
+    /// press (the key that quit the app), which must not stay held for the next app.
+    held_keys: Vec<u8>,
+    held_buttons: Vec<u8>,
 }
 
 impl std::fmt::Debug for Display {
@@ -76,6 +80,8 @@ impl Display {
             conn,
             root,
             keymap: None,
+            held_keys: Vec::new(),
+            held_buttons: Vec::new(),
         })
     }
 
@@ -151,7 +157,8 @@ impl Display {
         self.fake(xproto::MOTION_NOTIFY_EVENT, 0, x, y)
     }
 
-    pub fn button(&self, button: u8, press: bool) -> Result<()> {
+    pub fn button(&mut self, button: u8, press: bool) -> Result<()> {
+        hold(&mut self.held_buttons, button, press);
         let kind = if press {
             xproto::BUTTON_PRESS_EVENT
         } else {
@@ -160,7 +167,8 @@ impl Display {
         self.fake(kind, button, 0, 0)
     }
 
-    pub fn key(&self, keycode: u8, press: bool) -> Result<()> {
+    pub fn key(&mut self, keycode: u8, press: bool) -> Result<()> {
+        hold(&mut self.held_keys, keycode, press);
         let kind = if press {
             xproto::KEY_PRESS_EVENT
         } else {
@@ -227,6 +235,17 @@ impl Display {
         self.sync()
     }
 
+    /// Releases the keys and buttons still held.
+    pub fn release_all(&mut self) -> Result<()> {
+        for keycode in std::mem::take(&mut self.held_keys) {
+            self.fake(xproto::KEY_RELEASE_EVENT, keycode, 0, 0)?;
+        }
+        for button in std::mem::take(&mut self.held_buttons) {
+            self.fake(xproto::BUTTON_RELEASE_EVENT, button, 0, 0)?;
+        }
+        Ok(())
+    }
+
     /// Waits until the server has handled every request sent (and reports its errors).
     fn sync(&self) -> Result<()> {
         self.conn
@@ -234,5 +253,13 @@ impl Display {
             .reply()
             .context("the X11 display went away")?;
         Ok(())
+    }
+}
+
+/// Notes `code` as held after a press, not after a release.
+fn hold(held: &mut Vec<u8>, code: u8, press: bool) {
+    held.retain(|c| *c != code);
+    if press {
+        held.push(code);
     }
 }

@@ -1,0 +1,518 @@
+//! GUI tests of `replay`: a session recorded with xdotool (clicks, typing, a resize, the
+//! quit key) replayed into a new run of the same app must give the same presses at the
+//! same surface positions, the same keys in order, the same size, frames and damage; on
+//! our `counter` sample and on Debian's gtk4-widget-factory (an app we did not write).
+//! Then the errors: a recording without input, a window that never appears, a surface
+//! the new run never creates, no display: exit 2, one line, the partial recording kept.
+//!
+//! `harness = false`, with the recorder's GUI-test harness (a private Xvfb, programs by
+//! pid, no fixed sleeps): needs Xvfb, xdotool, gtk-4-examples, and the workspace built
+//! (`cargo build --workspace --all-targets`).
+
+#[macro_use]
+#[path = "../../recorder/tests/support/mod.rs"]
+#[allow(dead_code)]
+mod support;
+
+use std::path::Path;
+use std::process::{Command, ExitCode, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use gdkrecord_format::{
+    End, EndReason, Event, EventType, Frame, Header, Reader, Record, Size, Surface, SurfaceId,
+    SurfaceKind, Writer, FORMAT_VERSION,
+};
+
+use support::{Ctx, Suite, Test, TestResult};
+
+/// How long to wait for what a program should do quickly (a failure, not a measure);
+/// a first GL frame on a cold llvmpipe can take several seconds.
+const PATIENCE: Duration = Duration::from_secs(60);
+
+fn read_log(path: &Path) -> Result<Vec<Record>, String> {
+    let mut reader = Reader::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    reader
+        .by_ref()
+        .collect::<Result<Vec<Record>, _>>()
+        .map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// Reads the growing log until `done` holds for its records.
+fn wait_for_log(path: &Path, what: &str, done: impl Fn(&[Record]) -> bool) -> TestResult {
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        if read_log(path).is_ok_and(|records| done(&records)) {
+            return Ok(());
+        }
+        ensure!(Instant::now() < deadline, "the log never showed {what}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn events(records: &[Record], event_type: EventType) -> Vec<&Event> {
+    records
+        .iter()
+        .filter_map(|r| match r {
+            Record::Event(e) if e.event_type == event_type => Some(e),
+            _ => None,
+        })
+        .collect()
+}
+
+fn has_frame(records: &[Record]) -> bool {
+    records.iter().any(|r| matches!(r, Record::Frame(_)))
+}
+
+/// `gdkrecord-tool ARGS` on the private display, with a limit on how long it may take.
+fn tool(ctx: &Ctx, args: &[&str], env: &[(&str, Option<&str>)]) -> Result<Output, String> {
+    let mut command = Command::new("timeout");
+    command
+        .arg("300")
+        .arg(ctx.bin("gdkrecord-tool"))
+        .args(args)
+        .current_dir(&ctx.work)
+        .env("DISPLAY", &ctx.display)
+        .env("GDK_BACKEND", "x11")
+        .env("NO_AT_BRIDGE", "1")
+        .env("GSETTINGS_BACKEND", "memory")
+        .env_remove("WAYLAND_DISPLAY")
+        .env_remove("GTK_PATH")
+        .env_remove("GDKRECORD_MODULE")
+        .stdin(Stdio::null());
+    for (name, value) in env {
+        match value {
+            Some(value) => command.env(name, value),
+            None => command.env_remove(name),
+        };
+    }
+    command
+        .output()
+        .map_err(|e| format!("cannot run gdkrecord-tool: {e}"))
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// The presses (button, position) and key names of a recording, and the sizes its first
+/// toplevel was given after its first frame.
+struct Session {
+    presses: Vec<(u32, f64, f64)>,
+    keys: Vec<String>,
+    sizes: Vec<(i32, i32)>,
+    frames: usize,
+    damage: usize,
+}
+
+fn session(records: &[Record]) -> Session {
+    let first_frame = records.iter().position(|r| matches!(r, Record::Frame(_)));
+    Session {
+        presses: events(records, EventType::BUTTON_PRESS)
+            .iter()
+            .map(|e| {
+                (
+                    e.button.unwrap_or(0),
+                    e.x.unwrap_or(-1.0),
+                    e.y.unwrap_or(-1.0),
+                )
+            })
+            .collect(),
+        keys: events(records, EventType::KEY_PRESS)
+            .iter()
+            .filter_map(|e| e.key.clone())
+            .collect(),
+        sizes: records[first_frame.unwrap_or(0)..]
+            .iter()
+            .filter_map(|r| match r {
+                Record::Size(s) if s.surface == SurfaceId(1) => Some((s.width, s.height)),
+                _ => None,
+            })
+            .collect(),
+        frames: records
+            .iter()
+            .filter(|r| matches!(r, Record::Frame(_)))
+            .count(),
+        damage: records
+            .iter()
+            .filter(|r| matches!(r, Record::Damage(_)))
+            .count(),
+    }
+}
+
+/// The replayed session has the recorded one's presses (±1 px), keys and size.
+fn same_session(recorded: &Session, replayed: &Session) -> TestResult {
+    ensure!(
+        recorded.presses.len() == replayed.presses.len(),
+        "{} presses recorded, {} replayed: {:?} / {:?}",
+        recorded.presses.len(),
+        replayed.presses.len(),
+        recorded.presses,
+        replayed.presses
+    );
+    for (a, b) in recorded.presses.iter().zip(&replayed.presses) {
+        ensure!(
+            a.0 == b.0 && (a.1 - b.1).abs() <= 1.0 && (a.2 - b.2).abs() <= 1.0,
+            "press {a:?} replayed as {b:?}"
+        );
+    }
+    ensure!(
+        recorded.keys == replayed.keys,
+        "keys {:?} replayed as {:?}",
+        recorded.keys,
+        replayed.keys
+    );
+    // Each size given, at its exact size and in order (the app may change it after).
+    let mut given = replayed.sizes.iter();
+    for size in &recorded.sizes {
+        ensure!(
+            given.any(|s| s == size),
+            "size {size:?} not replayed (sizes {:?} / {:?})",
+            recorded.sizes,
+            replayed.sizes
+        );
+    }
+    ensure!(
+        replayed.frames > 0 && replayed.damage > 0,
+        "replayed: {} frames, {} damage",
+        replayed.frames,
+        replayed.damage
+    );
+    Ok(())
+}
+
+/// The `counter` sample: two clicks on its button, a click in its entry, `hi gtk`, Return,
+/// a resize to 520×300, then Ctrl+Q, which quits it (so the replay's Ctrl+Q must too).
+fn counter_session_replays_the_same(ctx: &Ctx) -> TestResult {
+    let rec = ctx.log_path("counter-rec");
+    let mut command = ctx.gtk_command(ctx.bin("counter"), &rec);
+    command.args(["--exit-after", "120"]);
+    let mut app = ctx.spawn(command)?;
+    let window = ctx.window_of(app.pid())?;
+    wait_for_log(&rec, "a first frame", has_frame)?;
+    ctx.xdotool(&["windowfocus", "--sync", &window])?;
+    ctx.click(&window, (100, 80), 1)?;
+    ctx.click(&window, (100, 80), 1)?;
+    ctx.click(&window, (120, 137), 1)?;
+    ctx.xdotool(&["type", "--delay", "30", "hi gtk"])?;
+    ctx.xdotool(&["key", "Return"])?;
+    ctx.xdotool(&["windowsize", "--sync", &window, "520", "300"])?;
+    wait_for_log(&rec, "the resize", |r| {
+        r.iter()
+            .any(|r| matches!(r, Record::Size(s) if (s.width, s.height) == (520, 300)))
+    })?;
+    ctx.xdotool(&["key", "ctrl+q"])?;
+    let (status, err) = app.wait()?;
+    ensure!(status.success(), "counter exited with {status}: {err}");
+
+    let rec_text = rec.display().to_string();
+    let counter = ctx.bin("counter").display().to_string();
+    let output = tool(
+        ctx,
+        &[
+            "replay",
+            &rec_text,
+            "-o",
+            "counter-new.gdkrecord",
+            "--",
+            &counter,
+            "--exit-after",
+            "120",
+        ],
+        &[],
+    )?;
+    ensure!(
+        output.status.success(),
+        "replay failed: {}",
+        stderr(&output)
+    );
+    ensure!(
+        stderr(&output).contains("arrived in REC's order"),
+        "no timing line: {}",
+        stderr(&output)
+    );
+    let recorded = read_log(&rec)?;
+    let replayed = read_log(&ctx.work.join("counter-new.gdkrecord"))?;
+    same_session(&session(&recorded), &session(&replayed))?;
+    ensure!(
+        session(&recorded).presses.len() == 3
+            && session(&recorded).keys.len() >= 8
+            && session(&recorded).sizes.contains(&(520, 300)),
+        "the recorded session lacks input: {:?}",
+        session(&recorded).keys
+    );
+    // The replayed Ctrl+Q quit the app: its recording ends normally, like REC's.
+    ensure!(
+        matches!(replayed.last(), Some(Record::End(_))),
+        "the replayed run did not end by itself"
+    );
+    // The two runs compare, and a run compared with itself holds a 0 % regression.
+    let new = ctx.work.join("counter-new.gdkrecord").display().to_string();
+    let diff = tool(ctx, &["diff", &rec_text, &new], &[])?;
+    ensure!(diff.status.success(), "diff: {}", stderr(&diff));
+    let check = tool(
+        ctx,
+        &["check", &new, "--baseline", &new, "--max-regression", "0%"],
+        &[],
+    )?;
+    ensure!(check.status.success(), "check: {}", stderr(&check));
+    Ok(())
+}
+
+/// gtk4-widget-factory: a click near the bottom of its window, Shift, a resize larger
+/// (it has a minimum size), then killed; the replay ends it politely after a linger.
+fn widget_factory_session_replays_the_same(ctx: &Ctx) -> TestResult {
+    let program = "gtk4-widget-factory";
+    let rec = ctx.log_path("factory-rec");
+    let mut app = ctx.spawn(ctx.gtk_command(program, &rec))?;
+    let window = ctx.window_of(app.pid())?;
+    wait_for_log(&rec, "a first frame", has_frame)?;
+    ctx.xdotool(&["windowfocus", "--sync", &window])?;
+    let geometry = ctx.xdotool(&["getwindowgeometry", &window])?;
+    let (width, height) = geometry
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("Geometry: "))
+        .and_then(|g| g.split_once('x'))
+        .and_then(|(w, h)| Some((w.trim().parse::<i32>().ok()?, h.trim().parse::<i32>().ok()?)))
+        .ok_or(format!("cannot parse {geometry:?}"))?;
+    ctx.click(&window, (width / 2, height - 12), 1)?;
+    ctx.xdotool(&["key", "shift"])?;
+    let (w, h) = (width + 60, height + 40);
+    ctx.xdotool(&[
+        "windowsize",
+        "--sync",
+        &window,
+        &w.to_string(),
+        &h.to_string(),
+    ])?;
+    wait_for_log(&rec, "the click, key and resize", |r| {
+        !events(r, EventType::KEY_RELEASE).is_empty()
+            && r.iter()
+                .any(|r| matches!(r, Record::Size(s) if (s.width, s.height) == (w, h)))
+    })?;
+    app.kill9();
+
+    let rec_text = rec.display().to_string();
+    let output = tool(
+        ctx,
+        &[
+            "replay",
+            &rec_text,
+            "-o",
+            "factory-new.gdkrecord",
+            "--",
+            program,
+        ],
+        &[],
+    )?;
+    ensure!(
+        output.status.success(),
+        "replay failed: {}",
+        stderr(&output)
+    );
+    let replayed = read_log(&ctx.work.join("factory-new.gdkrecord"))?;
+    same_session(&session(&read_log(&rec)?), &session(&replayed))?;
+    // Asked to close (WM_DELETE_WINDOW), it exited normally: the end record is there.
+    ensure!(
+        matches!(replayed.last(), Some(Record::End(_))),
+        "the replayed run was not closed politely"
+    );
+    Ok(())
+}
+
+/// A recording with a toplevel that painted, and a press on the surfaces listed.
+fn synthetic(path: &Path, press_on_popup: bool, with_input: bool) -> TestResult {
+    let surface = |id: u32, kind: SurfaceKind, parent: Option<u32>| {
+        Record::Surface(Surface {
+            t_ns: u64::from(id) * 1_000,
+            surface: SurfaceId(id),
+            surface_kind: kind,
+            parent: parent.map(SurfaceId),
+            type_name: "GdkX11Toplevel".into(),
+            widget_type: None,
+            width: 400,
+            height: 200,
+            scale_factor: 1,
+        })
+    };
+    let mut records = vec![
+        Record::Header(Header {
+            t_ns: 0,
+            format_version: FORMAT_VERSION,
+            recorder_version: "0.1.0".into(),
+            pid: 1,
+            program: "app".into(),
+            argv: vec!["app".into()],
+            gtk_version: [4, 8, 3],
+            start_unix_ns: 0,
+            start_monotonic_ns: 0,
+            display_backend: "x11".into(),
+            display_name: ":99".into(),
+            damage_capture: true,
+            damage_note: String::new(),
+        }),
+        surface(1, SurfaceKind::TOPLEVEL, None),
+        Record::Size(Size {
+            t_ns: 2_000,
+            surface: SurfaceId(1),
+            width: 400,
+            height: 200,
+        }),
+        Record::Frame(Frame {
+            t_ns: 10_000,
+            surface: SurfaceId(1),
+            counter: 0,
+            end_ns: 20_000,
+            before_paint: None,
+            update: None,
+            layout: None,
+            paint: None,
+            after_paint: None,
+        }),
+    ];
+    if press_on_popup {
+        records.push(surface(2, SurfaceKind::POPUP, Some(1)));
+    }
+    if with_input {
+        let target = if press_on_popup { 2 } else { 1 };
+        let mut press = Event::new(300_000_000, SurfaceId(target), EventType::BUTTON_PRESS, 300);
+        press.x = Some(10.0);
+        press.y = Some(10.0);
+        press.button = Some(1);
+        records.push(Record::Event(press));
+    }
+    records.push(Record::End(End {
+        t_ns: 400_000_000,
+        reason: EndReason::EXIT,
+        records: records.len() as u64,
+        dropped: 0,
+    }));
+    let mut writer = Writer::new(Vec::new()).map_err(|e| e.to_string())?;
+    for record in &records {
+        writer.write(record).map_err(|e| e.to_string())?;
+    }
+    let bytes = writer.finish().map_err(|e| e.to_string())?;
+    std::fs::write(path, bytes).map_err(|e| e.to_string())
+}
+
+/// Runs a replay that must fail: exit 2, one line on stderr holding `problem`.
+fn replay_fails(
+    ctx: &Ctx,
+    args: &[&str],
+    env: &[(&str, Option<&str>)],
+    problem: &str,
+) -> TestResult {
+    let output = tool(ctx, args, env)?;
+    let err = stderr(&output);
+    ensure!(
+        output.status.code() == Some(2),
+        "{args:?}: exit {:?}: {err}",
+        output.status.code()
+    );
+    let ours: Vec<&str> = err
+        .lines()
+        .filter(|l| l.starts_with("gdkrecord-tool: ") && !l.contains("replaying"))
+        .collect();
+    ensure!(ours.len() == 1, "{args:?}: {err}");
+    ensure!(ours[0].contains(problem), "{args:?}: {err}");
+    Ok(())
+}
+
+fn replay_errors_exit_2_and_keep_the_partial_recording(ctx: &Ctx) -> TestResult {
+    let dir = &ctx.work;
+    let no_input = dir.join("no-input.gdkrecord");
+    let on_toplevel = dir.join("on-toplevel.gdkrecord");
+    let on_popup = dir.join("on-popup.gdkrecord");
+    synthetic(&no_input, false, false)?;
+    synthetic(&on_toplevel, false, true)?;
+    synthetic(&on_popup, true, true)?;
+    let counter = ctx.bin("counter").display().to_string();
+    let path = |p: &Path| p.display().to_string();
+    replay_fails(
+        ctx,
+        &["replay", &path(&no_input), "--", &counter],
+        &[],
+        "no-input.gdkrecord: no input to replay",
+    )?;
+    replay_fails(
+        ctx,
+        &["replay", "missing.gdkrecord", "--", &counter],
+        &[],
+        "missing.gdkrecord: cannot read",
+    )?;
+    replay_fails(
+        ctx,
+        &[
+            "replay",
+            &path(&on_toplevel),
+            "-o",
+            "never.gdkrecord",
+            "--timeout",
+            "1s",
+            "--",
+            "sleep",
+            "30",
+        ],
+        &[],
+        "window never appeared",
+    )?;
+    replay_fails(
+        ctx,
+        &["replay", &path(&on_toplevel), "--", &counter],
+        &[("DISPLAY", None)],
+        "no display",
+    )?;
+    replay_fails(
+        ctx,
+        &["replay", &path(&on_toplevel), "--", &counter],
+        &[("DISPLAY", None), ("WAYLAND_DISPLAY", Some("wayland-0"))],
+        "under Wayland no client may inject input",
+    )?;
+    replay_fails(
+        ctx,
+        &[
+            "replay",
+            &path(&on_popup),
+            "-o",
+            "partial.gdkrecord",
+            "--timeout",
+            "2s",
+            "--",
+            &counter,
+        ],
+        &[],
+        "surface `toplevel 1 / popup 1` never appeared",
+    )?;
+    // The partial recording is kept and readable: the app's frames up to its end.
+    let partial = read_log(&dir.join("partial.gdkrecord"))?;
+    ensure!(has_frame(&partial), "the partial recording has no frame");
+    ensure!(
+        matches!(partial.first(), Some(Record::Header(_))),
+        "the partial recording has no header"
+    );
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    let tests: &[Test] = &[
+        (
+            "counter_session_replays_the_same",
+            counter_session_replays_the_same,
+        ),
+        (
+            "widget_factory_session_replays_the_same",
+            widget_factory_session_replays_the_same,
+        ),
+        (
+            "replay_errors_exit_2_and_keep_the_partial_recording",
+            replay_errors_exit_2_and_keep_the_partial_recording,
+        ),
+    ];
+    support::run(
+        Suite {
+            name: "replay",
+            binaries: &["counter"],
+            patience: PATIENCE,
+        },
+        tests,
+    )
+}

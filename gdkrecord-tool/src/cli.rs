@@ -70,7 +70,7 @@ pub enum Command {
     /// (pointer, buttons, keys, scrolls, resizes) at the recording's pace: a new recording
     /// of the same session, to compare with `diff` or hold to budgets with `check`.
     #[command(
-        after_help = "EXAMPLES:\n  gdkrecord-tool replay session.gdkrecord -o new.gdkrecord -- ./myprog\n  gdkrecord-tool replay session.gdkrecord --speed 2 --repeat 5 -o run.gdkrecord -- ./myprog   # run-1 ... run-5\n  xvfb-run -a gdkrecord-tool replay ci/session.gdkrecord -o new.gdkrecord -- ./build/myprog\n\nNeeds an X11 display with XTEST (Xvfb, Xorg, Xwayland with GDK_BACKEND=x11): under Wayland\nno client may inject input. Input is placed at the recorded surface positions, on the\nsurface of the same role (the first toplevel, popups by order and parent), timed from\nthe end of the first window's first frame. See docs/ci.md.\n\nExit status: 0 when the input was replayed (whatever the app's own status), 2 on an error\n(no input in the recording, no display, a window that never appears); the partial\nrecording is kept."
+        after_help = "EXAMPLES:\n  gdkrecord-tool replay session.gdkrecord -o new.gdkrecord -- ./myprog\n  gdkrecord-tool replay session.gdkrecord --speed 2 --repeat 5 -o run.gdkrecord -- ./myprog   # run-1 ... run-5\n  gdkrecord-tool replay session.gdkrecord --wait-idle -o new.gdkrecord -- ./slow-build\n  xvfb-run -a gdkrecord-tool replay ci/session.gdkrecord -o new.gdkrecord -- ./build/myprog\n\nNeeds an X11 display with XTEST (Xvfb, Xorg, Xwayland with GDK_BACKEND=x11): under Wayland\nno client may inject input. Input is placed at the recorded surface positions, on the\nsurface of the same role (the first toplevel, popups by order and parent), timed from\nthe end of the first window's first frame. See docs/ci.md.\n\nExit status: 0 when the input was replayed (whatever the app's own status), 2 on an error\n(no input in the recording, no display, a window that never appears); the partial\nrecording is kept."
     )]
     Replay(ReplayArgs),
 }
@@ -264,7 +264,13 @@ pub struct ReplayArgs {
     /// Replay N times into N recordings, for statistics.
     #[arg(long, default_value_t = 1, value_name = "N")]
     pub repeat: u32,
-    /// How long to wait for the app's first frame, or a window the input needs.
+    /// Before each input, wait until the app is idle (main loop asleep, no frame
+    /// pending), so that a slower build receives each input in the same state; the gaps
+    /// between inputs stay the recording's.
+    #[arg(long)]
+    pub wait_idle: bool,
+    /// How long to wait for the app's first frame, a window the input needs, or the app
+    /// to be idle.
     #[arg(long, default_value = "30s", value_name = "T")]
     pub timeout: String,
     /// The program to replay into and its arguments.

@@ -19,7 +19,7 @@ use std::process::{Command, ExitCode, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use gdkrecord_format::{
-    End, EndReason, Event, EventType, Frame, Header, Reader, Record, Size, Surface, SurfaceId,
+    End, EndReason, Event, EventType, Frame, Header, Reader, Record, Surface, SurfaceId,
     SurfaceKind, Writer, FORMAT_VERSION,
 };
 
@@ -319,22 +319,10 @@ fn widget_factory_session_replays_the_same(ctx: &Ctx) -> TestResult {
     Ok(())
 }
 
-/// A recording with a toplevel that painted, and a press on the surfaces listed.
-fn synthetic(path: &Path, press_on_popup: bool, with_input: bool) -> TestResult {
-    let surface = |id: u32, kind: SurfaceKind, parent: Option<u32>| {
-        Record::Surface(Surface {
-            t_ns: u64::from(id) * 1_000,
-            surface: SurfaceId(id),
-            surface_kind: kind,
-            parent: parent.map(SurfaceId),
-            type_name: "GdkX11Toplevel".into(),
-            widget_type: None,
-            width: 400,
-            height: 200,
-            scale_factor: 1,
-        })
-    };
-    let mut records = vec![
+/// The start of a synthetic recording: a header, a 400×200 toplevel (surface 1) and its
+/// first frame.
+fn painted_toplevel() -> Vec<Record> {
+    vec![
         Record::Header(Header {
             t_ns: 0,
             format_version: FORMAT_VERSION,
@@ -351,12 +339,6 @@ fn synthetic(path: &Path, press_on_popup: bool, with_input: bool) -> TestResult 
             damage_note: String::new(),
         }),
         surface(1, SurfaceKind::TOPLEVEL, None),
-        Record::Size(Size {
-            t_ns: 2_000,
-            surface: SurfaceId(1),
-            width: 400,
-            height: 200,
-        }),
         Record::Frame(Frame {
             t_ns: 10_000,
             surface: SurfaceId(1),
@@ -368,20 +350,38 @@ fn synthetic(path: &Path, press_on_popup: bool, with_input: bool) -> TestResult 
             paint: None,
             after_paint: None,
         }),
-    ];
-    if press_on_popup {
-        records.push(surface(2, SurfaceKind::POPUP, Some(1)));
-    }
-    if with_input {
-        let target = if press_on_popup { 2 } else { 1 };
-        let mut press = Event::new(300_000_000, SurfaceId(target), EventType::BUTTON_PRESS, 300);
-        press.x = Some(10.0);
-        press.y = Some(10.0);
-        press.button = Some(1);
-        records.push(Record::Event(press));
-    }
+    ]
+}
+
+fn surface(id: u32, kind: SurfaceKind, parent: Option<u32>) -> Record {
+    Record::Surface(Surface {
+        t_ns: u64::from(id) * 1_000,
+        surface: SurfaceId(id),
+        surface_kind: kind,
+        parent: parent.map(SurfaceId),
+        type_name: "GdkX11Toplevel".into(),
+        widget_type: None,
+        width: 400,
+        height: 200,
+        scale_factor: 1,
+    })
+}
+
+/// A click (press and release) of button 1 at `at` on `surface`, `ms` after the start.
+fn click(ms: u64, surface: u32, at: (f64, f64)) -> [Record; 2] {
+    [EventType::BUTTON_PRESS, EventType::BUTTON_RELEASE].map(|event_type| {
+        let mut event = Event::new(ms * 1_000_000, SurfaceId(surface), event_type, ms as u32);
+        event.x = Some(at.0);
+        event.y = Some(at.1);
+        event.button = Some(1);
+        Record::Event(event)
+    })
+}
+
+/// Writes `records` and an end record at `end_ms`.
+fn write_recording(path: &Path, mut records: Vec<Record>, end_ms: u64) -> TestResult {
     records.push(Record::End(End {
-        t_ns: 400_000_000,
+        t_ns: end_ms * 1_000_000,
         reason: EndReason::EXIT,
         records: records.len() as u64,
         dropped: 0,
@@ -392,6 +392,60 @@ fn synthetic(path: &Path, press_on_popup: bool, with_input: bool) -> TestResult 
     }
     let bytes = writer.finish().map_err(|e| e.to_string())?;
     std::fs::write(path, bytes).map_err(|e| e.to_string())
+}
+
+/// `blocker` blocks its main loop for 300 ms when its button is clicked. REC clicks it,
+/// then clicks beside it 50 ms later: replayed, the second click is sent 50 ms after the
+/// first, during the block; with `--wait-idle`, only once the block is over.
+fn wait_idle_holds_input_until_the_app_is_idle(ctx: &Ctx) -> TestResult {
+    let rec = ctx.work.join("blocker-clicks.gdkrecord");
+    let mut records = painted_toplevel();
+    records.extend(click(300, 1, (100.0, 50.0)));
+    records.extend(click(350, 1, (250.0, 80.0)));
+    let mut quit = Event::new(900_000_000, SurfaceId(1), EventType::KEY_PRESS, 900);
+    quit.keyval = Some(0x71);
+    quit.key = Some("q".into());
+    records.push(Record::Event(quit));
+    write_recording(&rec, records, 1_000)?;
+    let blocker = ctx.bin("blocker").display().to_string();
+    let rec = rec.display().to_string();
+    // The X server's times of the two presses, as the new recording has them.
+    let gap_ms = |out: &str, extra: &[&str]| -> Result<u32, String> {
+        let mut args = vec!["replay", &rec, "-o", out];
+        args.extend(extra);
+        args.extend(["--", &blocker, "--exit-after", "60"]);
+        let output = tool(ctx, &args, &[])?;
+        ensure!(
+            output.status.success(),
+            "replay failed: {}",
+            stderr(&output)
+        );
+        let records = read_log(&ctx.work.join(out))?;
+        let presses = events(&records, EventType::BUTTON_PRESS);
+        ensure!(presses.len() == 2, "{} presses replayed", presses.len());
+        Ok(presses[1].time_ms.wrapping_sub(presses[0].time_ms))
+    };
+    let paced = gap_ms("blocker-paced.gdkrecord", &[])?;
+    ensure!(
+        paced < 250,
+        "without --wait-idle the second click came {paced} ms after the first"
+    );
+    let waited = gap_ms("blocker-idle.gdkrecord", &["--wait-idle"])?;
+    ensure!(waited >= 300, "with --wait-idle the second click came {waited} ms after the first, during the 300 ms block");
+    Ok(())
+}
+
+/// A recording with a toplevel that painted, and a press on it or on a popup.
+fn synthetic(path: &Path, press_on_popup: bool, with_input: bool) -> TestResult {
+    let mut records = painted_toplevel();
+    if press_on_popup {
+        records.push(surface(2, SurfaceKind::POPUP, Some(1)));
+    }
+    if with_input {
+        let target = if press_on_popup { 2 } else { 1 };
+        records.push(click(300, target, (10.0, 10.0))[0].clone());
+    }
+    write_recording(path, records, 400)
 }
 
 /// Runs a replay that must fail: exit 2, one line on stderr holding `problem`.
@@ -503,6 +557,10 @@ fn main() -> ExitCode {
             widget_factory_session_replays_the_same,
         ),
         (
+            "wait_idle_holds_input_until_the_app_is_idle",
+            wait_idle_holds_input_until_the_app_is_idle,
+        ),
+        (
             "replay_errors_exit_2_and_keep_the_partial_recording",
             replay_errors_exit_2_and_keep_the_partial_recording,
         ),
@@ -510,7 +568,7 @@ fn main() -> ExitCode {
     support::run(
         Suite {
             name: "replay",
-            binaries: &["counter"],
+            binaries: &["counter", "blocker"],
             patience: PATIENCE,
         },
         tests,

@@ -18,11 +18,13 @@ use crate::module_dir::ensure_module_dir;
 use crate::record::gtk_path;
 
 mod follow;
+mod idle;
 mod script;
 mod timing;
 mod x11;
 
 use follow::{Follower, LiveSurface};
+use idle::IdleWatch;
 use script::{Action, Role, Script, Step};
 use x11::Display;
 
@@ -123,6 +125,8 @@ struct Run<'a> {
 struct App {
     child: Child,
     name: String,
+    /// With `--wait-idle`: how to ask the app whether it is idle.
+    idle: Option<IdleWatch>,
 }
 
 impl App {
@@ -139,18 +143,29 @@ impl App {
                 return Err(e).with_context(|| format!("{}: cannot replace", run.out.display()))
             }
         }
-        let child = std::process::Command::new(program)
+        let mut command = std::process::Command::new(program);
+        command
             .args(program_args)
             .env(
                 "GTK_PATH",
                 gtk_path(module_dir, std::env::var_os("GTK_PATH")),
             )
-            .env("GDKRECORD_FILENAME", run.out)
+            .env("GDKRECORD_FILENAME", run.out);
+        let (idle, app_ends) = if run.args.wait_idle {
+            let (watch, app_ends) = IdleWatch::attach(&mut command)?;
+            (Some(watch), Some(app_ends))
+        } else {
+            (None, None)
+        };
+        let child = command
             .spawn()
             .with_context(|| format!("cannot run {}", program.to_string_lossy()))?;
+        // The app has its ends of the idle pipes now; ours would keep them open forever.
+        drop(app_ends);
         Ok(App {
             child,
             name: program.to_string_lossy().into_owned(),
+            idle,
         })
     }
 
@@ -257,12 +272,21 @@ impl Run<'_> {
         let (role, _) = follower.first_toplevel().context("no toplevel")?;
         let window = self.window_for(display, app, follower, &role)?;
         display.focus(window.0)?;
+        // With --wait-idle, the time spent waiting for the app delays the rest of the
+        // input alike, so the gaps between inputs stay REC's.
+        let mut delay_ns = 0;
         for step in &self.script.steps {
-            let due = origin_ns + (step.at_ns as f64 / self.args.speed) as u64;
+            let due = origin_ns + (step.at_ns as f64 / self.args.speed) as u64 + delay_ns;
             while monotonic_ns() < due {
                 app.ensure_running()?;
                 let left = Duration::from_nanos(due.saturating_sub(monotonic_ns()));
                 std::thread::sleep(left.min(POLL));
+            }
+            if let Some(idle) = app.idle.take() {
+                let waited = idle.wait(self.timeout, || app.ensure_running());
+                app.idle = Some(idle);
+                waited?;
+                delay_ns += monotonic_ns().saturating_sub(due);
             }
             self.play_step(display, app, follower, step)?;
         }

@@ -29,6 +29,9 @@ pub struct Display {
     /// press (the key that quit the app), which must not stay held for the next app.
     held_keys: Vec<u8>,
     held_buttons: Vec<u8>,
+    /// The server's key autorepeat, turned off while replaying (REC holds the repeats
+    /// its keys made) and restored when this is dropped.
+    autorepeat_was_on: bool,
 }
 
 impl std::fmt::Debug for Display {
@@ -73,7 +76,15 @@ impl Display {
                 .with_context(|| format!("X11 atom {name}"))?
                 .atom)
         };
+        let autorepeat_was_on = conn
+            .get_keyboard_control()?
+            .reply()
+            .context("X11 keyboard control")?
+            .global_auto_repeat
+            == xproto::AutoRepeatMode::ON;
+        set_autorepeat(&conn, false)?;
         Ok(Display {
+            autorepeat_was_on,
             net_wm_pid: atom("_NET_WM_PID")?,
             wm_protocols: atom("WM_PROTOCOLS")?,
             wm_delete_window: atom("WM_DELETE_WINDOW")?,
@@ -253,6 +264,28 @@ impl Display {
             .reply()
             .context("the X11 display went away")?;
         Ok(())
+    }
+}
+
+/// Turns the server's key autorepeat on or off.
+fn set_autorepeat(conn: &RustConnection, on: bool) -> Result<()> {
+    let mode = if on {
+        xproto::AutoRepeatMode::ON
+    } else {
+        xproto::AutoRepeatMode::OFF
+    };
+    conn.change_keyboard_control(&xproto::ChangeKeyboardControlAux::new().auto_repeat_mode(mode))?;
+    conn.flush()?;
+    Ok(())
+}
+
+impl Drop for Display {
+    fn drop(&mut self) {
+        let _ = self.release_all();
+        if self.autorepeat_was_on {
+            let _ = set_autorepeat(&self.conn, true);
+            let _ = self.sync();
+        }
     }
 }
 

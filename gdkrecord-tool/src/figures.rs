@@ -47,6 +47,19 @@ impl Unit {
             Unit::Count => format!("{v:.0}"),
         }
     }
+
+    /// A change of `delta` with its sign and unit (`+2.500 ms`); a change of a share is in
+    /// percentage points (`+1.50 pt`).
+    pub fn show_change(self, delta: f64) -> String {
+        match self {
+            Unit::Ms => format!("{delta:+.3} ms"),
+            Unit::Fps => format!("{delta:+.2} fps"),
+            Unit::Px => format!("{delta:+.0} px²"),
+            Unit::Pixels => format!("{delta:+.0} px"),
+            Unit::Share => format!("{:+.2} pt", delta * 100.0),
+            Unit::Count => format!("{delta:+.0}"),
+        }
+    }
 }
 
 /// Which way a figure is better.

@@ -20,6 +20,7 @@ mod replay;
 mod stalls;
 mod stats;
 mod symbolize;
+mod terminal;
 
 use cli::{Cli, Command};
 

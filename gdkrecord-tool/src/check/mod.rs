@@ -5,16 +5,16 @@
 //! (through `main`) 2 on an error: a missing or unreadable file, a bad budget.
 
 use std::collections::HashMap;
-use std::io::{BufWriter, IsTerminal, Write};
 use std::process::ExitCode;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use serde::Serialize;
 
 use crate::cli::CheckArgs;
 use crate::diff::report_of_file;
 use crate::figures::{self, Better, Figure, Unit};
 use crate::stats::Report;
+use crate::terminal;
 
 mod budget;
 mod text;
@@ -46,18 +46,9 @@ pub fn run(args: &CheckArgs) -> Result<ExitCode> {
         .map(report_of_file)
         .transpose()?;
     let verdict = evaluate(&budgets, &report, baseline.as_ref());
-    let stdout = std::io::stdout();
-    let colour = !args.json && stdout.is_terminal() && std::env::var_os("NO_COLOR").is_none();
-    let mut out = BufWriter::new(stdout.lock());
-    if args.json {
-        serde_json::to_writer_pretty(&mut out, &verdict)
-            .map_err(std::io::Error::from)
-            .context("standard output")?;
-        writeln!(out).context("standard output")?;
-    } else {
-        text::write(&verdict, colour, &mut out).context("standard output")?;
-    }
-    out.flush().context("standard output")?;
+    terminal::print(&verdict, args.json, |v, colour, out| {
+        text::write(v, colour, out)
+    })?;
     Ok(if verdict.passed {
         ExitCode::SUCCESS
     } else {

@@ -4,14 +4,10 @@
 use std::io::{self, Write};
 
 use super::{Bound, Status, Verdict};
-
-const GREEN: &str = "\x1b[32m";
-const RED: &str = "\x1b[31m";
-const DIM: &str = "\x1b[2m";
-const RESET: &str = "\x1b[0m";
+use crate::terminal::{paint, DIM, GREEN, RED};
 
 /// Writes `verdict` for people; `colour` paints OK green and FAIL red.
-pub fn write(verdict: &Verdict, colour: bool, out: &mut impl Write) -> io::Result<()> {
+pub fn write(verdict: &Verdict, colour: bool, out: &mut dyn Write) -> io::Result<()> {
     write!(out, "check {}", verdict.file)?;
     if let (Some(baseline), Some(pct)) = (&verdict.baseline, verdict.max_regression_pct) {
         write!(out, " against {baseline} (at most {pct} % worse)")?;
@@ -29,7 +25,7 @@ pub fn write(verdict: &Verdict, colour: bool, out: &mut impl Write) -> io::Resul
             Bound::Min => "≥",
         };
         let rule = format!("{} {sign} {}", b.label, b.unit.show(b.limit));
-        let (status, paint) = match b.status {
+        let (status, colour_of) = match b.status {
             Status::Ok => ("OK", GREEN),
             Status::Fail => ("FAIL", RED),
             Status::NotMeasured => ("FAIL (not measured)", RED),
@@ -39,11 +35,7 @@ pub fn write(verdict: &Verdict, colour: bool, out: &mut impl Write) -> io::Resul
         if b.baseline.is_some() {
             write!(out, "  (baseline {})", b.unit.show(b.baseline))?;
         }
-        if colour {
-            writeln!(out, "  {paint}{status}{RESET}")?;
-        } else {
-            writeln!(out, "  {status}")?;
-        }
+        writeln!(out, "  {}", paint(colour, colour_of, status))?;
     }
     let total = verdict
         .budgets

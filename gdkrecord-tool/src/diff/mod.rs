@@ -4,17 +4,17 @@
 //! prints a table, coloured when standard output is a terminal.
 
 use std::collections::HashMap;
-use std::io::{BufWriter, IsTerminal, Write};
 use std::path::Path;
 use std::process::ExitCode;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use serde::Serialize;
 
 use crate::cli::DiffArgs;
 use crate::figures::{self, Better, Figure, Unit};
 use crate::input::{Filter, Recording};
 use crate::stats::{self, Report};
+use crate::terminal;
 
 mod text;
 
@@ -23,19 +23,9 @@ pub fn run(args: &DiffArgs) -> Result<ExitCode> {
     let a = report_of_file(&args.a)?;
     let b = report_of_file(&args.b)?;
     let comparison = compare(&a, &b);
-    let stdout = std::io::stdout();
-    let colour = !args.json && stdout.is_terminal() && std::env::var_os("NO_COLOR").is_none();
-    let mut out = BufWriter::new(stdout.lock());
-    if args.json {
-        // As an io::Error, a closed pipe stays recognisable (`diff --json | head`).
-        serde_json::to_writer_pretty(&mut out, &comparison)
-            .map_err(std::io::Error::from)
-            .context("standard output")?;
-        writeln!(out).context("standard output")?;
-    } else {
-        text::write(&comparison, colour, &mut out).context("standard output")?;
-    }
-    out.flush().context("standard output")?;
+    terminal::print(&comparison, args.json, |c, colour, out| {
+        text::write(c, colour, out)
+    })?;
     Ok(ExitCode::SUCCESS)
 }
 

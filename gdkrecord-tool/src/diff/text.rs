@@ -3,20 +3,14 @@
 
 use std::io::{self, Write};
 
-use super::{Change, Comparison, Verdict};
-use crate::figures::Unit;
+use super::{Comparison, Verdict};
+use crate::terminal::{paint, DIM, GREEN, RED, YELLOW};
 
 /// Longer labels (surface roles) go on a line of their own.
 const LABEL_WIDTH_MAX: usize = 40;
 
-const GREEN: &str = "\x1b[32m";
-const RED: &str = "\x1b[31m";
-const YELLOW: &str = "\x1b[33m";
-const DIM: &str = "\x1b[2m";
-const RESET: &str = "\x1b[0m";
-
 /// Writes `comparison` for people; `colour` adds ANSI colours to the verdicts.
-pub fn write(comparison: &Comparison, colour: bool, out: &mut impl Write) -> io::Result<()> {
+pub fn write(comparison: &Comparison, colour: bool, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "A  {}", comparison.a)?;
     writeln!(out, "B  {}", comparison.b)?;
     let label_width = comparison
@@ -57,7 +51,7 @@ pub fn write(comparison: &Comparison, colour: bool, out: &mut impl Write) -> io:
             c.unit.show(c.b),
             w = label_width
         )?;
-        let (verdict, paint) = match c.verdict {
+        let (verdict, colour_of) = match c.verdict {
             Verdict::Same => ("same", DIM),
             Verdict::Better => ("better", GREEN),
             Verdict::Worse => ("worse", RED),
@@ -66,12 +60,18 @@ pub fn write(comparison: &Comparison, colour: bool, out: &mut impl Write) -> io:
             Verdict::OnlyB => ("only in B", YELLOW),
             Verdict::None => ("", ""),
         };
-        let delta = delta(c);
-        if colour {
-            writeln!(out, "{paint}{delta}{verdict}{RESET}")?;
-        } else {
-            writeln!(out, "{delta}{verdict}")?;
-        }
+        let change = match c.change.filter(|d| *d != 0.0) {
+            Some(d) => match c.change_pct {
+                Some(pct) => format!("{} ({pct:+.1} %) ", c.unit.show_change(d)),
+                None => format!("{} ", c.unit.show_change(d)),
+            },
+            None => String::new(),
+        };
+        writeln!(
+            out,
+            "{}",
+            paint(colour, colour_of, &format!("{change}{verdict}"))
+        )?;
     }
     writeln!(out)?;
     writeln!(
@@ -86,24 +86,4 @@ pub fn write(comparison: &Comparison, colour: bool, out: &mut impl Write) -> io:
             .filter(|c| c.verdict == Verdict::Same)
             .count()
     )
-}
-
-/// `+2.500 ms (+25.0 %) ` for a change, empty when there is none to show.
-fn delta(c: &Change) -> String {
-    let Some(d) = c.change.filter(|d| *d != 0.0) else {
-        return String::new();
-    };
-    let amount = match c.unit {
-        Unit::Ms => format!("{d:+.3} ms"),
-        Unit::Fps => format!("{d:+.2} fps"),
-        Unit::Px => format!("{d:+.0} px²"),
-        Unit::Pixels => format!("{d:+.0} px"),
-        // A change of a share is in percentage points; the relative change follows.
-        Unit::Share => format!("{:+.2} pt", d * 100.0),
-        Unit::Count => format!("{d:+.0}"),
-    };
-    match c.change_pct {
-        Some(pct) => format!("{amount} ({pct:+.1} %) "),
-        None => format!("{amount} "),
-    }
 }

@@ -1,4 +1,4 @@
-//! `gdkrecord-tool replay REC [-o OUT] [--speed X] [--repeat N] -- CMD [ARGS...]`: runs
+//! `gdkrecord-tool replay REC [-o OUT] [--speed X] [--repeat N] [--wait-idle] -- CMD [ARGS...]`: runs
 //! CMD with the recorder (as `record` does), waits until its first toplevel has painted,
 //! then plays REC's input into it ([`script`]) at REC's pace relative to that first frame,
 //! each on the surface of the same role at the same surface position, through XTEST
@@ -75,7 +75,7 @@ pub fn run(args: &ReplayArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// OUT, or `REC-replay.gdkrecord` beside the working directory; with `--repeat N`,
+/// OUT, or `<REC's name>-replay.gdkrecord` in the working directory; with `--repeat N`,
 /// `OUT-1` … `OUT-N` (the number before the extension).
 fn output_paths(recording: &Path, output: Option<&Path>, repeat: u32) -> Vec<PathBuf> {
     let base = output.map(Path::to_path_buf).unwrap_or_else(|| {
@@ -445,4 +445,35 @@ fn monotonic_ns() -> u64 {
     // SAFETY: clock_gettime writes the timespec it is given.
     unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut now) };
     now.tv_sec as u64 * 1_000_000_000 + now.tv_nsec as u64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn repeated_outputs_are_numbered_before_the_extension() {
+        let rec = Path::new("ci/session.gdkrecord");
+        assert_eq!(
+            output_paths(rec, None, 1),
+            [PathBuf::from("session-replay.gdkrecord")]
+        );
+        assert_eq!(
+            output_paths(rec, Some(Path::new("out/run.gdkrecord")), 2),
+            [
+                PathBuf::from("out/run-1.gdkrecord"),
+                PathBuf::from("out/run-2.gdkrecord")
+            ]
+        );
+        assert_eq!(
+            output_paths(rec, Some(Path::new("run")), 2)[1],
+            PathBuf::from("run-2")
+        );
+    }
+
+    #[test]
+    fn only_toplevels_have_a_number() {
+        assert_eq!(Role("toplevel 2".into()).toplevel_number(), Some(2));
+        assert_eq!(Role("toplevel 1 / popup 1".into()).toplevel_number(), None);
+    }
 }

@@ -65,6 +65,11 @@ impl SurfaceRoles {
     }
 }
 
+/// Input events (and resizes) a replay holds at most: some 5 hours of continuous pointer
+/// motion, about 100 MB of steps. A longer recording is refused rather than read into
+/// unbounded memory.
+const STEPS_MAX: usize = 2_000_000;
+
 /// One thing to do to the app.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Action {
@@ -151,6 +156,9 @@ pub fn read(recording: Recording) -> Result<Script> {
                 }
                 sizes.insert(id, (s.width, s.height));
             }
+        }
+        if steps.len() >= STEPS_MAX {
+            bail!("{path}: more than {STEPS_MAX} input events to replay: too long a session (record a shorter one)");
         }
         match &record {
             Record::Frame(f) if Some(f.surface) == first_toplevel && first_frame_end.is_none() => {

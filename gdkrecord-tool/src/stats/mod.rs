@@ -8,16 +8,16 @@
 //! its stalls are what slow frames and slow inputs are blamed on when one delayed them.
 
 use std::collections::BTreeMap;
-use std::io::{BufWriter, Write};
 use std::process::ExitCode;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use gdkrecord_format::{Header, Nanos, Record, RecordKind};
 use serde::Serialize;
 
 use crate::cli::StatsArgs;
 use crate::input;
 use crate::symbolize::Symbolizer;
+use crate::terminal;
 
 mod damage;
 mod frames;
@@ -36,17 +36,10 @@ pub use surfaces::SurfaceReport;
 /// Runs `stats`.
 pub fn run(args: &StatsArgs) -> Result<ExitCode> {
     let report = report_of(input::open(&args.read)?)?;
-    let mut out = BufWriter::new(std::io::stdout().lock());
-    if args.json {
-        // As an io::Error, a closed pipe stays recognisable (`stats --json | head`).
-        serde_json::to_writer_pretty(&mut out, &report)
-            .map_err(std::io::Error::from)
-            .context("standard output")?;
-        writeln!(out).context("standard output")?;
-    } else {
-        human::write(&report, &mut out).context("standard output")?;
-    }
-    out.flush().context("standard output")?;
+    // The human report has no colour.
+    terminal::print(&report, args.json, |r, _, mut out| {
+        human::write(r, &mut out)
+    })?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -1,8 +1,8 @@
 //! Encoding and decoding of record payloads and frames (layout in the crate docs).
 
 use crate::names::{
-    CrossingMode, EndReason, EventType, Modifiers, NotifyType, Renderer, ScrollDirection,
-    SurfaceKind, ToplevelState,
+    CaptureState, CrossingMode, DamageVfunc, EndReason, EventType, Modifiers, NotifyType, Renderer,
+    ScrollDirection, SurfaceKind, ToplevelState,
 };
 use crate::records::*;
 use crate::wire::{Get, Malformed, Put};
@@ -68,6 +68,7 @@ pub fn encode_payload(record: &Record, out: &mut Vec<u8>) {
             put.str(&h.display_name);
             put.u8(u8::from(h.damage_capture));
             put.str(&h.damage_note);
+            put.str(&h.damage_layout);
         }
         Record::Surface(s) => {
             put.varint(u64::from(s.surface.0));
@@ -142,6 +143,13 @@ pub fn encode_payload(record: &Record, out: &mut Vec<u8>) {
                     put.signed(i64::from(*v));
                 }
             }
+        }
+        Record::DamageCapture(c) => {
+            put.str(&c.class_name);
+            put.u8(c.vfunc.0);
+            put.str(&c.damage_layout);
+            put.u8(c.state.0);
+            put.str(&c.note);
         }
         Record::End(e) => {
             put.u8(e.reason.0);
@@ -278,6 +286,9 @@ fn encode_event(e: &Event, put: &mut Put<'_>) {
 }
 
 /// What a payload turned out to be.
+// A record is as large as its largest kind (the header); boxing it would allocate for
+// every record read to save a copy of a rare unknown kind.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub(crate) enum Decoded {
     Record(Record),
@@ -320,6 +331,12 @@ pub(crate) fn decode_payload(payload: &[u8]) -> Result<Decoded, Malformed> {
                 display_name: get.str()?,
                 damage_capture: get.bool()?,
                 damage_note: get.str()?,
+                // Appended later: older recorders end the header here.
+                damage_layout: if get.is_empty() {
+                    String::new()
+                } else {
+                    get.str()?
+                },
             })
         }
         RecordKind::Surface => Record::Surface(Surface {
@@ -430,6 +447,14 @@ pub(crate) fn decode_payload(payload: &[u8]) -> Result<Decoded, Malformed> {
                 Record::Painted(damage)
             }
         }
+        RecordKind::DamageCapture => Record::DamageCapture(DamageCapture {
+            t_ns,
+            class_name: get.str()?,
+            vfunc: DamageVfunc(get.u8()?),
+            damage_layout: get.str()?,
+            state: CaptureState(get.u8()?),
+            note: get.str()?,
+        }),
         RecordKind::End => Record::End(End {
             t_ns,
             reason: EndReason(get.u8()?),

@@ -131,6 +131,8 @@ impl std::fmt::Display for ReadIssue {
 }
 
 /// One frame found at the start of a byte slice, for random access (see [`decode_frame`]).
+// As large as a record, like `Decoded`: boxing would allocate for every record read.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub enum FrameAt {
     /// A record, taking `len` bytes.

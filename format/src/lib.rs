@@ -34,7 +34,7 @@
 //!
 //! | code | kind | fields after `t_ns` |
 //! |---|---|---|
-//! | 1 | header | varint format_version, string recorder_version, varint pid, string program, varint argc + argc strings, 3 varints gtk_version, varint start_unix_ns, varint start_monotonic_ns, string display_backend, string display_name, u8 damage_capture, string damage_note |
+//! | 1 | header | varint format_version, string recorder_version, varint pid, string program, varint argc + argc strings, 3 varints gtk_version, varint start_unix_ns, varint start_monotonic_ns, string display_backend, string display_name, u8 damage_capture, string damage_note, string damage_layout (appended: absent in older files) |
 //! | 2 | surface | varint surface, u8 surface_kind, varint parent+1 (0: none), string type_name, Option string widget_type, signed width, signed height, signed scale_factor |
 //! | 3 | surface-destroyed | varint surface |
 //! | 4 | size | varint surface, signed width, signed height |
@@ -50,6 +50,7 @@
 //! | 14 | dispatch | varint duration_ns, Option string source, string source_type, signed priority, Option code-address callback |
 //! | 15 | stall | varint duration_ns, Option string source, varint samples, stack |
 //! | 16 | stall-sample | varint t_ns − stall_start_ns, stack |
+//! | 17 | damage-capture | string class_name, u8 vfunc (0 render, 1 end-frame), string damage_layout, u8 state (0 patched, 1 proven, 2 refused), string note |
 //!
 //! A *code-address* is varint addr, Option string module, varint offset, Option string
 //! symbol; a *stack* is a varint count of code-addresses, innermost frame first.
@@ -90,11 +91,11 @@ pub use file::{
     Writer, FILE_HEADER_LEN, FORMAT_VERSION, MAGIC,
 };
 pub use names::{
-    CrossingMode, EndReason, EventType, Modifiers, NotifyType, Renderer, ScrollDirection,
-    SurfaceKind, ToplevelState,
+    CaptureState, CrossingMode, DamageVfunc, EndReason, EventType, Modifiers, NotifyType, Renderer,
+    ScrollDirection, SurfaceKind, ToplevelState,
 };
 pub use records::{
-    CodeAddress, Damage, Dispatch, End, Event, Frame, FrameTimings, Header, LoopIteration, Nanos,
-    Phase, Record, RecordKind, Rect, Scale, Size, Stall, StallSample, State, Surface,
-    SurfaceDestroyed, SurfaceId, PHASE_NAMES,
+    CodeAddress, Damage, DamageCapture, Dispatch, End, Event, Frame, FrameTimings, Header,
+    LoopIteration, Nanos, Phase, Record, RecordKind, Rect, Scale, Size, Stall, StallSample, State,
+    Surface, SurfaceDestroyed, SurfaceId, PHASE_NAMES,
 };

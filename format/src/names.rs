@@ -184,6 +184,23 @@ impl Renderer {
 }
 
 nick_enum! {
+    /// The private vfunc a [`crate::DamageCapture`] record is about.
+    DamageVfunc {
+        RENDER = 0 => "render",
+        END_FRAME = 1 => "end-frame",
+    }
+}
+
+nick_enum! {
+    /// How far the run-time proof of a wrapped class went.
+    CaptureState {
+        PATCHED = 0 => "patched",
+        PROVEN = 1 => "proven",
+        REFUSED = 2 => "refused",
+    }
+}
+
+nick_enum! {
     /// Why the recording ended.
     EndReason {
         EXIT = 0 => "exit",

@@ -8,8 +8,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::names::{
-    CrossingMode, EndReason, EventType, Modifiers, NotifyType, Renderer, ScrollDirection,
-    SurfaceKind, ToplevelState,
+    CaptureState, CrossingMode, DamageVfunc, EndReason, EventType, Modifiers, NotifyType, Renderer,
+    ScrollDirection, SurfaceKind, ToplevelState,
 };
 
 /// Nanoseconds since the recording started (CLOCK_MONOTONIC minus [`Header::start_monotonic_ns`]).
@@ -68,6 +68,9 @@ pub enum Record {
     Stall(Stall),
     /// The main thread's stack, captured while a stall was going on.
     StallSample(StallSample),
+    /// A GTK class whose private vfunc the recorder wrapped for damage, and whether the
+    /// run-time proof of its layout passed.
+    DamageCapture(DamageCapture),
 }
 
 impl Record {
@@ -89,6 +92,7 @@ impl Record {
             Record::Dispatch(r) => r.t_ns,
             Record::Stall(r) => r.t_ns,
             Record::StallSample(r) => r.t_ns,
+            Record::DamageCapture(r) => r.t_ns,
         }
     }
 
@@ -111,6 +115,7 @@ impl Record {
             Record::Dispatch(_) => RecordKind::Dispatch,
             Record::Stall(_) => RecordKind::Stall,
             Record::StallSample(_) => RecordKind::StallSample,
+            Record::DamageCapture(_) => RecordKind::DamageCapture,
         }
     }
 
@@ -122,7 +127,8 @@ impl Record {
             | Record::LoopIteration(_)
             | Record::Dispatch(_)
             | Record::Stall(_)
-            | Record::StallSample(_) => None,
+            | Record::StallSample(_)
+            | Record::DamageCapture(_) => None,
             Record::Surface(r) => Some(r.surface),
             Record::SurfaceDestroyed(r) => Some(r.surface),
             Record::Size(r) => Some(r.surface),
@@ -157,11 +163,12 @@ pub enum RecordKind {
     Dispatch = 14,
     Stall = 15,
     StallSample = 16,
+    DamageCapture = 17,
 }
 
 impl RecordKind {
     /// Every kind, in code order.
-    pub const ALL: [RecordKind; 16] = [
+    pub const ALL: [RecordKind; 17] = [
         RecordKind::Header,
         RecordKind::Surface,
         RecordKind::SurfaceDestroyed,
@@ -178,6 +185,7 @@ impl RecordKind {
         RecordKind::Dispatch,
         RecordKind::Stall,
         RecordKind::StallSample,
+        RecordKind::DamageCapture,
     ];
 
     /// The kind with binary code `code`.
@@ -204,6 +212,7 @@ impl RecordKind {
             RecordKind::Dispatch => "dispatch",
             RecordKind::Stall => "stall",
             RecordKind::StallSample => "stall-sample",
+            RecordKind::DamageCapture => "damage-capture",
         }
     }
 
@@ -248,6 +257,12 @@ pub struct Header {
     pub damage_capture: bool,
     /// Why damage capture is off (or a remark about it); empty when it is on.
     pub damage_note: String,
+    /// The private class layout of GTK the recorder chose for the running GTK
+    /// (`gtk-4.8`, `gtk-4.14`, `gtk-4.24`; empty when damage capture is off). Which
+    /// classes it was proven on comes in [`DamageCapture`] records. Appended in 0.1:
+    /// empty when read from an older file.
+    #[serde(default)]
+    pub damage_layout: String,
 }
 
 /// A surface appeared (a toplevel was realized, a popup was created, ...).
@@ -491,6 +506,27 @@ impl Damage {
             .map(|r| i64::from(r[2].max(0)) * i64::from(r[3].max(0)))
             .sum()
     }
+}
+
+/// A GTK class whose private vfunc the recorder wraps to capture damage
+/// (`GskRendererClass.render`: Damage records; `GdkDrawContextClass.end_frame`: Painted
+/// records), and how far the proof of its layout on the running process went. One record
+/// when the class is patched, one when its proof passes or fails, one when a class is
+/// refused before patching.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DamageCapture {
+    #[allow(missing_docs)]
+    pub t_ns: Nanos,
+    /// The GType name of the class (`GskGLRenderer`, `GdkX11GLContextEGL`).
+    pub class_name: String,
+    /// Which vfunc: `render` or `end-frame`.
+    pub vfunc: DamageVfunc,
+    /// The layout it was patched by (as [`Header::damage_layout`]).
+    pub damage_layout: String,
+    /// Patched, proven, or refused.
+    pub state: CaptureState,
+    /// What was proven, or why it was refused.
+    pub note: String,
 }
 
 /// The end of a recording.

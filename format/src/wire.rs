@@ -63,7 +63,7 @@ impl<'a> Get<'a> {
         Get { bytes, pos: 0 }
     }
 
-    #[cfg(test)]
+    /// Whether every byte was read (fields appended by later versions may be absent).
     pub fn is_empty(&self) -> bool {
         self.pos >= self.bytes.len()
     }

@@ -151,6 +151,7 @@ fn every_kind() -> Vec<Record> {
             display_name: ":99".into(),
             damage_capture: true,
             damage_note: String::new(),
+            damage_layout: "gtk-4.8".to_owned(),
         }),
         Record::Surface(Surface {
             t_ns: 1_000,
@@ -259,6 +260,14 @@ fn every_kind() -> Vec<Record> {
         Record::SurfaceDestroyed(SurfaceDestroyed {
             t_ns: 400_000_000,
             surface: SurfaceId(2),
+        }),
+        Record::DamageCapture(DamageCapture {
+            t_ns: 400_500_000,
+            class_name: "GskGLRenderer".into(),
+            vfunc: DamageVfunc::RENDER,
+            damage_layout: "gtk-4.8".into(),
+            state: CaptureState::PROVEN,
+            note: "16 calls' arguments checked".into(),
         }),
         Record::End(End {
             t_ns: 500_000_000,
@@ -1047,6 +1056,7 @@ fn stalled_session() -> Vec<Record> {
             display_name: ":99".into(),
             damage_capture: true,
             damage_note: String::new(),
+            damage_layout: "gtk-4.8".to_owned(),
         }),
         Record::Surface(Surface {
             t_ns: 1_000,

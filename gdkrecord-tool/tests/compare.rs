@@ -101,6 +101,7 @@ fn session(run: &Run) -> Vec<Record> {
             display_name: ":99".into(),
             damage_capture: true,
             damage_note: String::new(),
+            damage_layout: String::new(),
         }),
         Record::Surface(Surface {
             t_ns: 1_000,

@@ -36,6 +36,7 @@ impl Fixture {
             display_name: ":99".into(),
             damage_capture: true,
             damage_note: String::new(),
+            damage_layout: "gtk-4.8".to_owned(),
         };
         let surface = Surface {
             t_ns: MS,

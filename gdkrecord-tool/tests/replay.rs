@@ -337,6 +337,7 @@ fn painted_toplevel() -> Vec<Record> {
             display_name: ":99".into(),
             damage_capture: true,
             damage_note: String::new(),
+            damage_layout: String::new(),
         }),
         surface(1, SurfaceKind::TOPLEVEL, None),
         Record::Frame(Frame {

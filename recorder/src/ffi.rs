@@ -4,7 +4,7 @@
 use std::ffi::{c_char, c_int, c_void, CStr};
 
 use glib_sys::GType;
-use gobject_sys::{GObjectClass, GTypeInstance};
+use gobject_sys::GTypeInstance;
 
 /// The pointer held by `value`, an emission-hook parameter of an object or pointer type:
 /// `data[0].v_pointer` is where GObject keeps both (public GValue layout), read without
@@ -50,27 +50,23 @@ pub(crate) type RenderFn = unsafe extern "C" fn(
     clip: *const CairoRegion,
 );
 
-/// `GdkDrawContextClass.end_frame`.
-pub(crate) type EndFrameFn =
-    unsafe extern "C" fn(context: *mut gdk4_sys::GdkDrawContext, painted: *mut CairoRegion);
+/// `GdkDrawContextClass.end_frame`: `(context, painted)` up to GTK 4.18,
+/// `(context, context_data, painted)` in 4.24. Declared with three pointer arguments so
+/// that one wrapper forwards either form unchanged (a two-argument function ignores the
+/// third register).
+pub(crate) type EndFrameFn = unsafe extern "C" fn(
+    context: *mut gdk4_sys::GdkDrawContext,
+    second: *mut c_void,
+    third: *mut c_void,
+);
 
-/// Mirror of GTK 4.8's private `GskRendererClass` (gsk/gskrendererprivate.h).
-#[repr(C)]
-pub(crate) struct GskRendererClassMirror {
-    pub parent_class: GObjectClass,
-    pub realize: *mut c_void,
-    pub unrealize: *mut c_void,
-    pub render_texture: *mut c_void,
-    pub render: Option<RenderFn>,
-}
-
-/// Mirror of GTK 4.8's private `GdkDrawContextClass` (gdk/gdkdrawcontextprivate.h).
-#[repr(C)]
-pub(crate) struct GdkDrawContextClassMirror {
-    pub parent_class: GObjectClass,
-    pub begin_frame: *mut c_void,
-    pub end_frame: Option<EndFrameFn>,
-    pub surface_resized: *mut c_void,
+/// The function-pointer slot at byte `offset` of a class struct (offsets from
+/// `damage::layouts`, checked against the class size first).
+///
+/// # Safety
+/// `class` is a class struct at least `offset + 8` bytes long.
+pub(crate) unsafe fn class_slot<F>(class: *mut c_void, offset: usize) -> *mut Option<F> {
+    unsafe { class.cast::<u8>().add(offset).cast::<Option<F>>() }
 }
 
 /// Whether `instance` (a GObject) is of type `gtype`.

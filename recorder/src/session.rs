@@ -206,7 +206,7 @@ pub(crate) unsafe fn start(display: *mut gdk4_sys::GdkDisplay) {
             return;
         }
     };
-    let (damage_capture, damage_note) = damage::status();
+    let (damage_capture, damage_note, damage_layout) = damage::status();
     let (start_monotonic_ns, start_unix_ns) = clock::start();
     let header = Header {
         t_ns: 0,
@@ -228,6 +228,7 @@ pub(crate) unsafe fn start(display: *mut gdk4_sys::GdkDisplay) {
         display_name: unsafe { c_string(gdk4_sys::gdk_display_get_name(display)) },
         damage_capture,
         damage_note,
+        damage_layout,
     };
     queue::allocate();
     key_names::probe();

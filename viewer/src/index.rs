@@ -15,8 +15,9 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use gdkrecord_format::{
-    check_file_header, decode_frame, file_header, End, EventType, FrameAt, Header, Nanos,
-    OpenError, ReadIssue, Reader, Record, RecordKind, SurfaceId, SurfaceKind, FILE_HEADER_LEN,
+    check_file_header, decode_frame, file_header, DamageCapture, End, EventType, FrameAt, Header,
+    Nanos, OpenError, ReadIssue, Reader, Record, RecordKind, SurfaceId, SurfaceKind,
+    FILE_HEADER_LEN,
 };
 
 /// A checkpoint is kept every this many records: a lazy decode starts at one, so this
@@ -174,6 +175,8 @@ pub struct RecordingIndex {
     pub sizes: Vec<SizeMark>,
     /// Main-loop stalls, in file order.
     pub stalls: Vec<StallMark>,
+    /// Where damage came from: the GTK classes the recorder wrapped and their proofs.
+    pub damage_captures: Vec<DamageCapture>,
     /// The end record, when the recording ended normally.
     pub end: Option<End>,
     /// Stretches of the file that could not be read (cut or corrupt).
@@ -337,6 +340,7 @@ fn merge(parts: Vec<RecordingIndex>) -> RecordingIndex {
         index.inputs.extend(part.inputs);
         index.sizes.extend(part.sizes);
         index.stalls.extend(part.stalls);
+        index.damage_captures.extend(part.damage_captures);
         index.end = part.end.or(index.end);
         index.issues.extend(part.issues);
         index.records += part.records;
@@ -638,6 +642,7 @@ impl RecordingIndex {
             inputs: Vec::new(),
             sizes: Vec::new(),
             stalls: Vec::new(),
+            damage_captures: Vec::new(),
             end: None,
             issues: Vec::new(),
             records: 0,
@@ -747,6 +752,7 @@ impl RecordingIndex {
                 source: stall.source,
             }),
             Record::End(end) => self.end = Some(end),
+            Record::DamageCapture(capture) => self.damage_captures.push(capture),
             // Damage and timings are decoded with their frame when it is shown; scale,
             // state and main-loop records only appear in the records list.
             _ => {}

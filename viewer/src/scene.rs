@@ -355,6 +355,10 @@ pub fn describe(record: &Record) -> String {
             s.source.as_deref().unwrap_or("")
         ),
         Record::StallSample(s) => format!("stall sample, {} frames deep", s.stack.len()),
+        Record::DamageCapture(c) => format!(
+            "damage capture: {}.{} {} ({})",
+            c.class_name, c.vfunc, c.state, c.damage_layout
+        ),
     };
     format!("{:>10.6} s  {what}", record.t_ns() as f64 / 1e9)
 }

@@ -69,6 +69,7 @@ pub fn write_recording<W: Write>(out: W, records: u64, seed: u64) -> io::Result<
         display_name: ":99".into(),
         damage_capture: true,
         damage_note: String::new(),
+        damage_layout: "gtk-4.8".to_owned(),
     }))?;
     let (mut width, mut height) = (800i32, 600i32);
     writer.emit(Record::Surface(Surface {

@@ -21,8 +21,8 @@
 use std::io;
 
 use gdkrecord_format::{
-    Damage, Dispatch, End, Event, Frame, FrameTimings, Header, LoopIteration, Record, RecordKind,
-    Scale, Size, Stall, StallSample, State, Surface, SurfaceDestroyed,
+    Damage, DamageCapture, Dispatch, End, Event, Frame, FrameTimings, Header, LoopIteration,
+    Record, RecordKind, Scale, Size, Stall, StallSample, State, Surface, SurfaceDestroyed,
 };
 use serde::de::{self, Deserialize, Deserializer, Visitor};
 use serde::ser::{self, Impossible, Serialize, Serializer};
@@ -63,6 +63,7 @@ pub fn field_names(kind: RecordKind) -> Vec<&'static str> {
         RecordKind::Dispatch => struct_fields::<Dispatch>(),
         RecordKind::Stall => struct_fields::<Stall>(),
         RecordKind::StallSample => struct_fields::<StallSample>(),
+        RecordKind::DamageCapture => struct_fields::<DamageCapture>(),
     };
     std::iter::once("kind")
         .chain(fields.iter().copied())

@@ -4,10 +4,33 @@ use std::io::{self, Write};
 
 use super::mainloop::{MainLoopReport, StallBlame};
 use super::summary::{Durations, PerPhase};
-use super::Report;
+use super::{RecordingInfo, Report};
 
 /// Surfaces listed one per line; the JSON has them all.
 const SURFACES_SHOWN: usize = 8;
+
+/// Where damage came from: the layout and each wrapped class's state, or why it is off.
+fn write_damage_capture(r: &RecordingInfo, out: &mut impl Write) -> io::Result<()> {
+    if r.damage_capture {
+        write!(out, "captured")?;
+        // Recordings made before the recorder named its layouts have none.
+        if !r.damage_layout.is_empty() {
+            write!(out, ", GTK layout {}", r.damage_layout)?;
+        }
+        for c in &r.damage_classes {
+            write!(out, "; {}.{} {}", c.class_name, c.vfunc, c.state)?;
+        }
+    } else {
+        write!(out, "not captured")?;
+        if !r.damage_layout.is_empty() {
+            write!(out, " (GTK layout {})", r.damage_layout)?;
+        }
+    }
+    if !r.damage_note.is_empty() {
+        write!(out, ": {}", r.damage_note)?;
+    }
+    writeln!(out)
+}
 
 /// Writes `report` for people.
 pub fn write(report: &Report, out: &mut impl Write) -> io::Result<()> {
@@ -34,6 +57,10 @@ pub fn write(report: &Report, out: &mut impl Write) -> io::Result<()> {
         seconds(report.duration_ms),
         report.records
     )?;
+    if let Some(r) = &report.recording {
+        label(out, "damage")?;
+        write_damage_capture(r, out)?;
+    }
 
     label(out, "records")?;
     writeln!(

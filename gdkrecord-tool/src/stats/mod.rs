@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use std::process::ExitCode;
 
 use anyhow::Result;
-use gdkrecord_format::{Header, Nanos, Record, RecordKind};
+use gdkrecord_format::{CaptureState, DamageCapture, Header, Nanos, Record, RecordKind};
 use serde::Serialize;
 
 use crate::cli::StatsArgs;
@@ -88,8 +88,58 @@ pub struct RecordingInfo {
     pub recorder_version: String,
     pub display_backend: String,
     pub display_name: String,
+    /// Whether damage was recorded: the header said so and no class was refused since.
     pub damage_capture: bool,
+    /// Why not, or a remark about it (the header's note, or the refusal's).
+    pub damage_note: String,
+    /// The private GTK layout the recorder chose (`gtk-4.14`); empty when off.
+    pub damage_layout: String,
+    /// The GTK classes whose vfuncs gave the damage, with how far their proof went.
+    pub damage_classes: Vec<CapturedClass>,
     pub start_unix_ns: u64,
+}
+
+/// JSON `recording.damage_classes[]`: one wrapped class, in its latest state.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct CapturedClass {
+    pub class_name: String,
+    pub vfunc: String,
+    pub state: String,
+    pub note: String,
+}
+
+impl RecordingInfo {
+    /// Takes a damage-capture record in: the class's latest state; a refusal turns
+    /// capture off with its reason.
+    fn observe_capture(&mut self, capture: &DamageCapture) {
+        let vfunc = capture.vfunc.nick().into_owned();
+        let state = capture.state.nick().into_owned();
+        if capture.state == CaptureState::REFUSED {
+            self.damage_capture = false;
+            self.damage_note = format!(
+                "refused at {:.3} s: {}.{vfunc}: {}",
+                capture.t_ns as f64 / 1e9,
+                capture.class_name,
+                capture.note
+            );
+        }
+        match self
+            .damage_classes
+            .iter_mut()
+            .find(|c| c.class_name == capture.class_name && c.vfunc == vfunc)
+        {
+            Some(known) => {
+                known.state = state;
+                known.note.clone_from(&capture.note);
+            }
+            None => self.damage_classes.push(CapturedClass {
+                class_name: capture.class_name.clone(),
+                vfunc,
+                state,
+                note: capture.note.clone(),
+            }),
+        }
+    }
 }
 
 /// Builds the report from the records, one at a time.
@@ -121,6 +171,9 @@ impl Collector {
                 display_backend: h.display_backend.clone(),
                 display_name: h.display_name.clone(),
                 damage_capture: h.damage_capture,
+                damage_note: h.damage_note.clone(),
+                damage_layout: h.damage_layout.clone(),
+                damage_classes: Vec::new(),
                 start_unix_ns: h.start_unix_ns,
             }),
             first_ns: None,
@@ -154,6 +207,11 @@ impl Collector {
                 }
             }
             Record::Frame(frame) => self.last_ns = self.last_ns.max(frame.end_ns),
+            Record::DamageCapture(capture) => {
+                if let Some(recording) = &mut self.recording {
+                    recording.observe_capture(capture);
+                }
+            }
             _ => {}
         }
         self.surfaces.observe(record);

@@ -153,7 +153,7 @@ impl Ctx {
     /// Runs xdotool on our display; its trimmed stdout.
     pub fn xdotool(&self, args: &[&str]) -> Result<String, String> {
         let output = Command::new("timeout")
-            .arg("20")
+            .arg(self.patience.as_secs().max(1).to_string())
             .arg("xdotool")
             .args(args)
             .env("DISPLAY", &self.display)

@@ -5,7 +5,7 @@
 use std::cell::RefCell;
 use std::sync::OnceLock;
 
-use gdkrecord_format::{Rect, PHASE_NAMES};
+use gdkrecord_format::{CaptureState, DamageCapture, Header, Rect, PHASE_NAMES};
 use gtk::prelude::*;
 use gtk::subclass::prelude::*;
 use gtk::{glib, CompositeTemplate};
@@ -188,8 +188,8 @@ impl GrvSidePanel {
             index.frames.len(),
             index.surfaces.len()
         );
-        if let Some(h) = index.header.as_ref().filter(|h| !h.damage_capture) {
-            text += &format!("\nDamage was not recorded: {}", h.damage_note);
+        if let Some(header) = &index.header {
+            text += &damage_capture_text(header, &index.damage_captures);
         }
         self.imp().recording_label.set_label(&text);
     }
@@ -321,5 +321,123 @@ impl GrvSidePanel {
 fn clear_list(list: &gtk::ListBox) {
     while let Some(row) = list.row_at_index(0) {
         list.remove(&row);
+    }
+}
+
+/// Where the recording's damage came from (the GTK layout and the classes whose vfuncs
+/// the recorder wrapped, with their proofs), or why there is none: a line each.
+fn damage_capture_text(header: &Header, captures: &[DamageCapture]) -> String {
+    let refused = captures.iter().find(|c| c.state == CaptureState::REFUSED);
+    let mut text = match (header.damage_capture, refused) {
+        (false, _) => format!("\nDamage was not recorded: {}", header.damage_note),
+        (true, Some(c)) => format!(
+            "\nDamage recorded until {:.3} s, then refused: {}.{}: {}",
+            c.t_ns as f64 / 1e9,
+            c.class_name,
+            c.vfunc,
+            c.note
+        ),
+        (true, None) if header.damage_layout.is_empty() => "\nDamage recorded".to_owned(),
+        (true, None) => format!("\nDamage recorded with GTK layout {}", header.damage_layout),
+    };
+    // Each class once, in its latest state.
+    let mut classes: Vec<(&str, String, String)> = Vec::new();
+    for c in captures {
+        let vfunc = c.vfunc.to_string();
+        match classes
+            .iter_mut()
+            .find(|(name, v, _)| *name == c.class_name && *v == vfunc)
+        {
+            Some(known) => known.2 = c.state.to_string(),
+            None => classes.push((&c.class_name, vfunc, c.state.to_string())),
+        }
+    }
+    for (class, vfunc, state) in classes {
+        text += &format!("\n  {class}.{vfunc}: {state}");
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use gdkrecord_format::DamageVfunc;
+
+    fn header(damage_capture: bool, note: &str, layout: &str) -> Header {
+        Header {
+            t_ns: 0,
+            format_version: 1,
+            recorder_version: "0.1.0".into(),
+            pid: 1,
+            program: "app".into(),
+            argv: Vec::new(),
+            gtk_version: [4, 18, 6],
+            start_unix_ns: 0,
+            start_monotonic_ns: 0,
+            display_backend: "x11".into(),
+            display_name: ":1".into(),
+            damage_capture,
+            damage_note: note.into(),
+            damage_layout: layout.into(),
+        }
+    }
+
+    fn capture(t_ns: u64, class: &str, vfunc: DamageVfunc, state: CaptureState) -> DamageCapture {
+        DamageCapture {
+            t_ns,
+            class_name: class.into(),
+            vfunc,
+            damage_layout: "gtk-4.14".into(),
+            state,
+            note: "why".into(),
+        }
+    }
+
+    #[test]
+    fn damage_capture_names_the_layout_and_each_class_in_its_latest_state() {
+        let captures = [
+            capture(
+                1,
+                "GskGLRenderer",
+                DamageVfunc::RENDER,
+                CaptureState::PATCHED,
+            ),
+            capture(
+                2,
+                "GdkX11GLContextEGL",
+                DamageVfunc::END_FRAME,
+                CaptureState::PATCHED,
+            ),
+            capture(
+                3,
+                "GskGLRenderer",
+                DamageVfunc::RENDER,
+                CaptureState::PROVEN,
+            ),
+        ];
+        let text = damage_capture_text(&header(true, "", "gtk-4.14"), &captures);
+        assert_eq!(
+            text,
+            "\nDamage recorded with GTK layout gtk-4.14\n  GskGLRenderer.render: proven\n  GdkX11GLContextEGL.end-frame: patched"
+        );
+    }
+
+    #[test]
+    fn damage_capture_says_why_it_is_off_or_when_it_was_refused() {
+        let off = damage_capture_text(&header(false, "GTK 4.30.0 is newer", ""), &[]);
+        assert_eq!(off, "\nDamage was not recorded: GTK 4.30.0 is newer");
+        let refused = [capture(
+            2_500_000_000,
+            "GskGLRenderer",
+            DamageVfunc::RENDER,
+            CaptureState::REFUSED,
+        )];
+        let text = damage_capture_text(&header(true, "", "gtk-4.14"), &refused);
+        assert!(
+            text.starts_with(
+                "\nDamage recorded until 2.500 s, then refused: GskGLRenderer.render: why"
+            ),
+            "{text}"
+        );
     }
 }

@@ -43,6 +43,7 @@ pub fn header(program: &str) -> Record {
         display_name: ":99".into(),
         damage_capture: true,
         damage_note: String::new(),
+        damage_layout: "gtk-4.8".to_owned(),
     })
 }
 

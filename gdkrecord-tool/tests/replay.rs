@@ -90,6 +90,29 @@ fn tool(ctx: &Ctx, args: &[&str], env: &[(&str, Option<&str>)]) -> Result<Output
         .map_err(|e| format!("cannot run gdkrecord-tool: {e}"))
 }
 
+/// `gdkrecord-tool replay REC -o OUT FLAGS... -- COMMAND...`, which must succeed; the new
+/// recording's records and the tool's stderr.
+fn replay(
+    ctx: &Ctx,
+    rec: &Path,
+    out: &str,
+    flags: &[&str],
+    command: &[&str],
+) -> Result<(Vec<Record>, String), String> {
+    let rec = rec.display().to_string();
+    let mut args = vec!["replay", &rec, "-o", out];
+    args.extend(flags);
+    args.push("--");
+    args.extend(command);
+    let output = tool(ctx, &args, &[])?;
+    ensure!(
+        output.status.success(),
+        "replay failed: {}",
+        stderr(&output)
+    );
+    Ok((read_log(&ctx.work.join(out))?, stderr(&output)))
+}
+
 fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
@@ -195,7 +218,7 @@ fn counter_session_replays_the_same(ctx: &Ctx) -> TestResult {
     ctx.click(&window, (120, 137), 1)?;
     ctx.xdotool(&["type", "--delay", "30", "hi gtk"])?;
     ctx.xdotool(&["key", "Return"])?;
-    ctx.xdotool(&["windowsize", "--sync", &window, "520", "300"])?;
+    ctx.resize(&window, 520, 300)?;
     wait_for_log(&rec, "the resize", |r| {
         r.iter()
             .any(|r| matches!(r, Record::Size(s) if (s.width, s.height) == (520, 300)))
@@ -204,34 +227,19 @@ fn counter_session_replays_the_same(ctx: &Ctx) -> TestResult {
     let (status, err) = app.wait()?;
     ensure!(status.success(), "counter exited with {status}: {err}");
 
-    let rec_text = rec.display().to_string();
     let counter = ctx.bin("counter").display().to_string();
-    let output = tool(
+    let (replayed, messages) = replay(
         ctx,
-        &[
-            "replay",
-            &rec_text,
-            "-o",
-            "counter-new.gdkrecord",
-            "--",
-            &counter,
-            "--exit-after",
-            "120",
-        ],
+        &rec,
+        "counter-new.gdkrecord",
         &[],
+        &[&counter, "--exit-after", "120"],
     )?;
     ensure!(
-        output.status.success(),
-        "replay failed: {}",
-        stderr(&output)
-    );
-    ensure!(
-        stderr(&output).contains("arrived in REC's order"),
-        "no timing line: {}",
-        stderr(&output)
+        messages.contains("arrived in REC's order"),
+        "no timing line: {messages}"
     );
     let recorded = read_log(&rec)?;
-    let replayed = read_log(&ctx.work.join("counter-new.gdkrecord"))?;
     same_session(&session(&recorded), &session(&replayed))?;
     ensure!(
         session(&recorded).presses.len() == 3
@@ -246,6 +254,7 @@ fn counter_session_replays_the_same(ctx: &Ctx) -> TestResult {
         "the replayed run did not end by itself"
     );
     // The two runs compare, and a run compared with itself holds a 0 % regression.
+    let rec_text = rec.display().to_string();
     let new = ctx.work.join("counter-new.gdkrecord").display().to_string();
     let diff = tool(ctx, &["diff", &rec_text, &new], &[])?;
     ensure!(diff.status.success(), "diff: {}", stderr(&diff));
@@ -267,23 +276,11 @@ fn widget_factory_session_replays_the_same(ctx: &Ctx) -> TestResult {
     let window = ctx.window_of(app.pid())?;
     wait_for_log(&rec, "a first frame", has_frame)?;
     ctx.xdotool(&["windowfocus", "--sync", &window])?;
-    let geometry = ctx.xdotool(&["getwindowgeometry", &window])?;
-    let (width, height) = geometry
-        .lines()
-        .find_map(|l| l.trim().strip_prefix("Geometry: "))
-        .and_then(|g| g.split_once('x'))
-        .and_then(|(w, h)| Some((w.trim().parse::<i32>().ok()?, h.trim().parse::<i32>().ok()?)))
-        .ok_or(format!("cannot parse {geometry:?}"))?;
+    let (width, height) = ctx.window_size(&window)?;
     ctx.click(&window, (width / 2, height - 12), 1)?;
     ctx.xdotool(&["key", "shift"])?;
     let (w, h) = (width + 60, height + 40);
-    ctx.xdotool(&[
-        "windowsize",
-        "--sync",
-        &window,
-        &w.to_string(),
-        &h.to_string(),
-    ])?;
+    ctx.resize(&window, w, h)?;
     wait_for_log(&rec, "the click, key and resize", |r| {
         !events(r, EventType::KEY_RELEASE).is_empty()
             && r.iter()
@@ -291,25 +288,7 @@ fn widget_factory_session_replays_the_same(ctx: &Ctx) -> TestResult {
     })?;
     app.kill9();
 
-    let rec_text = rec.display().to_string();
-    let output = tool(
-        ctx,
-        &[
-            "replay",
-            &rec_text,
-            "-o",
-            "factory-new.gdkrecord",
-            "--",
-            program,
-        ],
-        &[],
-    )?;
-    ensure!(
-        output.status.success(),
-        "replay failed: {}",
-        stderr(&output)
-    );
-    let replayed = read_log(&ctx.work.join("factory-new.gdkrecord"))?;
+    let (replayed, _) = replay(ctx, &rec, "factory-new.gdkrecord", &[], &[program])?;
     same_session(&session(&read_log(&rec)?), &session(&replayed))?;
     // Asked to close (WM_DELETE_WINDOW), it exited normally: the end record is there.
     ensure!(
@@ -409,19 +388,9 @@ fn wait_idle_holds_input_until_the_app_is_idle(ctx: &Ctx) -> TestResult {
     records.push(Record::Event(quit));
     write_recording(&rec, records, 1_000)?;
     let blocker = ctx.bin("blocker").display().to_string();
-    let rec = rec.display().to_string();
     // The X server's times of the two presses, as the new recording has them.
-    let gap_ms = |out: &str, extra: &[&str]| -> Result<u32, String> {
-        let mut args = vec!["replay", &rec, "-o", out];
-        args.extend(extra);
-        args.extend(["--", &blocker, "--exit-after", "60"]);
-        let output = tool(ctx, &args, &[])?;
-        ensure!(
-            output.status.success(),
-            "replay failed: {}",
-            stderr(&output)
-        );
-        let records = read_log(&ctx.work.join(out))?;
+    let gap_ms = |out: &str, flags: &[&str]| -> Result<u32, String> {
+        let (records, _) = replay(ctx, &rec, out, flags, &[&blocker, "--exit-after", "60"])?;
         let presses = events(&records, EventType::BUTTON_PRESS);
         ensure!(presses.len() == 2, "{} presses replayed", presses.len());
         Ok(presses[1].time_ms.wrapping_sub(presses[0].time_ms))

@@ -127,7 +127,8 @@ fn is_idle(timeout_ms: c_int, frame_since_request: bool) -> bool {
     match timeout_ms {
         // Work is ready: not asleep.
         0 => false,
-        t if t < 0 || t >= IDLE_TIMEOUT_MS => true,
+        // Negative: until woken.
+        t if !(0..IDLE_TIMEOUT_MS).contains(&t) => true,
         _ => frame_since_request,
     }
 }

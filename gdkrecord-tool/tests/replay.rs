@@ -13,13 +13,16 @@
 #[path = "../../recorder/tests/support/mod.rs"]
 #[allow(dead_code)]
 mod support;
+#[path = "../../recorder/tests/support/wayland.rs"]
+#[allow(dead_code)]
+mod wayland;
 
 use std::path::Path;
 use std::process::{Command, ExitCode, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use gdkrecord_format::{
-    End, EndReason, Event, EventType, Frame, Header, Reader, Record, Surface, SurfaceId,
+    End, EndReason, Event, EventType, Frame, Header, Reader, Record, Size, Surface, SurfaceId,
     SurfaceKind, Writer, FORMAT_VERSION,
 };
 
@@ -405,6 +408,70 @@ fn wait_idle_holds_input_until_the_app_is_idle(ctx: &Ctx) -> TestResult {
     Ok(())
 }
 
+/// A Wayland app in weston nested in the X display (kiosk shell: fullscreen at the
+/// output's origin): a click on `counter`'s button and a key land at their recorded
+/// surface positions; the recorded resize is left out, with a warning.
+fn wayland_app_in_nested_weston_is_replayed(ctx: &Ctx) -> TestResult {
+    let weston = wayland::Weston::start(ctx, 640, 400)?;
+    let rec = ctx.work.join("wayland-session.gdkrecord");
+    let mut records = painted_toplevel();
+    records.extend(click(300, 1, (100.0, 80.0)));
+    for (ms, event_type) in [(400, EventType::KEY_PRESS), (420, EventType::KEY_RELEASE)] {
+        let mut key = Event::new(ms * 1_000_000, SurfaceId(1), event_type, ms as u32);
+        key.keyval = Some(0x78);
+        key.key = Some("x".into());
+        key.keycode = Some(53);
+        records.push(Record::Event(key));
+    }
+    records.push(Record::Size(Size {
+        t_ns: 500_000_000,
+        surface: SurfaceId(1),
+        width: 500,
+        height: 300,
+    }));
+    write_recording(&rec, records, 600)?;
+    let rec = rec.display().to_string();
+    let counter = ctx.bin("counter").display().to_string();
+    let runtime_dir = weston.runtime_dir.display().to_string();
+    let output = tool(
+        ctx,
+        &[
+            "replay",
+            &rec,
+            "-o",
+            "wayland-new.gdkrecord",
+            "--",
+            &counter,
+        ],
+        &[
+            ("GDK_BACKEND", Some("wayland")),
+            ("WAYLAND_DISPLAY", Some(&weston.socket)),
+            ("XDG_RUNTIME_DIR", Some(&runtime_dir)),
+        ],
+    )?;
+    let messages = stderr(&output);
+    ensure!(output.status.success(), "replay failed: {messages}");
+    ensure!(
+        messages.contains("the 1 resizes are not replayed"),
+        "no warning about the resize: {messages}"
+    );
+    let replayed = read_log(&ctx.work.join("wayland-new.gdkrecord"))?;
+    ensure!(
+        matches!(replayed.first(), Some(Record::Header(h)) if h.display_backend == "wayland"),
+        "not a Wayland run"
+    );
+    let session = session(&replayed);
+    ensure!(
+        session.presses.len() == 1
+            && (session.presses[0].1 - 100.0).abs() <= 1.0
+            && (session.presses[0].2 - 80.0).abs() <= 1.0,
+        "presses {:?}",
+        session.presses
+    );
+    ensure!(session.keys == ["x"], "keys {:?}", session.keys);
+    Ok(())
+}
+
 /// A recording with a toplevel that painted, and a press on it or on a popup.
 fn synthetic(path: &Path, press_on_popup: bool, with_input: bool) -> TestResult {
     let mut records = painted_toplevel();
@@ -529,6 +596,10 @@ fn main() -> ExitCode {
         (
             "wait_idle_holds_input_until_the_app_is_idle",
             wait_idle_holds_input_until_the_app_is_idle,
+        ),
+        (
+            "wayland_app_in_nested_weston_is_replayed",
+            wayland_app_in_nested_weston_is_replayed,
         ),
         (
             "replay_errors_exit_2_and_keep_the_partial_recording",

@@ -5,6 +5,10 @@
 //! ([`x11`]), while following the new recording ([`follow`]) to know the new run's
 //! surfaces. When the input is over the app ends as REC's did (its last keys may quit it),
 //! or is asked to close after a short linger. Errors exit 2, keeping the partial OUT.
+//!
+//! A Wayland app takes input only from its compositor: when that is a weston nested in the
+//! X display (kiosk shell, the app's first toplevel fullscreen at the origin of weston's X
+//! window), input on that toplevel goes to weston's window; anything else is refused.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, ExitCode};
@@ -53,11 +57,7 @@ pub fn run(args: &ReplayArgs) -> Result<ExitCode> {
     }
     let mut display = Display::open()?;
     let module_dir = ensure_module_dir()?;
-    let resizes = script
-        .steps
-        .iter()
-        .filter(|s| matches!(s.action, Action::Resize { .. }))
-        .count();
+    let resizes = script.resizes();
     eprintln!(
         "gdkrecord-tool: replaying {} input events and {resizes} resizes of {}",
         script.steps.len() - resizes,
@@ -127,6 +127,9 @@ struct App {
     name: String,
     /// With `--wait-idle`: how to ask the app whether it is idle.
     idle: Option<IdleWatch>,
+    /// For a Wayland app in a weston nested in the X display: weston's X window, which
+    /// shows the app's first toplevel fullscreen.
+    nested: Option<x11rb::protocol::xproto::Window>,
 }
 
 impl App {
@@ -166,6 +169,7 @@ impl App {
             child,
             name: program.to_string_lossy().into_owned(),
             idle,
+            nested: None,
         })
     }
 
@@ -218,7 +222,7 @@ impl Run<'_> {
         let mut app = App::start(self, module_dir)?;
         let mut follower = Follower::new(self.out);
         let origin_ns = self
-            .wait_first_frame(&mut app, &mut follower)
+            .wait_first_frame(display, &mut app, &mut follower)
             .with_context(|| format!("{out} (kept)"))?;
         let result = self.play_steps(display, &mut app, &mut follower, origin_ns);
         // Whatever happened, nothing stays pressed for the apps that come next.
@@ -227,7 +231,7 @@ impl Run<'_> {
             app.terminate();
             return Err(error.context(format!("{out} (kept, partial)")));
         }
-        self.end_app(display, &mut app, &mut follower)?;
+        self.end_app(display, &mut app)?;
         follower.poll()?;
         eprintln!(
             "gdkrecord-tool: recording: {out}; {}",
@@ -237,13 +241,21 @@ impl Run<'_> {
     }
 
     /// Waits for the first toplevel's first frame; its end in CLOCK_MONOTONIC.
-    fn wait_first_frame(&self, app: &mut App, follower: &mut Follower) -> Result<u64> {
+    fn wait_first_frame(
+        &self,
+        display: &Display,
+        app: &mut App,
+        follower: &mut Follower,
+    ) -> Result<u64> {
         let deadline = Instant::now() + self.timeout;
         loop {
             follower.poll()?;
             if let Some(header) = &follower.header {
-                if header.display_backend == "wayland" {
-                    bail!("{} runs on Wayland, where no client may inject input: replay it on X11 (GDK_BACKEND=x11, under Xvfb or Xwayland)", app.name);
+                if header.display_backend == "wayland" && app.nested.is_none() {
+                    app.nested = Some(display.nested_weston()?.with_context(|| format!("{} runs on Wayland, where no client may inject input: replay it on X11 (GDK_BACKEND=x11, under Xvfb or Xwayland), or in a weston nested in this X display (docs/ci.md)", app.name))?);
+                    if self.script.resizes() > 0 {
+                        eprintln!("gdkrecord-tool: warning: the {} resizes are not replayed: in weston's kiosk shell the window stays fullscreen", self.script.resizes());
+                    }
                 }
                 if let Some(end_ns) = follower.first_frame_end_ns {
                     return Ok(header.start_monotonic_ns + end_ns);
@@ -349,6 +361,7 @@ impl Run<'_> {
                 }
                 Ok(())
             }
+            Action::Resize { .. } if app.nested.is_some() => Ok(()),
             Action::Resize { width, height } => {
                 let size = |v: i32| (f64::from(v.max(1)) * scale).round() as u32;
                 display.resize(window, size(width), size(height))
@@ -364,10 +377,16 @@ impl Run<'_> {
         follower: &mut Follower,
         role: &Role,
     ) -> Result<(x11rb::protocol::xproto::Window, LiveSurface)> {
+        if app.nested.is_some() && role.toplevel_number() != Some(1) {
+            bail!("cannot place input on `{role}` under Wayland: only the first toplevel's position is known (fullscreen in weston's kiosk shell)");
+        }
         let deadline = Instant::now() + self.timeout;
         loop {
             follower.poll()?;
             if let Some(surface) = follower.surface(role).filter(|s| !s.destroyed) {
+                if let Some(compositor) = app.nested {
+                    return Ok((compositor, surface));
+                }
                 let windows = display.windows_of(app.pid())?;
                 let found = match role.toplevel_number() {
                     Some(n) => windows
@@ -400,7 +419,7 @@ impl Run<'_> {
     }
 
     /// Lets the app end as REC's did, else asks it to close, then ends it.
-    fn end_app(&self, display: &Display, app: &mut App, follower: &mut Follower) -> Result<()> {
+    fn end_app(&self, display: &Display, app: &mut App) -> Result<()> {
         // REC's program exited by itself this long after its last input (its last keys
         // may have quit it): the new run gets as long to do the same.
         let linger = if self.script.ended {
@@ -416,13 +435,15 @@ impl Run<'_> {
         if app.wait_exit(linger)? {
             return Ok(());
         }
-        follower.poll()?;
+        let mut asked = false;
         for window in display.windows_of(app.pid())? {
             if !window.override_redirect {
                 display.close(window.id)?;
+                asked = true;
             }
         }
-        if !app.wait_exit(GRACE)? {
+        // No X window to close (a Wayland app): SIGTERM is the polite request left.
+        if !asked || !app.wait_exit(GRACE)? {
             app.terminate();
         }
         Ok(())

@@ -115,6 +115,14 @@ pub struct Script {
 }
 
 impl Script {
+    /// How many of the steps are resizes.
+    pub fn resizes(&self) -> usize {
+        self.steps
+            .iter()
+            .filter(|s| matches!(s.action, Action::Resize { .. }))
+            .count()
+    }
+
     /// The last step's time.
     pub fn last_step_ns(&self) -> Nanos {
         self.steps.last().map_or(0, |s| s.at_ns)

@@ -137,6 +137,37 @@ impl Display {
         Ok(())
     }
 
+    /// The X window of a weston nested in this display (its X11 backend, WM_CLASS
+    /// "Weston Compositor"), whose kiosk shell shows its Wayland client fullscreen at the
+    /// window's origin; `None` when there is none.
+    pub fn nested_weston(&self) -> Result<Option<Window>> {
+        let tree = self.conn.query_tree(self.root)?.reply()?;
+        for child in tree.children {
+            let Ok(attributes) = self.conn.get_window_attributes(child)?.reply() else {
+                continue;
+            };
+            if attributes.map_state != MapState::VIEWABLE {
+                continue;
+            }
+            let Ok(class) = self
+                .conn
+                .get_property(false, child, AtomEnum::WM_CLASS, AtomEnum::STRING, 0, 64)?
+                .reply()
+            else {
+                continue;
+            };
+            // Instance and class, each NUL-terminated.
+            if class
+                .value
+                .split(|b| *b == 0)
+                .any(|part| part == b"Weston Compositor")
+            {
+                return Ok(Some(child));
+            }
+        }
+        Ok(None)
+    }
+
     fn pid_of(&self, window: Window) -> Result<Option<u32>> {
         let reply = self
             .conn

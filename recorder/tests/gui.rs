@@ -791,20 +791,26 @@ fn a_layout_that_does_not_fit_turns_damage_off_only(ctx: &Ctx) -> TestResult {
 /// `<name>-<pid>.gdkrecord` and says so; neither clobbers the other.
 fn a_shared_file_name_is_not_clobbered(ctx: &Ctx) -> TestResult {
     let log = ctx.log_path("shared");
-    let mut first = ctx.gtk_command(ctx.bin("counter"), &log);
-    first.args(["--print-layout", "--exit-after", "3"]);
-    let mut first = ctx.spawn(first)?;
-    first.lines_until("ready")?;
-    let mut second = ctx.gtk_command(ctx.bin("counter"), &log);
-    second.args(["--print-layout", "--exit-after", "3"]);
-    let mut second = ctx.spawn(second)?;
-    second.lines_until("ready")?;
+    // Both run until told to quit (a fixed lifetime raced the window searches on a loaded
+    // machine); --exit-after is only a safety net.
+    let start = |ctx: &Ctx| -> Result<(App, String), String> {
+        let mut command = ctx.gtk_command(ctx.bin("counter"), &log);
+        command.args(["--print-layout", "--exit-after", "120"]);
+        let app = ctx.spawn(command)?;
+        app.lines_until("ready")?;
+        let window = ctx.window_of(app.pid())?;
+        Ok((app, window))
+    };
+    let (mut first, first_window) = start(ctx)?;
+    let (mut second, second_window) = start(ctx)?;
     // No window manager: both windows open at (0, 0); move the second off the first.
-    let second_window = ctx.window_of(second.pid())?;
     ctx.xdotool(&["windowmove", "--sync", &second_window, "600", "0"])?;
-    ctx.click(&ctx.window_of(first.pid())?, BUTTON_CENTER, 1)?;
+    ctx.click(&first_window, BUTTON_CENTER, 1)?;
     for _ in 0..2 {
         ctx.click(&second_window, BUTTON_CENTER, 1)?;
+    }
+    for window in [&first_window, &second_window] {
+        ctx.xdotool(&["windowfocus", "--sync", window, "key", "ctrl+q"])?;
     }
     let beside = ctx.work.join(format!("shared-{}.gdkrecord", second.pid()));
     let (status, _) = first.wait()?;

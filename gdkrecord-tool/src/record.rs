@@ -48,7 +48,7 @@ fn install_forwarding() {
 }
 
 /// GTK_PATH with the module directory first and the user's entries after it.
-fn gtk_path(module_dir: &Path, existing: Option<OsString>) -> OsString {
+pub fn gtk_path(module_dir: &Path, existing: Option<OsString>) -> OsString {
     let mut path = module_dir.as_os_str().to_owned();
     if let Some(existing) = existing.filter(|p| !p.is_empty()) {
         path.push(":");

@@ -49,6 +49,7 @@ mod ffi;
 mod frames;
 mod hooks;
 mod hot;
+mod idle_signal;
 mod key_names;
 mod layout_check;
 mod mainloop;
@@ -95,6 +96,7 @@ pub unsafe extern "C" fn g_io_module_load(_module: *mut c_void) {
             unsafe {
                 hooks::install();
                 mainloop::install(&mainloop::Config::from_env());
+                idle_signal::install();
                 libc::atexit(session::on_exit);
                 libc::pthread_atfork(None, None, Some(session::on_fork_child));
             }

@@ -369,7 +369,7 @@ fn counter_records_input_damage_frames(ctx: &Ctx) -> TestResult {
             .any(|r| matches!(r, Record::Surface(s) if s.surface_kind == SurfaceKind::POPUP))
     })?;
     ctx.xdotool(&["key", "Escape"])?;
-    ctx.xdotool(&["windowsize", "--sync", &window, "640", "480"])?;
+    ctx.resize(&window, 640, 480)?;
     wait_for_log(&log, "the resize", |r| {
         r.iter()
             .any(|r| matches!(r, Record::Size(s) if (s.width, s.height) == (640, 480)))
@@ -1006,24 +1006,12 @@ fn debian_app_is_recorded(ctx: &Ctx, program: &str, resize: Option<(i32, i32)>) 
     wait_for_log(&log, "a first frame", |r| frames(r).next().is_some())?;
     ctx.xdotool(&["windowfocus", "--sync", &window])?;
     // A point near the bottom of the window, away from the header bar's buttons.
-    let geometry = ctx.xdotool(&["getwindowgeometry", &window])?;
-    let size = geometry
-        .lines()
-        .find_map(|l| l.trim().strip_prefix("Geometry: "))
-        .and_then(|g| g.split_once('x'))
-        .and_then(|(w, h)| Some((w.trim().parse::<f64>().ok()?, h.trim().parse::<f64>().ok()?)))
-        .ok_or(format!("cannot parse {geometry:?}"))?;
-    let at = ((size.0 * 0.5).round(), (size.1 - 12.0).round());
+    let (width, height) = ctx.window_size(&window)?;
+    let at = (f64::from(width / 2), f64::from(height - 12));
     ctx.click(&window, at, 1)?;
     ctx.xdotool(&["key", "shift"])?;
     if let Some((w, h)) = resize {
-        ctx.xdotool(&[
-            "windowsize",
-            "--sync",
-            &window,
-            &w.to_string(),
-            &h.to_string(),
-        ])?;
+        ctx.resize(&window, w, h)?;
     }
     let records = wait_for_log(&log, "click, key and resize", |r| {
         count_type(r, EventType::BUTTON_RELEASE) >= 1

@@ -238,13 +238,7 @@ pub(crate) unsafe fn start(display: *mut gdk4_sys::GdkDisplay) {
         pid: std::process::id(),
         program,
         argv: command_line(),
-        gtk_version: unsafe {
-            [
-                gtk4_sys::gtk_get_major_version(),
-                gtk4_sys::gtk_get_minor_version(),
-                gtk4_sys::gtk_get_micro_version(),
-            ]
-        },
+        gtk_version: crate::ffi::gtk_version(),
         start_unix_ns,
         start_monotonic_ns,
         display_backend: backend_name(&unsafe { type_name_of(display) }),

@@ -10,6 +10,18 @@ use crate::wire::{Get, Malformed, Put};
 /// Largest payload a frame may carry; a larger length prefix means corruption.
 pub const MAX_PAYLOAD: usize = 16 << 20;
 
+// Counts a record may hold: what the recorder can produce, no more. A reader's memory
+// must follow what the analysis keeps, not what a length field claims: an empty
+// argument takes 1 byte in the file but 24 in memory, a stack frame 4 bytes but 72.
+
+/// Most command-line arguments a header holds (the recorder keeps the first ones).
+pub const MAX_ARGS: usize = 4096;
+/// Most frames a stack holds (the recorder's stall sampler captures at most this many).
+pub const MAX_STACK_FRAMES: usize = 128;
+/// Most rectangles a damage or painted record holds (the recorder writes a region with
+/// more as its bounding box).
+pub const MAX_RECTS: usize = 4096;
+
 // Event field presence bits, in the order the fields follow in the payload.
 const EV_POSITION: u32 = 1 << 0;
 const EV_BUTTON: u32 = 1 << 1;
@@ -214,10 +226,9 @@ fn decode_code_address(get: &mut Get<'_>) -> Result<CodeAddress, Malformed> {
     })
 }
 
-fn decode_stack(get: &mut Get<'_>, payload_len: usize) -> Result<Vec<CodeAddress>, Malformed> {
+fn decode_stack(get: &mut Get<'_>) -> Result<Vec<CodeAddress>, Malformed> {
     let n = get.varint()?;
-    // Each frame takes at least 4 bytes: a larger count is corruption.
-    if n > payload_len as u64 {
+    if n > MAX_STACK_FRAMES as u64 {
         return Err(Malformed);
     }
     (0..n).map(|_| decode_code_address(get)).collect()
@@ -317,7 +328,10 @@ pub(crate) fn decode_payload(payload: &[u8]) -> Result<Decoded, Malformed> {
             let pid = get.u32()?;
             let program = get.str()?;
             let argc = get.varint()?;
-            let mut argv = Vec::new();
+            if argc > MAX_ARGS as u64 {
+                return Err(Malformed);
+            }
+            let mut argv = Vec::with_capacity(argc as usize);
             for _ in 0..argc {
                 argv.push(get.str()?);
             }
@@ -431,8 +445,7 @@ pub(crate) fn decode_payload(payload: &[u8]) -> Result<Decoded, Malformed> {
             let frame = get.signed()?;
             let renderer = Renderer(get.u8()?);
             let n = get.varint()?;
-            // Each rectangle takes at least 4 bytes: a larger count is corruption.
-            if n > payload.len() as u64 {
+            if n > MAX_RECTS as u64 {
                 return Err(Malformed);
             }
             let mut rects = Vec::with_capacity(n as usize);
@@ -491,13 +504,13 @@ pub(crate) fn decode_payload(payload: &[u8]) -> Result<Decoded, Malformed> {
                 duration_ms: duration_ns as f64 / 1e6,
                 source: get.opt_str()?,
                 samples: get.u32()?,
-                stack: decode_stack(&mut get, payload.len())?,
+                stack: decode_stack(&mut get)?,
             })
         }
         RecordKind::StallSample => Record::StallSample(StallSample {
             t_ns,
             stall_start_ns: t_ns.checked_sub(get.varint()?).ok_or(Malformed)?,
-            stack: decode_stack(&mut get, payload.len())?,
+            stack: decode_stack(&mut get)?,
         }),
         RecordKind::LoopSummary => Record::LoopSummary(LoopSummary {
             t_ns,

@@ -17,6 +17,10 @@ pub const FORMAT_VERSION: u16 = 2;
 /// Length of the file header: magic, version (u16 LE), flags (u16 LE), reserved (u32).
 pub const FILE_HEADER_LEN: usize = 16;
 
+/// Skipped stretches a [`Reader`] lists one by one; later ones are only counted (see
+/// [`Reader::skipped`]), so a file of garbage takes no more memory than a good one.
+pub const ISSUES_LISTED: usize = 64;
+
 /// Frames longer than this are not believed while searching for the next good frame
 /// after corruption (real records are far smaller; this bounds the work on garbage).
 const RESYNC_MAX_PAYLOAD: usize = 64 << 10;
@@ -76,6 +80,11 @@ pub enum OpenError {
     /// The file is shorter than the file header.
     #[error("cut short inside its {FILE_HEADER_LEN}-byte file header")]
     ShortHeader,
+    /// The file header says format version 0, which no gdkrecord ever wrote.
+    #[error(
+        "format version 0 in its file header, which no gdkrecord writes (damaged file header?)"
+    )]
+    VersionZero,
     /// The file was written by a newer format version.
     #[error("written in format version {found}, newer than this build reads (up to {FORMAT_VERSION}); upgrade gdkrecord")]
     NewerVersion {
@@ -128,6 +137,15 @@ impl std::fmt::Display for ReadIssue {
             ),
         }
     }
+}
+
+/// Everything a reader skipped: how many stretches and bytes, listed or not.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Skipped {
+    /// Stretches skipped.
+    pub stretches: u64,
+    /// Bytes skipped.
+    pub bytes: u64,
 }
 
 /// One frame found at the start of a byte slice, for random access (see [`decode_frame`]).
@@ -219,7 +237,7 @@ pub fn check_file_header(bytes: &[u8]) -> Result<u16, OpenError> {
     }
     let version = u16::from_le_bytes([bytes[8], bytes[9]]);
     if version == 0 {
-        return Err(OpenError::NotARecording);
+        return Err(OpenError::VersionZero);
     }
     if version > FORMAT_VERSION {
         return Err(OpenError::NewerVersion { found: version });
@@ -253,6 +271,7 @@ pub struct Reader<R: Read> {
     done: bool,
     version: u16,
     issues: Vec<ReadIssue>,
+    skipped: Skipped,
     records: u64,
     last_record_offset: u64,
 }
@@ -285,6 +304,7 @@ impl<R: Read> Reader<R> {
             done: false,
             version,
             issues: Vec::new(),
+            skipped: Skipped::default(),
             records: 0,
             last_record_offset: 0,
         })
@@ -295,9 +315,22 @@ impl<R: Read> Reader<R> {
         self.version
     }
 
-    /// What was skipped so far.
+    /// The first [`ISSUES_LISTED`] stretches skipped so far.
     pub fn issues(&self) -> &[ReadIssue] {
         &self.issues
+    }
+
+    /// Everything skipped so far, the stretches [`Reader::issues`] lists and the others.
+    pub fn skipped(&self) -> Skipped {
+        self.skipped
+    }
+
+    fn note_issue(&mut self, issue: ReadIssue) {
+        self.skipped.stretches += 1;
+        self.skipped.bytes += issue.len;
+        if self.issues.len() < ISSUES_LISTED {
+            self.issues.push(issue);
+        }
     }
 
     /// How many records were returned so far.
@@ -402,7 +435,7 @@ impl<R: Read> Reader<R> {
             }
         }
         let len = self.offset() - bad_offset;
-        self.issues.push(ReadIssue {
+        self.note_issue(ReadIssue {
             offset: bad_offset,
             len,
             problem,
@@ -429,7 +462,7 @@ impl<R: Read> Reader<R> {
                 }
                 FrameAt::Unknown { code, len } => {
                     self.pos += len;
-                    self.issues.push(ReadIssue {
+                    self.note_issue(ReadIssue {
                         offset,
                         len: len as u64,
                         problem: Problem::UnknownKind(code),
@@ -443,7 +476,7 @@ impl<R: Read> Reader<R> {
                         return Ok(None);
                     }
                     let len = self.offset() - offset;
-                    self.issues.push(ReadIssue {
+                    self.note_issue(ReadIssue {
                         offset,
                         len,
                         problem: Problem::Corrupt,
@@ -452,7 +485,7 @@ impl<R: Read> Reader<R> {
                 FrameAt::Incomplete => {
                     // Only returned at the end of the source.
                     let len = self.offset() + (self.buf.len() - self.pos) as u64 - offset;
-                    self.issues.push(ReadIssue {
+                    self.note_issue(ReadIssue {
                         offset,
                         len,
                         problem: Problem::Truncated,

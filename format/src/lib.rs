@@ -62,6 +62,15 @@
 //! A *code-address* is varint addr, Option string module, varint offset, Option string
 //! symbol; a *stack* is a varint count of code-addresses, innermost frame first.
 //!
+//! End reasons: 0 exit, 1 display-closed, 2 disk-full (the recorder could not grow the file
+//! and stopped there; the program went on).
+//!
+//! A record holds no more than the recorder produces: at most [`MAX_ARGS`] arguments,
+//! [`MAX_STACK_FRAMES`] frames per stack and [`MAX_RECTS`] rectangles per region. A frame
+//! claiming more is corrupt: a reader's memory follows what it keeps, never what a count
+//! claims. A [`Reader`] lists the first [`ISSUES_LISTED`] stretches it skips and counts the
+//! rest ([`Reader::skipped`]).
+//!
 //! # Example
 //!
 //! ```
@@ -83,19 +92,22 @@
 //! # Design constraints
 //! - Small: a motion event takes about 28 bytes, so hour-long recordings stay small.
 //! - Crash-safe: every complete frame before a cut, a kill or a scribble is readable.
-//! - Streaming: reading needs memory for one record, whatever the file's size.
+//! - Streaming: reading needs memory for one record, whatever the file's size or content.
 //! - Stable: every released version has a golden file under `tests/golden/`.
 
 mod codec;
 mod file;
 mod names;
 mod records;
+mod redact;
 mod wire;
 
-pub use codec::{encode_payload, encode_record, MAX_PAYLOAD};
+pub use codec::{
+    encode_payload, encode_record, MAX_ARGS, MAX_PAYLOAD, MAX_RECTS, MAX_STACK_FRAMES,
+};
 pub use file::{
     check_file_header, decode_frame, file_header, FrameAt, OpenError, Problem, ReadIssue, Reader,
-    Writer, FILE_HEADER_LEN, FORMAT_VERSION, MAGIC,
+    Skipped, Writer, FILE_HEADER_LEN, FORMAT_VERSION, ISSUES_LISTED, MAGIC,
 };
 pub use names::{
     CaptureState, CrossingMode, DamageVfunc, EndReason, EventType, Modifiers, NotifyType, Renderer,
@@ -106,3 +118,4 @@ pub use records::{
     LoopIteration, LoopSummary, Nanos, Phase, Record, RecordKind, Rect, Scale, Size, Stall,
     StallSample, State, Surface, SurfaceDestroyed, SurfaceId, PHASE_NAMES,
 };
+pub use redact::is_text_keyval;

@@ -201,10 +201,12 @@ nick_enum! {
 }
 
 nick_enum! {
-    /// Why the recording ended.
+    /// Why the recording ended (`disk-full`: the recorder stopped writing when the disk
+    /// filled; the program went on).
     EndReason {
         EXIT = 0 => "exit",
         DISPLAY_CLOSED = 1 => "display-closed",
+        DISK_FULL = 2 => "disk-full",
     }
 }
 

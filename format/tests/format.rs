@@ -473,3 +473,111 @@ fn golden_v2_reads_forever() {
     assert_eq!(back, sample_records());
     assert!(reader.issues().is_empty());
 }
+
+/// A stack, an argv or a region one past what the recorder produces.
+fn over_the_caps() -> Vec<Record> {
+    let code = CodeAddress {
+        addr: 1,
+        module: None,
+        offset: 1,
+        symbol: None,
+    };
+    let mut header = match &sample_records()[0] {
+        Record::Header(h) => h.clone(),
+        other => panic!("the first sample is not a header: {other:?}"),
+    };
+    header.argv = vec![String::new(); MAX_ARGS + 1];
+    vec![
+        Record::Header(header),
+        Record::Stall(Stall {
+            t_ns: 1,
+            duration_ns: 1,
+            duration_ms: 1e-6,
+            source: None,
+            samples: 1,
+            stack: vec![code.clone(); MAX_STACK_FRAMES + 1],
+        }),
+        Record::StallSample(StallSample {
+            t_ns: 2,
+            stall_start_ns: 1,
+            stack: vec![code; MAX_STACK_FRAMES + 1],
+        }),
+        Record::Damage(Damage {
+            t_ns: 3,
+            surface: SurfaceId(1),
+            frame: 1,
+            renderer: Renderer::CAIRO,
+            rects: vec![[0, 0, 1, 1]; MAX_RECTS + 1],
+        }),
+    ]
+}
+
+/// Regression: a 16 MB recording whose stall held millions of stack entries, or whose
+/// header held 16 M arguments, made every command take gigabytes.
+#[test]
+fn records_over_the_caps_are_corrupt_and_at_the_caps_are_read() {
+    let good = sample_records()[1].clone();
+    for record in over_the_caps() {
+        let (back, issues) = read_all(&encode(&[record.clone(), good.clone()]));
+        assert_eq!(
+            back,
+            std::slice::from_ref(&good),
+            "{:?} read",
+            record.kind()
+        );
+        assert_eq!(issues.len(), 1);
+        assert_eq!(issues[0].problem, Problem::Corrupt);
+    }
+    let at_the_caps: Vec<Record> = over_the_caps()
+        .into_iter()
+        .map(|mut record| {
+            match &mut record {
+                Record::Header(h) => h.argv.pop().map(drop).unwrap_or(()),
+                Record::Stall(Stall { stack, .. })
+                | Record::StallSample(StallSample { stack, .. }) => {
+                    stack.pop().map(drop).unwrap_or(())
+                }
+                Record::Damage(d) => d.rects.pop().map(drop).unwrap_or(()),
+                _ => {}
+            }
+            record
+        })
+        .collect();
+    let (back, issues) = read_all(&encode(&at_the_caps));
+    assert_eq!(back, at_the_caps);
+    assert!(issues.is_empty());
+}
+
+/// Regression: a long run of skipped records kept every skipped stretch in memory.
+#[test]
+fn a_long_run_of_skipped_stretches_is_counted_not_kept() {
+    let records = sample_records();
+    let mut bytes = encode(&records[..1]);
+    for t in 0..10_000u32 {
+        let payload = [99u8, t as u8];
+        bytes.push(payload.len() as u8);
+        bytes.extend_from_slice(&crc32fast::hash(&payload).to_le_bytes());
+        bytes.extend_from_slice(&payload);
+        encode_record(&records[1], &mut bytes);
+    }
+    let mut reader = Reader::new(&bytes[..]).unwrap();
+    assert_eq!(reader.by_ref().count(), 10_001);
+    assert_eq!(reader.issues().len(), ISSUES_LISTED);
+    assert_eq!(
+        reader.skipped(),
+        Skipped {
+            stretches: 10_000,
+            bytes: 70_000
+        }
+    );
+}
+
+/// Regression: format version 0 was reported as "bad magic bytes".
+#[test]
+fn format_version_0_is_named() {
+    let mut header = file_header();
+    header[8] = 0;
+    let error = Reader::new(&header[..]).unwrap_err();
+    assert!(matches!(error, OpenError::VersionZero), "{error:?}");
+    assert!(error.to_string().contains("format version 0"));
+}

@@ -17,7 +17,7 @@ pub struct Cli {
 pub enum Command {
     /// Run a GTK 4 program with the recorder loaded.
     #[command(
-        after_help = "EXAMPLES:\n  gdkrecord-tool record -- ./myprog --its-args\n  gdkrecord-tool record -o run.gdkrecord -- gtk4-widget-factory\n  GDKRECORD_SYNC=1 gdkrecord-tool record -- ./myprog   # nothing lost even to SIGKILL\n\nThe recorder also reads GDKRECORD_SYNC, GDKRECORD_DAMAGE, GDKRECORD_MAINLOOP,\nGDKRECORD_DISPATCH_US, GDKRECORD_STALL_MS, GDKRECORD_STALL_SAMPLE_MS and\nGDKRECORD_SELF_TIME: see docs/guide.md."
+        after_help = "EXAMPLES:\n  gdkrecord-tool record -- ./myprog --its-args\n  gdkrecord-tool record -o run.gdkrecord -- gtk4-widget-factory\n  GDKRECORD_SYNC=1 gdkrecord-tool record -- ./myprog   # nothing lost even to SIGKILL\n  GDKRECORD_KEYS=redacted gdkrecord-tool record -- ./myprog   # what was typed left out\n\nThe recording is created 0600; a file already there is kept as NAME.old.\nThe recorder also reads GDKRECORD_SYNC, GDKRECORD_KEYS (all, redacted),\nGDKRECORD_DAMAGE, GDKRECORD_MAINLOOP, GDKRECORD_DISPATCH_US, GDKRECORD_STALL_MS,\nGDKRECORD_STALL_SAMPLE_MS and GDKRECORD_SELF_TIME: see docs/guide.md."
     )]
     Record(RecordArgs),
     /// Print the directory to put in GTK_PATH to record any GTK 4 program.
@@ -37,7 +37,9 @@ pub enum Command {
     )]
     Stats(StatsArgs),
     /// Write a Chrome trace-event JSON file that Perfetto UI and chrome://tracing open.
-    #[command(after_help = "EXAMPLES:\n  gdkrecord-tool export x.gdkrecord -o trace.json")]
+    #[command(
+        after_help = "EXAMPLES:\n  gdkrecord-tool export x.gdkrecord -o trace.json\n  gdkrecord-tool export x.gdkrecord -o - | gzip > trace.json.gz"
+    )]
     Export(ExportArgs),
     /// Draw a dashboard picture of a recording (PNG or SVG).
     #[command(
@@ -54,6 +56,31 @@ pub enum Command {
         after_help = "EXAMPLES:\n  gdkrecord-tool stalls x.gdkrecord\n  gdkrecord-tool stalls x.gdkrecord --group          # identical stacks merged\n  gdkrecord-tool stalls x.gdkrecord --from 2s --type button-press,key-press\n  gdkrecord-tool stalls x.gdkrecord --json | jq '.stalls[] | select(.duration_ms > 200)'"
     )]
     Stalls(StallsArgs),
+    /// Copy a recording without what was typed (keyvals, names and keycodes of keys that
+    /// type text) and without the command line, to share it safely.
+    #[command(
+        after_help = "EXAMPLES:\n  gdkrecord-tool redact x.gdkrecord -o shareable.gdkrecord\n  gdkrecord-tool redact x.gdkrecord -o bug.gdkrecord --from 10s --to 20s\n\nKept: every other record, and of each key event that a key was pressed or\nreleased, when, where and with which modifiers; keys that type nothing (Return,\nEscape, Tab, BackSpace, arrows, F-keys, modifiers) keep their names. To record keys\nthis way from the start: GDKRECORD_KEYS=redacted (docs/guide.md)."
+    )]
+    Redact(RedactArgs),
+    /// Compare two recordings: frame times, fps, phases, input latency, damage, events,
+    /// main-loop busy share, stalls and surfaces side by side, better or worse.
+    #[command(
+        after_help = "EXAMPLES:\n  gdkrecord-tool diff before.gdkrecord after.gdkrecord\n  gdkrecord-tool diff before.gdkrecord after.gdkrecord --json | jq '.figures[] | select(.verdict == \"worse\")'\n\nExit status: 0 when compared, 2 on an error (a missing or unreadable recording)."
+    )]
+    Diff(DiffArgs),
+    /// Hold a recording to budgets (frame times, stalls, input latency, full repaints) or
+    /// to a baseline recording; exit 1 when one is exceeded.
+    #[command(
+        after_help = "EXAMPLES:\n  gdkrecord-tool check run.gdkrecord --max-frame-p95 16.7ms --max-stall 200ms\n  gdkrecord-tool check run.gdkrecord --baseline base.gdkrecord --max-regression 10%\n  gdkrecord-tool check run.gdkrecord --budget budget.toml --json > check.json\n\nThe budget file (TOML) takes the same keys with underscores (max_frame_p95 = \"16.7ms\",\nmax_full_repaints = \"25%\", baseline = \"base.gdkrecord\", max_regression = 10); flags\noverride it. See docs/guide.md.\n\nExit status: 0 when every budget holds, 1 when one is exceeded (or cannot be measured),\n2 on an error (a missing or unreadable file, a bad budget)."
+    )]
+    Check(CheckArgs),
+    /// Run a GTK 4 program with the recorder and play a recording's input into it
+    /// (pointer, buttons, keys, scrolls, resizes) at the recording's pace: a new recording
+    /// of the same session, to compare with `diff` or hold to budgets with `check`.
+    #[command(
+        after_help = "EXAMPLES:\n  gdkrecord-tool replay session.gdkrecord -o new.gdkrecord -- ./myprog\n  gdkrecord-tool replay session.gdkrecord --speed 2 --repeat 5 -o run.gdkrecord -- ./myprog   # run-1 ... run-5\n  gdkrecord-tool replay session.gdkrecord --wait-idle -o new.gdkrecord -- ./slow-build\n  xvfb-run -a gdkrecord-tool replay ci/session.gdkrecord -o new.gdkrecord -- ./build/myprog\n\nNeeds an X11 display with XTEST (Xvfb, Xorg, Xwayland with GDK_BACKEND=x11): under Wayland\nno client may inject input, except into a weston nested in the X display (kiosk shell). Input is placed at the recorded surface positions, on the\nsurface of the same role (the first toplevel, popups by order and parent), timed from\nthe end of the first window's first frame. See docs/ci.md.\n\nExit status: 0 when the input was replayed (whatever the app's own status), 2 on an error\n(no input in the recording, no display, a window that never appears); the partial\nrecording is kept."
+    )]
+    Replay(ReplayArgs),
 }
 
 #[derive(Debug, Args)]
@@ -116,7 +143,7 @@ pub struct DumpArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = DumpFormat::Text)]
     pub format: DumpFormat,
-    /// Write here instead of standard output.
+    /// Write here instead of standard output (`-`: standard output too).
     #[arg(short, long, value_name = "OUT")]
     pub output: Option<PathBuf>,
 }
@@ -134,7 +161,7 @@ pub struct StatsArgs {
 pub struct ExportArgs {
     #[command(flatten)]
     pub read: ReadArgs,
-    /// The trace file to write.
+    /// The trace file to write (`-`: standard output).
     #[arg(short, long, value_name = "OUT")]
     pub output: PathBuf,
 }
@@ -185,4 +212,85 @@ pub struct StallsArgs {
     /// Print JSON (documented in docs/stalls.md) instead of text.
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RedactArgs {
+    #[command(flatten)]
+    pub read: ReadArgs,
+    /// The redacted recording to write.
+    #[arg(short, long, value_name = "OUT")]
+    pub output: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The first recording (the reference: "before").
+    pub a: PathBuf,
+    /// The second recording, compared with the first ("after").
+    pub b: PathBuf,
+    /// Print stable, documented JSON instead of the table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// The recording to check.
+    pub file: PathBuf,
+    /// A recording whose figures become budgets, with --max-regression.
+    #[arg(long, value_name = "BASE")]
+    pub baseline: Option<PathBuf>,
+    /// A TOML file of budgets (the flags' names with underscores); flags override it.
+    #[arg(long, value_name = "FILE")]
+    pub budget: Option<PathBuf>,
+    /// The 95th percentile of frame durations may not exceed T (`16.7ms`).
+    #[arg(long, value_name = "T")]
+    pub max_frame_p95: Option<String>,
+    /// No frame may take longer than T.
+    #[arg(long, value_name = "T")]
+    pub max_frame_max: Option<String>,
+    /// No main-loop stall may last longer than T.
+    #[arg(long, value_name = "T")]
+    pub max_stall: Option<String>,
+    /// The 95th percentile of input latency may not exceed T.
+    #[arg(long, value_name = "T")]
+    pub max_input_latency_p95: Option<String>,
+    /// At most P % of the repaints may cover the whole window.
+    #[arg(long, value_name = "P%")]
+    pub max_full_repaints: Option<String>,
+    /// With --baseline: no figure may be more than P % worse than the baseline's.
+    #[arg(long, value_name = "P%")]
+    pub max_regression: Option<String>,
+    /// Print stable, documented JSON instead of the table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ReplayArgs {
+    /// The recording whose input is played.
+    pub recording: PathBuf,
+    /// The new recording (default: `<REC's name>-replay.gdkrecord`); with --repeat N,
+    /// OUT-1 … OUT-N.
+    #[arg(short, long, value_name = "OUT")]
+    pub output: Option<PathBuf>,
+    /// Play this many times faster than recorded (0.5: twice slower).
+    #[arg(long, default_value_t = 1.0, value_name = "X")]
+    pub speed: f64,
+    /// Replay N times into N recordings, for statistics.
+    #[arg(long, default_value_t = 1, value_name = "N")]
+    pub repeat: u32,
+    /// Before each input, wait until the app is idle (main loop asleep, no frame
+    /// pending), so that a slower build receives each input in the same state; the gaps
+    /// between inputs stay the recording's.
+    #[arg(long)]
+    pub wait_idle: bool,
+    /// How long to wait for the app's first frame, a window the input needs, or the app
+    /// to be idle.
+    #[arg(long, default_value = "30s", value_name = "T")]
+    pub timeout: String,
+    /// The program to replay into and its arguments.
+    #[arg(required = true, trailing_var_arg = true, value_name = "CMD")]
+    pub command: Vec<std::ffi::OsString>,
 }

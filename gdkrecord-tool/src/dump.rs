@@ -10,6 +10,7 @@ use gdkrecord_format::RecordKind;
 use crate::cli::DumpArgs;
 use crate::formats;
 use crate::input;
+use crate::output;
 
 /// Output buffer: big enough for few write calls, small enough that `dump | head` and
 /// `dump | less` see output at once.
@@ -22,18 +23,16 @@ pub fn run(args: &DumpArgs) -> Result<ExitCode> {
         .into_iter()
         .filter(|k| recording.filter().allows_kind(*k))
         .collect();
-    let (out, shown): (Box<dyn Write>, String) = match &args.output {
+    let to_file = args.output.as_deref().filter(|p| !output::is_stdout(p));
+    let (out, shown): (Box<dyn Write>, String) = match to_file {
         Some(path) => {
             let file = recording.create_output(path)?;
             (Box::new(file), path.display().to_string())
         }
-        None => (
-            Box::new(std::io::stdout().lock()),
-            "standard output".to_owned(),
-        ),
+        None => (Box::new(output::stdout()?), "standard output".to_owned()),
     };
     // A progress bar would garble records printed on the same terminal.
-    if args.output.is_some() || !std::io::stdout().is_terminal() {
+    if to_file.is_some() || !std::io::stdout().is_terminal() {
         recording.show_progress("dump");
     }
     let mut writer = formats::writer(

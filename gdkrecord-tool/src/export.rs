@@ -22,6 +22,7 @@ use serde::Serialize;
 use crate::cli::ExportArgs;
 use crate::formats::fields::{render_json, visit_fields, FieldVisitor};
 use crate::input;
+use crate::output;
 use crate::stalls::{stall_place, StallInfo};
 use crate::symbolize::Symbolizer;
 
@@ -39,11 +40,15 @@ const RECORDING_TID: u64 = 0;
 pub fn run(args: &ExportArgs) -> Result<ExitCode> {
     let mut recording = input::open(&args.read)?;
     recording.show_progress("export");
-    let shown = args.output.display().to_string();
-    let file = recording.create_output(&args.output)?;
+    let (out, shown): (Box<dyn Write>, String) = if output::is_stdout(&args.output) {
+        (Box::new(output::stdout()?), "standard output".to_owned())
+    } else {
+        let file = recording.create_output(&args.output)?;
+        (Box::new(file), args.output.display().to_string())
+    };
     let fallback_name = recording.path().display().to_string();
     let mut trace = TraceWriter::new(
-        BufWriter::with_capacity(64 << 10, file),
+        BufWriter::with_capacity(64 << 10, out),
         recording.header(),
         &fallback_name,
     )

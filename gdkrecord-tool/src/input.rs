@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 use gdkrecord_format::{
-    EventType, Header, Nanos, OpenError, Reader, Record, RecordKind, SurfaceId,
+    End, EndReason, EventType, Header, Nanos, OpenError, Reader, Record, RecordKind, SurfaceId,
 };
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -153,6 +153,9 @@ pub fn parse_time(text: &str) -> Result<Nanos> {
     Ok((value * scale).round() as Nanos)
 }
 
+/// Skipped stretches warned about one by one; the others are counted in one line.
+const WARNINGS_LISTED: usize = 5;
+
 /// An open recording, yielding its filtered records.
 #[derive(Debug)]
 pub struct Recording {
@@ -163,7 +166,8 @@ pub struct Recording {
     header: Option<Header>,
     /// The first record, read at open time to learn the header, not yet handed out.
     pending: Option<Record>,
-    saw_end: bool,
+    /// The end record, once read.
+    end: Option<End>,
     issues_reported: usize,
     file_len: u64,
     progress: Option<ProgressBar>,
@@ -201,7 +205,7 @@ impl Recording {
             strict,
             header,
             pending,
-            saw_end: false,
+            end: None,
             issues_reported: 0,
             file_len,
             progress: None,
@@ -223,14 +227,7 @@ impl Recording {
     /// Creates (or truncates) the output file `path`, refusing when it is the recording
     /// itself: truncating it while reading would destroy it.
     pub fn create_output(&self, path: &Path) -> Result<File> {
-        use std::os::unix::fs::MetadataExt;
-        let shown = path.display();
-        if let (Ok(input), Ok(output)) = (std::fs::metadata(&self.path), std::fs::metadata(path)) {
-            if (input.dev(), input.ino()) == (output.dev(), output.ino()) {
-                bail!("{shown}: is the recording being read; choose another output file");
-            }
-        }
-        File::create(path).with_context(|| format!("{shown}: cannot create"))
+        crate::output::create(&self.path, path)
     }
 
     /// The recording's header (first record), when the file has one.
@@ -275,8 +272,8 @@ impl Recording {
                     bar.set_position(self.reader.offset());
                 }
             }
-            if matches!(record, Record::End(_)) {
-                self.saw_end = true;
+            if let Record::End(end) = &record {
+                self.end = Some(end.clone());
             }
             if self.filter.matches(&record) {
                 return Ok(Some(record));
@@ -292,10 +289,12 @@ impl Recording {
         self.finish()
     }
 
-    /// Reports what the reader skipped since the last call: a warning, or with
-    /// `--strict` an error.
+    /// Reports what the reader skipped since the last call: a warning (the first
+    /// [`WARNINGS_LISTED`]; [`Recording::finish`] counts the others), or with `--strict`
+    /// an error.
     fn check_issues(&mut self) -> Result<()> {
-        while self.issues_reported < self.reader.issues().len() {
+        let listed = self.reader.issues().len().min(WARNINGS_LISTED);
+        while self.issues_reported < listed {
             let issue = self.reader.issues()[self.issues_reported];
             self.issues_reported += 1;
             self.problem(format_args!("{issue}"))?;
@@ -324,17 +323,36 @@ impl Recording {
     pub fn finish(mut self) -> Result<()> {
         while let Some(record) = self.reader.next() {
             let record = record.with_context(|| format!("{}: read error", self.path.display()))?;
-            self.saw_end |= matches!(record, Record::End(_));
+            if let Record::End(end) = record {
+                self.end = Some(end);
+            }
+            // Listed while reading: the reader keeps no more than the first few.
+            self.check_issues()?;
         }
         self.check_issues()?;
         if let Some(bar) = self.progress.take() {
             bar.finish_and_clear();
         }
-        if !self.saw_end && self.reader.records_read() > 0 {
+        let skipped = self.reader.skipped();
+        let unlisted = skipped.stretches - self.issues_reported as u64;
+        if unlisted > 0 {
             self.warn(format_args!(
+                "and {unlisted} more unreadable stretches not listed ({} stretches, {} bytes skipped in all)",
+                skipped.stretches, skipped.bytes
+            ));
+        }
+        match self.end.take() {
+            Some(end) if end.reason == EndReason::DISK_FULL => self.warn(format_args!(
+                "the recording was cut at {:.3} s because the disk was full (the program went on unrecorded); the {} records before are all there",
+                end.t_ns as f64 / 1e9,
+                self.reader.records_read()
+            )),
+            Some(_) => {}
+            None if self.reader.records_read() > 0 => self.warn(format_args!(
                 "no end record: the program did not exit normally (killed or crashed?); the {} records it wrote before are all there",
                 self.reader.records_read()
-            ));
+            )),
+            None => {}
         }
         Ok(())
     }

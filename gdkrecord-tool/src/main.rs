@@ -4,32 +4,46 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+mod check;
 mod cli;
+mod diff;
 mod dump;
 mod export;
 mod exposures;
+mod figures;
 mod formats;
 mod graph;
 mod input;
 mod module_dir;
+mod output;
 mod record;
+mod redact;
+mod replay;
 mod stalls;
 mod stats;
 mod symbolize;
+mod terminal;
 
 use cli::{Cli, Command};
 
 fn main() -> ExitCode {
+    output::note_closed_stdout();
     let cli = Cli::parse();
-    let result = match cli.command {
-        Command::Record(args) => record::run(&args),
-        Command::ModuleDir(args) => module_dir::run(&args),
-        Command::Dump(args) => dump::run(&args),
-        Command::Stats(args) => stats::run(&args),
-        Command::Export(args) => export::run(&args),
-        Command::Graph(args) => graph::run(&args),
-        Command::Exposures(args) => exposures::run(&args),
-        Command::Stalls(args) => stalls::run(&args),
+    // Commands that compare, gate or replay (`diff`, `check`, `replay`) keep 1 for "a budget was
+    // exceeded" and report errors with 2.
+    let (result, error_code) = match cli.command {
+        Command::Record(args) => (record::run(&args), 1),
+        Command::ModuleDir(args) => (module_dir::run(&args), 1),
+        Command::Dump(args) => (dump::run(&args), 1),
+        Command::Stats(args) => (stats::run(&args), 1),
+        Command::Export(args) => (export::run(&args), 1),
+        Command::Graph(args) => (graph::run(&args), 1),
+        Command::Exposures(args) => (exposures::run(&args), 1),
+        Command::Stalls(args) => (stalls::run(&args), 1),
+        Command::Redact(args) => (redact::run(&args), 1),
+        Command::Diff(args) => (diff::run(&args), 2),
+        Command::Check(args) => (check::run(&args), 2),
+        Command::Replay(args) => (replay::run(&args), 2),
     };
     match result {
         Ok(code) => code,
@@ -39,7 +53,7 @@ fn main() -> ExitCode {
                 return ExitCode::SUCCESS;
             }
             eprintln!("gdkrecord-tool: {error:#}");
-            ExitCode::FAILURE
+            ExitCode::from(error_code)
         }
     }
 }

@@ -48,7 +48,7 @@ fn install_forwarding() {
 }
 
 /// GTK_PATH with the module directory first and the user's entries after it.
-fn gtk_path(module_dir: &Path, existing: Option<OsString>) -> OsString {
+pub fn gtk_path(module_dir: &Path, existing: Option<OsString>) -> OsString {
     let mut path = module_dir.as_os_str().to_owned();
     if let Some(existing) = existing.filter(|p| !p.is_empty()) {
         path.push(":");
@@ -60,7 +60,20 @@ fn gtk_path(module_dir: &Path, existing: Option<OsString>) -> OsString {
 /// The recording the child wrote: `-o`, else `<pid>-*.gdkrecord` in the working directory.
 fn find_recording(output: Option<&Path>, pid: u32) -> Option<PathBuf> {
     if let Some(output) = output {
-        return output.is_file().then(|| output.to_path_buf());
+        // The recorder records beside a name it must not use (a symbolic link, a file
+        // another process records into): `<stem>-<pid>.<extension>`.
+        let stem = output.file_stem().unwrap_or_default().to_string_lossy();
+        let beside = output.with_file_name(match output.extension() {
+            Some(ext) => format!("{stem}-{pid}.{}", ext.to_string_lossy()),
+            None => format!("{stem}-{pid}"),
+        });
+        if beside.is_file() {
+            return Some(beside);
+        }
+        let is_link = output
+            .symlink_metadata()
+            .is_ok_and(|m| m.file_type().is_symlink());
+        return (output.is_file() && !is_link).then(|| output.to_path_buf());
     }
     let prefix = format!("{pid}-");
     let cwd = std::env::current_dir().ok()?;

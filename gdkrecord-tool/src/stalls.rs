@@ -27,7 +27,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::io::{self, BufWriter, Write};
 use std::process::ExitCode;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use gdkrecord_format::{CodeAddress, Event, EventType, Nanos, Record};
 use serde_json::json;
 
@@ -355,6 +355,7 @@ pub fn stall_covering(stalls: &[StallInfo], t_ns: Nanos) -> Option<&StallInfo> {
 pub fn run(args: &StallsArgs) -> Result<ExitCode> {
     let filter = Filter::from_args(&args.read.filters)?;
     let mut recording = Recording::open(&args.read.file, Filter::default(), args.read.strict)?;
+    let stdout = crate::output::stdout()?;
     recording.show_progress("reading stalls");
     let mut index = StallIndex::new();
     recording.for_each(|record| {
@@ -369,17 +370,20 @@ pub fn run(args: &StallsArgs) -> Result<ExitCode> {
                 && filter.to_ns().is_none_or(|to| s.start_ns <= to)
         })
         .collect();
-    let mut out = BufWriter::new(io::stdout().lock());
+    let mut out = BufWriter::new(stdout);
     let mut symbolizer = Symbolizer::new();
     if args.json {
-        serde_json::to_writer_pretty(&mut out, &stalls_json(&stalls, args.group, &mut symbolizer))?;
-        writeln!(out)?;
+        // As an io::Error, a closed pipe stays recognisable (`stalls --json | head`).
+        serde_json::to_writer_pretty(&mut out, &stalls_json(&stalls, args.group, &mut symbolizer))
+            .map_err(io::Error::from)
+            .context("standard output")?;
+        writeln!(out).context("standard output")?;
     } else if args.group {
-        print_groups(&mut out, &stalls, &mut symbolizer)?;
+        print_groups(&mut out, &stalls, &mut symbolizer).context("standard output")?;
     } else {
-        print_list(&mut out, &stalls, &mut symbolizer)?;
+        print_list(&mut out, &stalls, &mut symbolizer).context("standard output")?;
     }
-    out.flush()?;
+    out.flush().context("standard output")?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -105,6 +105,13 @@ impl ModuleSymbols {
     }
 }
 
+/// Module files larger than this are not read (the largest libraries are a few hundred MB).
+const MAX_MODULE_FILE: u64 = 4 << 30;
+
+/// Distinct module files a symbolizer reads; the symbols of further modules come from the
+/// recording only (a crafted recording naming a million paths is not a million reads).
+const MAX_MODULES_READ: usize = 1024;
+
 /// A whole file mapped read-only: system libraries are large (libLLVM is over 100 MB)
 /// and only their symbol tables are read, so they are not copied into memory.
 struct MappedFile {
@@ -113,13 +120,25 @@ struct MappedFile {
 }
 
 impl MappedFile {
+    /// Maps the regular file at `path`, a module path read from a recording: untrusted.
+    /// Nothing else is opened (a FIFO would block, a device would never end), and the
+    /// open itself does not block.
     fn open(path: &Path) -> Option<MappedFile> {
-        let file = std::fs::File::open(path).ok()?;
-        let len = usize::try_from(file.metadata().ok()?.len()).ok()?;
+        use std::os::fd::AsRawFd;
+        use std::os::unix::fs::OpenOptionsExt;
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
+            .open(path)
+            .ok()?;
+        let metadata = file.metadata().ok()?;
+        if !metadata.is_file() || metadata.len() > MAX_MODULE_FILE {
+            return None;
+        }
+        let len = usize::try_from(metadata.len()).ok()?;
         if len == 0 {
             return None;
         }
-        use std::os::fd::AsRawFd;
         // SAFETY: a private read-only mapping of an open file; unmapped in Drop. A file
         // truncated while mapped would fault on access: module files are not rewritten
         // in place (installers and linkers replace them).
@@ -195,6 +214,9 @@ impl Symbolizer {
             .as_deref()
             .filter(|_| !self.recorded_only)
             .and_then(|path| {
+                if !self.modules.contains_key(path) && self.modules.len() >= MAX_MODULES_READ {
+                    return None;
+                }
                 let symbols = self
                     .modules
                     .entry(path.to_owned())
@@ -293,6 +315,35 @@ mod tests {
             symbol: None,
         };
         assert_eq!(symbolizer.name(&nowhere, false).label(), "0x10");
+    }
+
+    /// Regression: a recorded stack naming a FIFO as its module hung `stats`, `stalls`
+    /// and `export` forever in `open`.
+    #[test]
+    fn fifo_or_device_named_as_module_is_not_opened() {
+        let dir = std::env::temp_dir().join(format!("gdkrecord-symbolize-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let fifo = dir.join("libfifo.so");
+        let _ = std::fs::remove_file(&fifo);
+        let c_path = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+        // SAFETY: a valid C string.
+        assert_eq!(unsafe { libc::mkfifo(c_path.as_ptr(), 0o600) }, 0);
+        let mut symbolizer = Symbolizer::new();
+        for module in [
+            fifo.to_str().unwrap(),
+            "/dev/zero",
+            "/dev/null",
+            "/proc/self/mem",
+        ] {
+            let code = CodeAddress {
+                addr: 0x1000,
+                module: Some(module.into()),
+                offset: 0x10,
+                symbol: None,
+            };
+            assert_eq!(symbolizer.name(&code, true).function, None, "{module}");
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

@@ -8,50 +8,20 @@
 
 use std::collections::BTreeMap;
 use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
 use gdkrecord_format::*;
+
+mod support;
 use serde_json::Value;
+use support::scratch;
 
 #[path = "../examples/gen-recording/synth.rs"]
 #[allow(dead_code)]
 mod synth;
 
 const FORMATS: [&str; 5] = ["text", "jsonl", "json", "csv", "xml"];
-
-/// A directory of its own for each test, removed when the test passes (kept for a look
-/// when it fails).
-struct Scratch(PathBuf);
-
-impl std::ops::Deref for Scratch {
-    type Target = Path;
-    fn deref(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl AsRef<Path> for Scratch {
-    fn as_ref(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        if !std::thread::panicking() {
-            let _ = std::fs::remove_dir_all(&self.0);
-        }
-    }
-}
-
-fn scratch(test: &str) -> Scratch {
-    let dir =
-        std::env::temp_dir().join(format!("gdkrecord-tool-cli-{}-{test}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    Scratch(dir)
-}
 
 /// A real recording of the `counter` sample (clicks, typing, a popover, a resize, a stall),
 /// made by the recorder's GUI tests.

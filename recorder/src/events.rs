@@ -6,7 +6,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use gdk4_sys::{GdkEvent, GdkSurface};
 use gdkrecord_format::{
-    CrossingMode, Event, EventType, Modifiers, NotifyType, Record, ScrollDirection, SurfaceId,
+    is_text_keyval, CrossingMode, Event, EventType, Modifiers, NotifyType, Record, ScrollDirection,
+    SurfaceId,
 };
 use glib_sys::{gboolean, gpointer, GTRUE};
 use gobject_sys::{GSignalInvocationHint, GValue};
@@ -112,6 +113,7 @@ unsafe fn read_key_event(event: *mut GdkEvent, event_type: EventType, t_ns: u64)
         keyval: field_u32(key_layout::KEYVAL),
         name: KeyName::default(),
         event_type,
+        redacted: false,
     }
 }
 
@@ -128,6 +130,9 @@ unsafe fn key_entry(surface: *mut GdkSurface, event: *mut GdkEvent, t_ns: u64) -
         return None;
     }
     let mut key = unsafe { read_key_event(event, event_type, t_ns) };
+    if key_names::redacting() && is_text_keyval(key.keyval) {
+        key.redact();
+    }
     with_session(|session| {
         key.surface = unsafe { session.surface_id(surface) };
         if key.keyval != 0 {
@@ -309,6 +314,9 @@ unsafe fn read_event(event: *mut GdkEvent, t_ns: u64) -> (Event, Option<(usize, 
     }
     if matches!(event_type, EventType::KEY_PRESS | EventType::KEY_RELEASE) {
         unsafe { check_key_layout(event, &record) };
+        if key_names::redacting() {
+            record.redact_typing();
+        }
     } else {
         unsafe { check_pointer_layout(event, &record) };
     }

@@ -69,6 +69,18 @@ pub(crate) unsafe fn class_slot<F>(class: *mut c_void, offset: usize) -> *mut Op
     unsafe { class.cast::<u8>().add(offset).cast::<Option<F>>() }
 }
 
+/// GTK's run-time version, `[major, minor, micro]`.
+pub(crate) fn gtk_version() -> [u32; 3] {
+    // SAFETY: plain getters of constants, callable at any time.
+    unsafe {
+        [
+            gtk4_sys::gtk_get_major_version(),
+            gtk4_sys::gtk_get_minor_version(),
+            gtk4_sys::gtk_get_micro_version(),
+        ]
+    }
+}
+
 /// Whether `instance` (a GObject) is of type `gtype`.
 ///
 /// # Safety

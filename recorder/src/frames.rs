@@ -204,6 +204,7 @@ pub(crate) unsafe extern "C" fn on_phase_start(
 #[link_section = ".text.hot.gdkrecord"]
 unsafe extern "C" fn on_cycle_end(clock: *mut GdkFrameClock, _data: *mut c_void) {
     crate::guard((), || {
+        crate::idle_signal::frame_ended();
         if !crate::session::recording() {
             return;
         }

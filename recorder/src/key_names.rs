@@ -25,6 +25,36 @@ static BUFFER: AtomicUsize = AtomicUsize::new(0);
 /// The probe found GDK behaving as described above.
 static USABLE: AtomicBool = AtomicBool::new(false);
 
+/// `GDKRECORD_KEYS=redacted`: text keys are recorded without what was typed.
+static REDACTED: AtomicBool = AtomicBool::new(false);
+
+/// Reads `GDKRECORD_KEYS`: `all` (the default) or `redacted` (text keys lose their
+/// keyval, name and keycode: the rule of `gdkrecord_format::Event::redact_typing`). An
+/// unknown value is taken as `redacted`, with a warning: when unsure, keep less.
+pub(crate) fn init_from_env() {
+    let redacted = match std::env::var("GDKRECORD_KEYS").as_deref() {
+        Err(std::env::VarError::NotPresent) | Ok("" | "all") => false,
+        Ok("redacted") => true,
+        Ok(other) => {
+            eprintln!("gdkrecord: GDKRECORD_KEYS={other}: unknown (all, redacted); recording keys redacted");
+            true
+        }
+        Err(std::env::VarError::NotUnicode(_)) => {
+            eprintln!(
+                "gdkrecord: GDKRECORD_KEYS is not UTF-8 (all, redacted); recording keys redacted"
+            );
+            true
+        }
+    };
+    REDACTED.store(redacted, Ordering::Relaxed);
+}
+
+/// Whether key events are recorded redacted (`GDKRECORD_KEYS=redacted`).
+#[inline]
+pub(crate) fn redacting() -> bool {
+    REDACTED.load(Ordering::Relaxed)
+}
+
 /// Probes `gdk_keyval_name()` (main thread, once GTK is initialized).
 pub(crate) fn probe() {
     // SAFETY: gdk_keyval_name takes any keyval; names are NUL-terminated.

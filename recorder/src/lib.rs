@@ -23,6 +23,8 @@
 //! - `GDKRECORD_FILENAME`: output path.
 //! - `GDKRECORD_DAMAGE=0`: do not patch GTK's private classes (no damage records).
 //! - `GDKRECORD_SYNC=1`: write each record from the thread that makes it, at once.
+//! - `GDKRECORD_KEYS=redacted`: keys that type text are recorded without which key it was
+//!   (`key_names.rs`; the rule of `gdkrecord_format::Event::redact_typing`).
 //! - `GDKRECORD_SELF_TIME=1`: print the recorder's own time per event and per frame at exit.
 //! - `GDKRECORD_STALL_MS` (100), `GDKRECORD_STALL_SAMPLE_MS` (250),
 //!   `GDKRECORD_DISPATCH_US` (1000), `GDKRECORD_SLOW_ITERATION_US` (16000),
@@ -49,6 +51,7 @@ mod ffi;
 mod frames;
 mod hooks;
 mod hot;
+mod idle_signal;
 mod key_names;
 mod layout_check;
 mod loop_summary;
@@ -92,10 +95,12 @@ pub unsafe extern "C" fn g_io_module_load(_module: *mut c_void) {
             session::set_main_thread();
             self_time::init_from_env();
             writer::init_from_env();
+            key_names::init_from_env();
             damage::check_layout();
             unsafe {
                 hooks::install();
                 mainloop::install(&mainloop::Config::from_env());
+                idle_signal::install();
                 libc::atexit(session::on_exit);
                 libc::pthread_atfork(None, None, Some(session::on_fork_child));
             }

@@ -208,6 +208,7 @@ unsafe extern "C" fn poll_wrapper(fds: *mut GPollFD, nfds: c_uint, timeout: c_in
     if iteration.is_power_of_two() || iteration.is_multiple_of(256) {
         crate::guard((), || unsafe { discover_private_tables() });
     }
+    crate::idle_signal::before_poll(timeout);
     let result = unsafe { original(fds, nfds, timeout) };
     let woke = monotonic_ns();
     LAST_POLL_NS.store(woke.saturating_sub(entered), Ordering::Relaxed);

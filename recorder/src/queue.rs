@@ -66,16 +66,27 @@ pub(crate) struct KeyEvent {
     pub(crate) keyval: u32,
     pub(crate) name: KeyName,
     pub(crate) event_type: EventType,
+    /// What was typed is left out (`GDKRECORD_KEYS=redacted`, a text key).
+    pub(crate) redacted: bool,
 }
 
 impl KeyEvent {
+    /// Forgets which key it was (see `gdkrecord_format::Event::redact_typing`).
+    pub(crate) fn redact(&mut self) {
+        self.keycode = 0;
+        self.keyval = 0;
+        self.redacted = true;
+    }
+
     /// The Event record, without the key's name (which takes an allocation:
     /// `self.name.text(self.keyval)`).
     pub(crate) fn to_event_unnamed(self) -> Event {
         let mut event = Event::new(self.t_ns, self.surface, self.event_type, self.time_ms);
         event.modifiers = Some(Modifiers(self.modifiers));
-        event.keycode = Some(self.keycode);
-        event.keyval = Some(self.keyval);
+        if !self.redacted {
+            event.keycode = Some(self.keycode);
+            event.keyval = Some(self.keyval);
+        }
         event
     }
 }

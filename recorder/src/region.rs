@@ -15,6 +15,7 @@ use crate::layout_check::LayoutCheck;
 use std::ffi::c_int;
 
 use crate::ffi::{CairoRectangleInt, CairoRegion};
+use gdkrecord_format::MAX_RECTS;
 
 extern "C" {
     fn cairo_region_num_rectangles(region: *const CairoRegion) -> c_int;
@@ -83,6 +84,11 @@ pub(crate) unsafe fn for_each_rect(
         }
         let data = unsafe { &*rgn.data };
         let n = usize::try_from(data.num_rects).unwrap_or(0);
+        if n > MAX_RECTS {
+            // More than readers accept: the bounding box stands for them.
+            f(rgn.extents.rect());
+            return 1;
+        }
         // SAFETY: pixman keeps `num_rects` boxes right after the data header.
         let boxes = unsafe { std::slice::from_raw_parts(rgn.data.add(1).cast::<PixmanBox>(), n) };
         for b in boxes {
@@ -101,6 +107,13 @@ pub(crate) unsafe fn for_each_rect(
 unsafe fn rects_through_cairo(region: *const CairoRegion, f: &mut dyn FnMut([i32; 4])) -> usize {
     unsafe { check_layout(region) };
     let n = unsafe { cairo_region_num_rectangles(region) }.max(0);
+    if n as usize > MAX_RECTS {
+        // More than readers accept: the bounding box stands for them.
+        let mut r = CairoRectangleInt::default();
+        unsafe { cairo_region_get_extents(region, &mut r) };
+        f([r.x, r.y, r.width, r.height]);
+        return 1;
+    }
     for i in 0..n {
         let mut r = CairoRectangleInt::default();
         unsafe { cairo_region_get_rectangle(region, i, &mut r) };
@@ -194,5 +207,19 @@ mod tests {
         }
         assert!(LAYOUT.trusted());
         assert!(rects(std::ptr::null()).is_empty());
+    }
+
+    #[test]
+    fn a_region_of_more_rectangles_than_readers_accept_is_its_bounding_box() {
+        // Disjoint squares down a diagonal: one rectangle each.
+        let squares: Vec<[i32; 4]> = (0..=MAX_RECTS as i32)
+            .map(|i| [2 * i, 2 * i, 1, 1])
+            .collect();
+        let r = region(&squares);
+        let side = 2 * MAX_RECTS as i32 + 1;
+        for _ in 0..2 {
+            assert_eq!(rects(r), [[0, 0, side, side]]);
+        }
+        unsafe { cairo_region_destroy(r) };
     }
 }

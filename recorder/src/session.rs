@@ -12,14 +12,16 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use gdkrecord_format::{file_header, EndReason, Header, Record, SurfaceId, FORMAT_VERSION};
+use gdkrecord_format::{
+    file_header, EndReason, Header, Record, SurfaceId, FORMAT_VERSION, MAX_ARGS,
+};
 
 use crate::damage::Drawer;
 use crate::ffi::{c_string, type_name_of};
 use crate::frames::ClockState;
 use crate::hot::{thread_id, HOT};
 use crate::key_names::{self, KeyName};
-use crate::mmap_writer::{MmapWriter, DEFAULT_CHUNK};
+use crate::mmap_writer::{self, MmapWriter, DEFAULT_CHUNK};
 use crate::small_map::SmallMap;
 use crate::surfaces::SurfaceInfo;
 use crate::{clock, crash, damage, queue, writer};
@@ -153,14 +155,17 @@ fn program_name() -> String {
         .unwrap_or_else(|| "unknown".to_owned())
 }
 
+/// The program's arguments, at most [`MAX_ARGS`] (what readers accept).
 fn command_line() -> Vec<String> {
     match std::fs::read("/proc/self/cmdline") {
         Ok(bytes) => bytes
             .split(|b| *b == 0)
             .filter(|arg| !arg.is_empty())
+            .take(MAX_ARGS)
             .map(|arg| String::from_utf8_lossy(arg).into_owned())
             .collect(),
         Err(_) => std::env::args_os()
+            .take(MAX_ARGS)
             .map(|a| a.to_string_lossy().into_owned())
             .collect(),
     }
@@ -184,20 +189,38 @@ pub(crate) unsafe fn start(display: *mut gdk4_sys::GdkDisplay) {
     let program = program_name();
     let mut path = output_path(&program);
     let mut created = MmapWriter::create(&path, DEFAULT_CHUNK);
-    if matches!(&created, Err(e) if e.kind() == std::io::ErrorKind::WouldBlock) {
-        // A GTK 4 child inherited GDKRECORD_FILENAME from its recorded parent: record
-        // beside it instead of clobbering it.
+    let taken_by = match &created {
+        Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+            // A GTK 4 child inherited GDKRECORD_FILENAME from its recorded parent.
+            Some("is being recorded by another process")
+        }
+        Err(e) if mmap_writer::is_symlink_refused(e) => {
+            Some("is a symbolic link, which a recording never follows")
+        }
+        _ => None,
+    };
+    if let Some(why) = taken_by {
+        // Record beside it instead of clobbering it or what it points to.
         let taken = path.clone();
         path = with_pid_suffix(&taken);
         eprintln!(
-            "gdkrecord: {} is being recorded by another process; {program} records into {}",
+            "gdkrecord: {} {why}; {program} records into {}",
             taken.display(),
             path.display()
         );
         created = MmapWriter::create(&path, DEFAULT_CHUNK);
     }
     let writer = match created {
-        Ok(writer) => writer,
+        Ok((writer, kept)) => {
+            if let Some(old) = kept {
+                eprintln!(
+                    "gdkrecord: kept the previous {} as {}",
+                    path.display(),
+                    old.display()
+                );
+            }
+            writer
+        }
         Err(error) => {
             eprintln!(
                 "gdkrecord: cannot write the recording to {}: {error}; {program} runs unrecorded",
@@ -215,13 +238,7 @@ pub(crate) unsafe fn start(display: *mut gdk4_sys::GdkDisplay) {
         pid: std::process::id(),
         program,
         argv: command_line(),
-        gtk_version: unsafe {
-            [
-                gtk4_sys::gtk_get_major_version(),
-                gtk4_sys::gtk_get_minor_version(),
-                gtk4_sys::gtk_get_micro_version(),
-            ]
-        },
+        gtk_version: crate::ffi::gtk_version(),
         start_unix_ns,
         start_monotonic_ns,
         display_backend: backend_name(&unsafe { type_name_of(display) }),

@@ -76,7 +76,7 @@ pub(crate) const DEFAULT_SAMPLE_MS: u64 = 250;
 /// Samples are never further apart than this, however long a hang lasts.
 const MAX_SAMPLE_INTERVAL_NS: u64 = 10_000_000_000;
 /// Frames kept per sample.
-const MAX_FRAMES: usize = 128;
+const MAX_FRAMES: usize = gdkrecord_format::MAX_STACK_FRAMES;
 /// Bytes of the source name kept per sample.
 const MAX_NAME: usize = 128;
 

@@ -16,7 +16,7 @@ use std::time::Duration;
 use gdkrecord_format::{encode_payload, End, EndReason, Record};
 
 use crate::hot::HOT;
-use crate::mmap_writer::MmapWriter;
+use crate::mmap_writer::{self, MmapWriter};
 use crate::queue::Entry;
 use crate::{clock, queue, self_time, writer_wake};
 use std::sync::atomic::Ordering;
@@ -47,6 +47,36 @@ struct FileState {
     dropped: u64,
 }
 
+/// Encodes `record` as a frame into `frame` and returns where the frame starts: the
+/// head (varint length, CRC-32) goes into the room left before the payload, so the
+/// record reaches the mapping in one copy from one buffer.
+fn encode_frame(record: &Record, frame: &mut Vec<u8>) -> usize {
+    frame.clear();
+    frame.resize(MAX_HEAD, 0);
+    encode_payload(record, frame);
+    let payload_len = frame.len() - MAX_HEAD;
+    let crc = crc32fast::hash(&frame[MAX_HEAD..]);
+    let mut head = [0u8; MAX_HEAD];
+    let mut n = 0;
+    let mut len = payload_len as u64;
+    loop {
+        let byte = (len & 0x7f) as u8;
+        len >>= 7;
+        if len == 0 {
+            head[n] = byte;
+            n += 1;
+            break;
+        }
+        head[n] = byte | 0x80;
+        n += 1;
+    }
+    head[n..n + 4].copy_from_slice(&crc.to_le_bytes());
+    n += 4;
+    let start = MAX_HEAD - n;
+    frame[start..MAX_HEAD].copy_from_slice(&head[..n]);
+    start
+}
+
 impl FileState {
     /// Appends one record (length, CRC-32, payload); returns the bytes it took.
     fn write(&mut self, record: &Record) -> usize {
@@ -54,35 +84,11 @@ impl FileState {
             self.dropped += 1;
             return 0;
         };
-        // The frame head (varint length, CRC-32) goes into the room left before the
-        // payload, so the record reaches the mapping in one copy from one buffer.
-        self.frame.clear();
-        self.frame.resize(MAX_HEAD, 0);
-        encode_payload(record, &mut self.frame);
-        let payload_len = self.frame.len() - MAX_HEAD;
-        let crc = crc32fast::hash(&self.frame[MAX_HEAD..]);
-        let mut head = [0u8; MAX_HEAD];
-        let mut n = 0;
-        let mut len = payload_len as u64;
-        loop {
-            let byte = (len & 0x7f) as u8;
-            len >>= 7;
-            if len == 0 {
-                head[n] = byte;
-                n += 1;
-                break;
-            }
-            head[n] = byte | 0x80;
-            n += 1;
-        }
-        head[n..n + 4].copy_from_slice(&crc.to_le_bytes());
-        n += 4;
-        let start = MAX_HEAD - n;
-        self.frame[start..MAX_HEAD].copy_from_slice(&head[..n]);
+        let start = encode_frame(record, &mut self.frame);
         match writer.append(&self.frame[start..]) {
             Ok(()) => {
                 self.records += 1;
-                n + payload_len
+                self.frame.len() - start
             }
             Err(error) => {
                 // One warning; the file keeps every complete record written before.
@@ -90,8 +96,19 @@ impl FileState {
                     "gdkrecord: cannot write to {}: {error}; recording stops",
                     self.path.display()
                 );
-                self.writer = None;
                 self.dropped += 1;
+                if mmap_writer::is_disk_full(&error) {
+                    // Said now: the program may never exit normally.
+                    let end = Record::End(End {
+                        t_ns: clock::now(),
+                        reason: EndReason::DISK_FULL,
+                        records: self.records + 1,
+                        dropped: self.dropped + queue::dropped(),
+                    });
+                    let start = encode_frame(&end, &mut self.frame);
+                    let _ = writer.append_last(&self.frame[start..]);
+                }
+                self.writer = None;
                 0
             }
         }
@@ -337,7 +354,7 @@ mod bench {
     fn bench_write_motion_event() {
         let path = std::env::temp_dir().join(format!("gdkrecord-bench-{}", std::process::id()));
         let mut file = FileState {
-            writer: Some(MmapWriter::create(&path, DEFAULT_CHUNK).unwrap()),
+            writer: Some(MmapWriter::create(&path, DEFAULT_CHUNK).unwrap().0),
             path: path.clone(),
             frame: Vec::with_capacity(256),
             rects: Vec::new(),
@@ -361,5 +378,54 @@ mod bench {
         );
         drop(file);
         let _ = std::fs::remove_file(&path);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use gdkrecord_format::{Reader, Scale, SurfaceId};
+
+    /// Regression: when the disk filled, the recording ended without an End record and
+    /// the tool said the program "did not exit normally".
+    #[test]
+    fn full_disk_ends_the_recording_with_a_disk_full_end_record() {
+        let path = std::env::temp_dir().join(format!("gdkrecord-full-{}", std::process::id()));
+        let _ = std::fs::remove_file(&path);
+        let mut writer = MmapWriter::create(&path, 4096).unwrap().0;
+        writer.append(&gdkrecord_format::file_header()).unwrap();
+        writer.limit_space(8192);
+        let mut file = FileState {
+            writer: Some(writer),
+            path: path.clone(),
+            frame: Vec::with_capacity(256),
+            rects: Vec::new(),
+            records: 0,
+            dropped: 0,
+        };
+        let scale = |t_ns| {
+            Record::Scale(Scale {
+                t_ns,
+                surface: SurfaceId(1),
+                scale_factor: 2,
+            })
+        };
+        let mut t_ns = 0;
+        while file.writer.is_some() {
+            file.write(&scale(t_ns));
+            t_ns += 1;
+        }
+        file.write(&scale(t_ns));
+        drop(file);
+        let mut reader = Reader::open(&path).unwrap();
+        let records: Vec<Record> = reader.by_ref().map(Result::unwrap).collect();
+        assert!(reader.issues().is_empty(), "{:?}", reader.issues());
+        let Some(Record::End(end)) = records.last() else {
+            panic!("no End record: {:?}", records.last());
+        };
+        assert_eq!(end.reason, EndReason::DISK_FULL);
+        assert_eq!(end.records, records.len() as u64);
+        assert_eq!(end.dropped, 1, "the record that did not fit");
+        std::fs::remove_file(&path).unwrap();
     }
 }

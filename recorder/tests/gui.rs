@@ -369,7 +369,7 @@ fn counter_records_input_damage_frames(ctx: &Ctx) -> TestResult {
             .any(|r| matches!(r, Record::Surface(s) if s.surface_kind == SurfaceKind::POPUP))
     })?;
     ctx.xdotool(&["key", "Escape"])?;
-    ctx.xdotool(&["windowsize", "--sync", &window, "640", "480"])?;
+    ctx.resize(&window, 640, 480)?;
     wait_for_log(&log, "the resize", |r| {
         r.iter()
             .any(|r| matches!(r, Record::Size(s) if (s.width, s.height) == (640, 480)))
@@ -791,20 +791,26 @@ fn a_layout_that_does_not_fit_turns_damage_off_only(ctx: &Ctx) -> TestResult {
 /// `<name>-<pid>.gdkrecord` and says so; neither clobbers the other.
 fn a_shared_file_name_is_not_clobbered(ctx: &Ctx) -> TestResult {
     let log = ctx.log_path("shared");
-    let mut first = ctx.gtk_command(ctx.bin("counter"), &log);
-    first.args(["--print-layout", "--exit-after", "3"]);
-    let mut first = ctx.spawn(first)?;
-    first.lines_until("ready")?;
-    let mut second = ctx.gtk_command(ctx.bin("counter"), &log);
-    second.args(["--print-layout", "--exit-after", "3"]);
-    let mut second = ctx.spawn(second)?;
-    second.lines_until("ready")?;
+    // Both run until told to quit (a fixed lifetime raced the window searches on a loaded
+    // machine); --exit-after is only a safety net.
+    let start = |ctx: &Ctx| -> Result<(App, String), String> {
+        let mut command = ctx.gtk_command(ctx.bin("counter"), &log);
+        command.args(["--print-layout", "--exit-after", "120"]);
+        let app = ctx.spawn(command)?;
+        app.lines_until("ready")?;
+        let window = ctx.window_of(app.pid())?;
+        Ok((app, window))
+    };
+    let (mut first, first_window) = start(ctx)?;
+    let (mut second, second_window) = start(ctx)?;
     // No window manager: both windows open at (0, 0); move the second off the first.
-    let second_window = ctx.window_of(second.pid())?;
     ctx.xdotool(&["windowmove", "--sync", &second_window, "600", "0"])?;
-    ctx.click(&ctx.window_of(first.pid())?, BUTTON_CENTER, 1)?;
+    ctx.click(&first_window, BUTTON_CENTER, 1)?;
     for _ in 0..2 {
         ctx.click(&second_window, BUTTON_CENTER, 1)?;
+    }
+    for window in [&first_window, &second_window] {
+        ctx.xdotool(&["windowfocus", "--sync", window, "key", "ctrl+q"])?;
     }
     let beside = ctx.work.join(format!("shared-{}.gdkrecord", second.pid()));
     let (status, _) = first.wait()?;
@@ -834,6 +840,163 @@ fn a_shared_file_name_is_not_clobbered(ctx: &Ctx) -> TestResult {
     Ok(())
 }
 
+/// `GDKRECORD_KEYS=redacted`: every key press is recorded, with its time and modifiers,
+/// but keys that type text without which key it was; Return keeps its name. Enough keys
+/// for both ways key events are read (GDK's getters while the layout is checked, then
+/// the direct read).
+fn redacted_keys_keep_presses_not_what_was_typed(ctx: &Ctx) -> TestResult {
+    let log = ctx.log_path("redacted-keys");
+    let mut command = ctx.gtk_command(ctx.bin("counter"), &log);
+    command
+        .env("GDKRECORD_KEYS", "redacted")
+        .arg("--print-layout");
+    let mut app = ctx.spawn(command)?;
+    app.lines_until("ready")?;
+    let window = ctx.window_of(app.pid())?;
+    ctx.xdotool(&["windowfocus", "--sync", &window])?;
+    ctx.click(&window, ENTRY_POINT, 1)?;
+    let typed = "hunter2secretpw";
+    ctx.xdotool(&["type", "--delay", "20", typed])?;
+    ctx.xdotool(&["key", "Return"])?;
+    wait_for_log(&log, "the keys", |r| {
+        events(r).any(|e| e.key.as_deref() == Some("Return"))
+    })?;
+    ctx.xdotool(&["key", "ctrl+q"])?;
+    let (status, stderr) = app.wait()?;
+    ensure!(status.success(), "counter exited with {status}: {stderr}");
+    let (records, _) = read_log(&log)?;
+    let presses: Vec<&Event> = events(&records)
+        .filter(|e| e.event_type == EventType::KEY_PRESS)
+        .collect();
+    let redacted = presses
+        .iter()
+        .filter(|e| e.keyval.is_none() && e.key.is_none() && e.keycode.is_none())
+        .count();
+    ensure!(
+        redacted > typed.len(),
+        "{redacted} redacted key presses for {} typed keys and Ctrl+Q: {presses:?}",
+        typed.len()
+    );
+    for e in &presses {
+        ensure!(
+            e.modifiers.is_some(),
+            "a key press lost its modifiers: {e:?}"
+        );
+        if let Some(keyval) = e.keyval {
+            ensure!(
+                !gdkrecord_format::is_text_keyval(keyval),
+                "a text key was recorded: {e:?}"
+            );
+        }
+    }
+    ensure!(
+        presses.iter().any(|e| e.key.as_deref() == Some("Return")),
+        "Return lost its name"
+    );
+    ensure!(
+        presses
+            .iter()
+            .any(|e| e.keyval.is_none() && e.modifiers.is_some_and(|m| m.0 & 4 != 0)),
+        "Ctrl+Q is not there as a redacted key with Control held"
+    );
+    ensure!(
+        !events(&records).any(|e| e.key.as_deref().is_some_and(|k| k.len() == 1)),
+        "a typed letter's name is in the file"
+    );
+    Ok(())
+}
+
+/// The output path: a file there is kept as NAME.old, the recording is 0600 even under
+/// a umask that takes the owner's bits away, and a symbolic link there is not followed
+/// (the program records beside it and says so).
+fn recording_is_private_and_clobbers_nothing(ctx: &Ctx) -> TestResult {
+    use std::os::unix::fs::PermissionsExt;
+    use std::os::unix::process::CommandExt;
+    let log = ctx.log_path("private");
+    std::fs::write(&log, b"yesterday's recording").map_err(|e| e.to_string())?;
+    let mut command = ctx.gtk_command(ctx.bin("counter"), &log);
+    command.arg("--print-layout");
+    // SAFETY: umask is async-signal-safe.
+    unsafe {
+        command.pre_exec(|| {
+            libc::umask(0o277);
+            Ok(())
+        })
+    };
+    let mut app = ctx.spawn(command)?;
+    app.lines_until("ready")?;
+    quit_with_ctrl_q(ctx, app.pid())?;
+    let (status, stderr) = app.wait()?;
+    ensure!(status.success(), "counter exited with {status}: {stderr}");
+    let old = ctx.work.join("private.gdkrecord.old");
+    ensure!(
+        std::fs::read(&old).ok().as_deref() == Some(&b"yesterday's recording"[..]),
+        "the file that was there is not kept as {}",
+        old.display()
+    );
+    ensure!(
+        stderr.contains("kept the previous") && stderr.contains(&old.display().to_string()),
+        "the program did not say it kept the old file: {stderr}"
+    );
+    let mode = std::fs::metadata(&log)
+        .map_err(|e| e.to_string())?
+        .permissions()
+        .mode();
+    ensure!(
+        mode & 0o777 == 0o600,
+        "recording mode {:o}, not 600",
+        mode & 0o777
+    );
+    let (records, _) = read_log(&log)?;
+    ensure!(
+        matches!(records.last(), Some(Record::End(_))),
+        "no End record"
+    );
+
+    let target = ctx.work.join("victim.txt");
+    std::fs::write(&target, b"precious").map_err(|e| e.to_string())?;
+    let link = ctx.log_path("planted");
+    std::os::unix::fs::symlink(&target, &link).map_err(|e| e.to_string())?;
+    let mut command = ctx.gtk_command(ctx.bin("counter"), &link);
+    command.arg("--print-layout");
+    let mut app = ctx.spawn(command)?;
+    app.lines_until("ready")?;
+    let pid = app.pid();
+    quit_with_ctrl_q(ctx, pid)?;
+    let (status, stderr) = app.wait()?;
+    ensure!(status.success(), "counter exited with {status}: {stderr}");
+    ensure!(
+        std::fs::read(&target).ok().as_deref() == Some(&b"precious"[..]),
+        "the symlink's target was written"
+    );
+    let beside = ctx.work.join(format!("planted-{pid}.gdkrecord"));
+    let warnings: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.starts_with("gdkrecord:"))
+        .collect();
+    ensure!(
+        warnings.len() == 1
+            && warnings[0].contains("symbolic link")
+            && warnings[0].contains(&beside.display().to_string()),
+        "expected one warning naming {}: {warnings:?}",
+        beside.display()
+    );
+    let (records, _) = read_log(&beside)?;
+    ensure!(
+        matches!(records.last(), Some(Record::End(_))),
+        "no End record beside"
+    );
+    Ok(())
+}
+
+/// Quits the counter of `pid` as a user would.
+fn quit_with_ctrl_q(ctx: &Ctx, pid: u32) -> TestResult {
+    let window = ctx.window_of(pid)?;
+    ctx.xdotool(&["windowfocus", "--sync", &window])?;
+    ctx.xdotool(&["key", "ctrl+q"])?;
+    Ok(())
+}
+
 /// A GTK 4 program from Debian (not ours): click, key, optionally a resize, frames, damage.
 fn debian_app_is_recorded(ctx: &Ctx, program: &str, resize: Option<(i32, i32)>) -> TestResult {
     let log = ctx.log_path(program);
@@ -843,24 +1006,12 @@ fn debian_app_is_recorded(ctx: &Ctx, program: &str, resize: Option<(i32, i32)>) 
     wait_for_log(&log, "a first frame", |r| frames(r).next().is_some())?;
     ctx.xdotool(&["windowfocus", "--sync", &window])?;
     // A point near the bottom of the window, away from the header bar's buttons.
-    let geometry = ctx.xdotool(&["getwindowgeometry", &window])?;
-    let size = geometry
-        .lines()
-        .find_map(|l| l.trim().strip_prefix("Geometry: "))
-        .and_then(|g| g.split_once('x'))
-        .and_then(|(w, h)| Some((w.trim().parse::<f64>().ok()?, h.trim().parse::<f64>().ok()?)))
-        .ok_or(format!("cannot parse {geometry:?}"))?;
-    let at = ((size.0 * 0.5).round(), (size.1 - 12.0).round());
+    let (width, height) = ctx.window_size(&window)?;
+    let at = (f64::from(width / 2), f64::from(height - 12));
     ctx.click(&window, at, 1)?;
     ctx.xdotool(&["key", "shift"])?;
     if let Some((w, h)) = resize {
-        ctx.xdotool(&[
-            "windowsize",
-            "--sync",
-            &window,
-            &w.to_string(),
-            &h.to_string(),
-        ])?;
+        ctx.resize(&window, w, h)?;
     }
     let records = wait_for_log(&log, "click, key and resize", |r| {
         count_type(r, EventType::BUTTON_RELEASE) >= 1
@@ -1030,7 +1181,7 @@ fn record_command_records_and_keeps_status(ctx: &Ctx) -> TestResult {
 }
 
 fn main() -> std::process::ExitCode {
-    let tests: [Test; 13] = [
+    let tests: [Test; 15] = [
         (
             "counter_records_input_damage_frames",
             counter_records_input_damage_frames,
@@ -1052,6 +1203,14 @@ fn main() -> std::process::ExitCode {
         (
             "a_shared_file_name_is_not_clobbered",
             a_shared_file_name_is_not_clobbered,
+        ),
+        (
+            "redacted_keys_keep_presses_not_what_was_typed",
+            redacted_keys_keep_presses_not_what_was_typed,
+        ),
+        (
+            "recording_is_private_and_clobbers_nothing",
+            recording_is_private_and_clobbers_nothing,
         ),
         ("widget_factory_is_recorded", widget_factory_is_recorded),
         ("gtk4_demo_is_recorded", gtk4_demo_is_recorded),

@@ -2,10 +2,15 @@
 //! damage ("flash and fade", like GTK 3's debug updates) or all damage so far, the
 //! pointer, recent clicks and keys, and the frame's phase timings.
 
+use std::collections::HashSet;
+
 use gdkrecord_format::{Nanos, Phase, Rect, SurfaceId};
 
 use crate::heatmap::{Heatmap, HeatmapBuilder};
 use crate::timeline::{InputKind, ReplayFrame, Timeline};
+
+/// Inputs a view looks at, the latest of its click and key windows.
+pub(crate) const MAX_INPUTS_SHOWN: usize = 256;
 
 /// How damage is shown.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -297,30 +302,34 @@ impl<'t> Replay<'t> {
         let t = frame.end_ns;
         let inputs = self.timeline.inputs();
         let window_start = t.saturating_sub(self.options.click_ns.max(self.options.key_ns));
-        let from = inputs.partition_point(|m| m.t_ns < window_start);
         let to = inputs.partition_point(|m| m.t_ns <= t);
+        // The latest inputs only: a person makes far fewer in the window; a crafted
+        // recording's thousands at one instant would make every view slow.
+        let from = inputs
+            .partition_point(|m| m.t_ns < window_start)
+            .max(to.saturating_sub(MAX_INPUTS_SHOWN));
         let mut clicks = Vec::new();
         let mut keys = Vec::new();
-        for mark in &inputs[from..to] {
+        // Newest first, so whether a press was released since is known when it is met.
+        let mut released: HashSet<(SurfaceId, u32)> = HashSet::new();
+        for mark in inputs[from..to].iter().rev() {
             if mark.surface != self.surface && !self.is_child(mark.surface) {
                 continue;
             }
             let age = t - mark.t_ns;
             match &mark.kind {
+                InputKind::ButtonRelease(button) => {
+                    released.insert((mark.surface, *button));
+                }
                 InputKind::ButtonPress(button)
                     if age <= self.options.click_ns && mark.surface == self.surface =>
                 {
                     if let Some(position) = mark.position {
-                        let released = inputs[from..to].iter().any(|m| {
-                            m.t_ns >= mark.t_ns
-                                && m.surface == mark.surface
-                                && m.kind == InputKind::ButtonRelease(*button)
-                        });
                         let alpha = 1.0 - age as f32 / self.options.click_ns.max(1) as f32;
                         clicks.push(ClickMark {
                             position,
                             button: *button,
-                            pressed: !released,
+                            pressed: !released.contains(&(mark.surface, *button)),
                             alpha,
                         });
                     }
@@ -342,6 +351,8 @@ impl<'t> Replay<'t> {
                 _ => {}
             }
         }
+        clicks.reverse();
+        keys.reverse();
         let idle_before_ns = index
             .checked_sub(1)
             .and_then(|p| self.frame_at(p))

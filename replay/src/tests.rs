@@ -366,3 +366,33 @@ fn a_frame_without_a_surface_record_gets_a_size_from_its_damage() {
     assert_eq!(timeline.default_surface(), Some(SurfaceId(9)));
     assert_eq!(timeline.frames()[0].size, [40, 30]);
 }
+
+/// Regression (found by the fuzzer): thousands of clicks at one instant made every view
+/// compare each press with every other input, hanging `exposures` and the viewer.
+#[test]
+fn a_view_among_thousands_of_clicks_looks_at_the_latest_inputs_only() {
+    let mut records = moving_square(10);
+    for i in 0..20_000 {
+        let kind = if i % 2 == 0 {
+            EventType::BUTTON_PRESS
+        } else {
+            EventType::BUTTON_RELEASE
+        };
+        let mut e = Event::new(20 * MS, WINDOW, kind, 0);
+        e.x = Some(5.0);
+        e.y = Some(5.0);
+        e.button = Some(1 + (i / 2) % 3);
+        records.insert(5, Record::Event(e));
+    }
+    let timeline = Timeline::from_records(&records);
+    let mut replay = Replay::new(&timeline, WINDOW);
+    for n in 0..replay.frame_count() {
+        replay.seek_frame(n);
+        let view = replay.view().unwrap();
+        assert!(
+            view.clicks.len() <= crate::replay::MAX_INPUTS_SHOWN,
+            "{} clicks shown",
+            view.clicks.len()
+        );
+    }
+}

@@ -53,6 +53,7 @@ pub fn run(args: &ExposuresArgs) -> Result<ExitCode> {
             if args.heatmap { "heatmap" } else { "animation" }
         );
     }
+    crate::output::refuse_input(&args.read.file, &output)?;
     // Every surface and every time is read: popups need their parents, frames after
     // --from need the sizes set before it. The window is applied by the replay.
     let mut everything = args.read.filters.clone();

@@ -35,6 +35,7 @@ pub fn run(args: &GraphArgs) -> Result<ExitCode> {
     {
         anyhow::bail!("{}: the picture must end in .png or .svg", output.display());
     }
+    crate::output::refuse_input(&args.read.file, &output)?;
     // Read every time so that sizes set before --from are known; the window is applied
     // by the collector.
     let mut untimed = args.read.filters.clone();

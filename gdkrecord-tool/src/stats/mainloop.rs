@@ -66,7 +66,8 @@ fn spread(start: Nanos, end: Nanos, mut add: impl FnMut(u64, u64)) {
     let mut t = start;
     while t < end {
         let second = t / SECOND_NS;
-        let upto = ((second + 1) * SECOND_NS).min(end);
+        // Saturating: the last second of u64's range has no end to wrap past.
+        let upto = (second + 1).saturating_mul(SECOND_NS).min(end);
         add(second, upto - t);
         t = upto;
     }
@@ -131,7 +132,7 @@ impl LoopTime {
                 break;
             }
             let (closed, (work, poll)) = entry.remove_entry();
-            if (work + poll) * 2 < SECOND_NS {
+            if work.saturating_add(poll) < SECOND_NS / 2 {
                 continue;
             }
             let utilisation = share(work, poll);
@@ -294,11 +295,12 @@ impl MainLoopStats {
 
 /// `work / (work + poll)`, rounded to 4 decimals; 0 when both are 0.
 fn share(work: u64, poll: u64) -> f64 {
-    let all = work + poll;
-    if all == 0 {
+    // In f64: a crafted file's totals may reach u64's end.
+    let all = work as f64 + poll as f64;
+    if all == 0.0 {
         return 0.0;
     }
-    (work as f64 / all as f64 * 10_000.0).round() / 10_000.0
+    (work as f64 / all * 10_000.0).round() / 10_000.0
 }
 
 /// A stall with what the report says about it.
@@ -552,6 +554,26 @@ mod tests {
                 utilisation: 0.5
             })
         );
+    }
+
+    /// Regression: an iteration near the end of u64's range made the spreading over
+    /// seconds wrap and loop, growing memory until the process aborted.
+    #[test]
+    fn iteration_timestamp_near_u64_max_is_spread_without_overflow() {
+        let mut stats = MainLoopStats::new(1);
+        stats.observe(&iteration(u64::MAX - 10, 5, 7));
+        stats.observe(&iteration(u64::MAX, 1_000_000_000, 0));
+        let (report, _) = stats.report(&mut Symbolizer::new());
+        assert_eq!(report.iterations, 2);
+        // The same for version 2's summaries, whose stretch ends past u64's range.
+        let (report, _) = report_of(
+            2,
+            &[
+                summary(u64::MAX - 10, 1, 5, 7),
+                summary(u64::MAX, 0, u64::MAX, u64::MAX),
+            ],
+        );
+        assert_eq!(report.iterations, 1);
     }
 
     #[test]

@@ -8,23 +8,23 @@
 //! its stalls are what slow frames and slow inputs are blamed on when one delayed them.
 
 use std::collections::BTreeMap;
-use std::io::{BufWriter, Write};
 use std::process::ExitCode;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use gdkrecord_format::{CaptureState, DamageCapture, Header, Nanos, Record, RecordKind};
 use serde::Serialize;
 
 use crate::cli::StatsArgs;
 use crate::input;
 use crate::symbolize::Symbolizer;
+use crate::terminal;
 
 mod damage;
 mod frames;
 mod human;
 mod latency;
 mod mainloop;
-mod summary;
+pub mod summary;
 mod surfaces;
 
 pub use damage::DamageReport;
@@ -35,7 +35,17 @@ pub use surfaces::SurfaceReport;
 
 /// Runs `stats`.
 pub fn run(args: &StatsArgs) -> Result<ExitCode> {
-    let mut recording = input::open(&args.read)?;
+    let report = report_of(input::open(&args.read)?)?;
+    // The human report has no colour.
+    terminal::print(&report, args.json, |r, _, mut out| {
+        human::write(r, &mut out)
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The report of every record of `recording` passing its filters (what `stats` prints;
+/// `diff` and `check` compare it).
+pub fn report_of(mut recording: input::Recording) -> Result<Report> {
     recording.show_progress("stats");
     let file = recording.path().display().to_string();
     let mut collector = Collector::new(recording.header());
@@ -43,19 +53,7 @@ pub fn run(args: &StatsArgs) -> Result<ExitCode> {
         collector.observe(&record);
         Ok(())
     })?;
-    let report = collector.report(file);
-    let mut out = BufWriter::new(std::io::stdout().lock());
-    if args.json {
-        // As an io::Error, a closed pipe stays recognisable (`stats --json | head`).
-        serde_json::to_writer_pretty(&mut out, &report)
-            .map_err(std::io::Error::from)
-            .context("standard output")?;
-        writeln!(out).context("standard output")?;
-    } else {
-        human::write(&report, &mut out).context("standard output")?;
-    }
-    out.flush().context("standard output")?;
-    Ok(ExitCode::SUCCESS)
+    Ok(collector.report(file))
 }
 
 /// Everything `stats` reports (JSON form of `--json`). Times are ms since the start of

@@ -12,7 +12,7 @@ use super::layouts::{self, Layout, PaintedArg};
 use super::proof::{self, RegionProof};
 use super::{end_frame_wrapper, render_wrapper};
 use crate::clock;
-use crate::ffi::{class_slot, EndFrameFn, RenderFn};
+use crate::ffi::{class_slot, gtk_version, EndFrameFn, RenderFn};
 use crate::layout_check::LayoutCheck;
 use crate::session;
 
@@ -74,13 +74,7 @@ pub(crate) fn check_layout() {
                 note: "turned off by GDKRECORD_DAMAGE=0".to_owned(),
             };
         }
-        let version = unsafe {
-            [
-                gtk4_sys::gtk_get_major_version(),
-                gtk4_sys::gtk_get_minor_version(),
-                gtk4_sys::gtk_get_micro_version(),
-            ]
-        };
+        let version = gtk_version();
         let renderer_class = class_size(unsafe { gsk4_sys::gsk_renderer_get_type() });
         let draw_context_class = class_size(unsafe { gdk4_sys::gdk_draw_context_get_type() });
         let chosen = match std::env::var("GDKRECORD_DAMAGE_LAYOUT") {
@@ -278,17 +272,10 @@ pub(super) fn refuse(gtype: GType, vfunc: DamageVfunc, why: String) {
     }
     restore_originals();
     let class = type_name(gtype);
-    let version = unsafe {
-        [
-            gtk4_sys::gtk_get_major_version(),
-            gtk4_sys::gtk_get_minor_version(),
-            gtk4_sys::gtk_get_micro_version(),
-        ]
-    };
+    let [major, minor, micro] = gtk_version();
     let layout = layout().map_or("", |l| l.name);
     eprintln!(
-        "gdkrecord: damage capture off: {class}.{vfunc} does not fit layout {layout} on GTK {}.{}.{}: {why}; please report it",
-        version[0], version[1], version[2]
+        "gdkrecord: damage capture off: {class}.{vfunc} does not fit layout {layout} on GTK {major}.{minor}.{micro}: {why}; please report it"
     );
     capture_record(gtype, vfunc, CaptureState::REFUSED, why);
 }

@@ -117,6 +117,7 @@ impl Ctx {
             .env_remove("GDKRECORD_STALL_MS")
             .env_remove("GDKRECORD_DISPATCH_US")
             .env_remove("GDKRECORD_MAINLOOP")
+            .env_remove("GDKRECORD_KEYS")
             .stdin(Stdio::null());
         command
     }
@@ -182,6 +183,31 @@ impl Ctx {
             .last()
             .map(str::to_owned)
             .ok_or_else(|| format!("no window for pid {pid}"))
+    }
+
+    /// The size of X window `window` (`xdotool getwindowgeometry`).
+    #[allow(dead_code)] // not every test binary resizes
+    pub fn window_size(&self, window: &str) -> Result<(i32, i32), String> {
+        let geometry = self.xdotool(&["getwindowgeometry", window])?;
+        geometry
+            .lines()
+            .find_map(|l| l.trim().strip_prefix("Geometry: "))
+            .and_then(|g| g.split_once('x'))
+            .and_then(|(w, h)| Some((w.trim().parse().ok()?, h.trim().parse().ok()?)))
+            .ok_or(format!("cannot parse {geometry:?}"))
+    }
+
+    /// Resizes X window `window` and waits until the server has done it.
+    #[allow(dead_code)] // not every test binary resizes
+    pub fn resize(&self, window: &str, width: i32, height: i32) -> TestResult {
+        self.xdotool(&[
+            "windowsize",
+            "--sync",
+            window,
+            &width.to_string(),
+            &height.to_string(),
+        ])
+        .map(drop)
     }
 
     /// Moves the pointer to `at` in `window` (window coordinates) and clicks `button`.

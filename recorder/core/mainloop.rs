@@ -43,8 +43,9 @@ use std::sync::{Mutex, OnceLock};
 use gdkrecord_format::{Dispatch, LoopIteration, Record};
 use glib_sys::{gboolean, gpointer, GMainContext, GPollFD, GSource, GSourceFunc, GSourceFuncs};
 
-use crate::clock::{self, monotonic_ns};
-use crate::session::{self, on_main_thread};
+use crate::clock::monotonic_ns;
+use crate::loop_state::{env_number, since_start, write, BUSY_SINCE, CURRENT_SOURCE};
+use crate::session::on_main_thread;
 use crate::{code_address, loop_summary, stall};
 
 extern "C" {
@@ -62,7 +63,7 @@ type DispatchFn = unsafe extern "C" fn(*mut GSource, GSourceFunc, gpointer) -> g
 
 /// What to measure, from the environment.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Config {
+pub struct Config {
     /// Whether main-loop timing is on at all (`GDKRECORD_MAINLOOP`).
     pub enabled: bool,
     /// Dispatches at least this long are recorded (`GDKRECORD_DISPATCH_US`).
@@ -78,17 +79,6 @@ pub(crate) struct Config {
 pub(crate) const DEFAULT_DISPATCH_US: u64 = 1000;
 /// Default `GDKRECORD_SLOW_ITERATION_US`: one frame at 60 Hz.
 pub(crate) const DEFAULT_SLOW_ITERATION_US: u64 = 16_000;
-
-/// Reads a non-negative integer variable; a bad value warns and gives `default`.
-pub(crate) fn env_number(name: &str, value: Option<&str>, default: u64) -> u64 {
-    match value.map(str::trim) {
-        None | Some("") => default,
-        Some(text) => text.parse().unwrap_or_else(|_| {
-            eprintln!("gdkrecord: {name}={text} is not a whole number; using {default}");
-            default
-        }),
-    }
-}
 
 impl Config {
     /// The configuration `lookup(name)` (the environment) asks for.
@@ -113,7 +103,7 @@ impl Config {
     }
 
     /// The configuration the process environment asks for.
-    pub(crate) fn from_env() -> Config {
+    pub fn from_env() -> Config {
         Config::from_lookup(|name| std::env::var(name).ok())
     }
 }
@@ -127,33 +117,14 @@ static SLOW_ITERATION_NS: AtomicU64 = AtomicU64::new(u64::MAX);
 /// Stall threshold for the end-of-busy-period check (`u64::MAX`: stall detection off).
 static STALL_THRESHOLD_NS: AtomicU64 = AtomicU64::new(u64::MAX);
 
-/// CLOCK_MONOTONIC (ns) when the main thread last returned from poll; 0 while it is in
-/// poll (and before its first poll), or [`stall::WATCHDOG_PARKED`] when the stall
-/// watchdog sleeps until the main thread leaves poll. Read by the stall watchdog.
-pub(crate) static BUSY_SINCE: AtomicU64 = AtomicU64::new(0);
 /// How long the last poll slept (main thread only).
 static LAST_POLL_NS: AtomicU64 = AtomicU64::new(0);
 /// Poll calls on the main thread, to pace the search for private source tables.
 static ITERATIONS: AtomicU64 = AtomicU64::new(0);
-/// The source the main thread is dispatching through a patched table (innermost when
-/// dispatches nest), for naming stalls; null outside dispatches. Alive while set: GLib
-/// holds a reference on a source during its dispatch.
-pub(crate) static CURRENT_SOURCE: AtomicPtr<GSource> = AtomicPtr::new(std::ptr::null_mut());
-
-/// Nanoseconds since the recording started, for a CLOCK_MONOTONIC time.
-pub(crate) fn since_start(monotonic: u64) -> u64 {
-    monotonic.saturating_sub(clock::start().0)
-}
-
-/// Appends `record` to the recording, if one is open (from any thread).
-pub(crate) fn write(record: Record) {
-    session::emit(record);
-}
-
 /// Installs the poll wrapper on the default context, patches GLib's source tables and
 /// starts the stall watchdog. Call once, on the main thread (the one that will run the
 /// main loop), e.g. from `g_io_module_load` inside `gtk_init()`.
-pub(crate) fn install(config: &Config) {
+pub fn install(config: &Config) {
     if !config.enabled {
         return;
     }

@@ -1,5 +1,5 @@
-//! The few C declarations the -sys crates lack (cairo regions, GTK's private class
-//! layouts) and small helpers over GObject's type system.
+//! The few C declarations the -sys crates lack (cairo regions) and small helpers over
+//! GObject's type system, for every front.
 
 use std::ffi::{c_char, c_int, c_void, CStr};
 
@@ -14,7 +14,7 @@ use gobject_sys::GTypeInstance;
 /// # Safety
 /// `value` is a valid GValue holding an object or a pointer.
 #[inline(always)]
-pub(crate) unsafe fn value_pointer(value: *const gobject_sys::GValue) -> *mut c_void {
+pub unsafe fn value_pointer(value: *const gobject_sys::GValue) -> *mut c_void {
     unsafe { (*value).data[0].v_pointer }
 }
 
@@ -23,69 +23,32 @@ pub(crate) unsafe fn value_pointer(value: *const gobject_sys::GValue) -> *mut c_
 /// # Safety
 /// `value` is a valid GValue holding a `gint`.
 #[inline(always)]
-pub(crate) unsafe fn value_int(value: *const gobject_sys::GValue) -> c_int {
+pub unsafe fn value_int(value: *const gobject_sys::GValue) -> c_int {
     unsafe { (*value).data[0].v_int }
 }
 
 /// `cairo_region_t`, opaque.
 #[repr(C)]
-pub(crate) struct CairoRegion {
+#[derive(Debug)]
+pub struct CairoRegion {
     _private: [u8; 0],
 }
 
 /// `cairo_rectangle_int_t`.
 #[repr(C)]
-#[derive(Default)]
-pub(crate) struct CairoRectangleInt {
+#[derive(Debug, Default)]
+pub struct CairoRectangleInt {
     pub x: c_int,
     pub y: c_int,
     pub width: c_int,
     pub height: c_int,
 }
 
-/// `GskRendererClass.render`.
-pub(crate) type RenderFn = unsafe extern "C" fn(
-    renderer: *mut gsk4_sys::GskRenderer,
-    root: *mut gsk4_sys::GskRenderNode,
-    clip: *const CairoRegion,
-);
-
-/// `GdkDrawContextClass.end_frame`: `(context, painted)` up to GTK 4.18,
-/// `(context, context_data, painted)` in 4.24. Declared with three pointer arguments so
-/// that one wrapper forwards either form unchanged (a two-argument function ignores the
-/// third register).
-pub(crate) type EndFrameFn = unsafe extern "C" fn(
-    context: *mut gdk4_sys::GdkDrawContext,
-    second: *mut c_void,
-    third: *mut c_void,
-);
-
-/// The function-pointer slot at byte `offset` of a class struct (offsets from
-/// `damage::layouts`, checked against the class size first).
-///
-/// # Safety
-/// `class` is a class struct at least `offset + 8` bytes long.
-pub(crate) unsafe fn class_slot<F>(class: *mut c_void, offset: usize) -> *mut Option<F> {
-    unsafe { class.cast::<u8>().add(offset).cast::<Option<F>>() }
-}
-
-/// GTK's run-time version, `[major, minor, micro]`.
-pub(crate) fn gtk_version() -> [u32; 3] {
-    // SAFETY: plain getters of constants, callable at any time.
-    unsafe {
-        [
-            gtk4_sys::gtk_get_major_version(),
-            gtk4_sys::gtk_get_minor_version(),
-            gtk4_sys::gtk_get_micro_version(),
-        ]
-    }
-}
-
 /// Whether `instance` (a GObject) is of type `gtype`.
 ///
 /// # Safety
 /// `instance` is null or a valid GTypeInstance.
-pub(crate) unsafe fn is_a<T>(instance: *mut T, gtype: GType) -> bool {
+pub unsafe fn is_a<T>(instance: *mut T, gtype: GType) -> bool {
     !instance.is_null()
         && unsafe {
             gobject_sys::g_type_check_instance_is_a(instance.cast::<GTypeInstance>(), gtype)
@@ -96,7 +59,7 @@ pub(crate) unsafe fn is_a<T>(instance: *mut T, gtype: GType) -> bool {
 ///
 /// # Safety
 /// `instance` is null or a valid GTypeInstance.
-pub(crate) unsafe fn type_name_of<T>(instance: *mut T) -> String {
+pub unsafe fn type_name_of<T>(instance: *mut T) -> String {
     if instance.is_null() {
         return String::new();
     }
@@ -111,7 +74,7 @@ pub(crate) unsafe fn type_name_of<T>(instance: *mut T) -> String {
 ///
 /// # Safety
 /// `instance` is a valid GTypeInstance.
-pub(crate) unsafe fn type_of<T>(instance: *mut T) -> GType {
+pub unsafe fn type_of<T>(instance: *mut T) -> GType {
     unsafe { (*(*instance.cast::<GTypeInstance>()).g_class).g_type }
 }
 
@@ -119,7 +82,7 @@ pub(crate) unsafe fn type_of<T>(instance: *mut T) -> GType {
 ///
 /// # Safety
 /// `instance` is a valid GTypeInstance.
-pub(crate) unsafe fn instance_size<T>(instance: *mut T) -> usize {
+pub unsafe fn instance_size<T>(instance: *mut T) -> usize {
     let mut query: gobject_sys::GTypeQuery = unsafe { std::mem::zeroed() };
     unsafe { gobject_sys::g_type_query(type_of(instance), &mut query) };
     query.instance_size as usize
@@ -129,7 +92,7 @@ pub(crate) unsafe fn instance_size<T>(instance: *mut T) -> usize {
 ///
 /// # Safety
 /// `s` is null or a NUL-terminated string.
-pub(crate) unsafe fn c_string(s: *const c_char) -> String {
+pub unsafe fn c_string(s: *const c_char) -> String {
     if s.is_null() {
         String::new()
     } else {

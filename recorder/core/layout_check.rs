@@ -8,33 +8,39 @@
 use std::sync::atomic::{AtomicU32, Ordering};
 
 /// Agreeing reads needed before a layout is trusted.
-pub(crate) const CHECKS_BEFORE_TRUST: u32 = 16;
+pub const CHECKS_BEFORE_TRUST: u32 = 16;
 /// A layout that failed a check.
 const REFUSED: u32 = u32::MAX;
 
 /// Agreeing checks so far, [`CHECKS_BEFORE_TRUST`] once trusted, or refused.
 #[derive(Debug)]
-pub(crate) struct LayoutCheck(AtomicU32);
+pub struct LayoutCheck(AtomicU32);
+
+impl Default for LayoutCheck {
+    fn default() -> LayoutCheck {
+        LayoutCheck::new()
+    }
+}
 
 impl LayoutCheck {
-    pub(crate) const fn new() -> LayoutCheck {
+    pub const fn new() -> LayoutCheck {
         LayoutCheck(AtomicU32::new(0))
     }
 
     /// Whether direct reads may be used.
     #[inline(always)]
-    pub(crate) fn trusted(&self) -> bool {
+    pub fn trusted(&self) -> bool {
         self.0.load(Ordering::Relaxed) == CHECKS_BEFORE_TRUST
     }
 
     /// Whether the layout is still being checked (neither trusted nor refused).
     #[inline(always)]
-    pub(crate) fn checking(&self) -> bool {
+    pub fn checking(&self) -> bool {
         self.0.load(Ordering::Relaxed) < CHECKS_BEFORE_TRUST
     }
 
     /// Counts one comparison while checking: `agrees`, or the layout is refused.
-    pub(crate) fn record(&self, agrees: bool) {
+    pub fn record(&self, agrees: bool) {
         let checks = self.0.load(Ordering::Relaxed);
         if checks < CHECKS_BEFORE_TRUST {
             let next = if agrees { checks + 1 } else { REFUSED };

@@ -22,19 +22,19 @@ fn read(clock: libc::clockid_t) -> u64 {
 
 /// CLOCK_MONOTONIC in ns.
 #[inline(always)]
-pub(crate) fn monotonic_ns() -> u64 {
+pub fn monotonic_ns() -> u64 {
     read(libc::CLOCK_MONOTONIC)
 }
 
 /// Marks now as the start of the recording.
-pub(crate) fn set_start() {
+pub fn set_start() {
     HOT.start_monotonic_ns
         .store(monotonic_ns(), Ordering::Relaxed);
     START_UNIX_NS.store(read(libc::CLOCK_REALTIME), Ordering::Relaxed);
 }
 
 /// `(start_monotonic_ns, start_unix_ns)`.
-pub(crate) fn start() -> (u64, u64) {
+pub fn start() -> (u64, u64) {
     (
         HOT.start_monotonic_ns.load(Ordering::Relaxed),
         START_UNIX_NS.load(Ordering::Relaxed),
@@ -42,20 +42,20 @@ pub(crate) fn start() -> (u64, u64) {
 }
 
 /// Nanoseconds since the recording started.
-pub(crate) fn now() -> u64 {
+pub fn now() -> u64 {
     since_start(monotonic_ns())
 }
 
 /// A [`monotonic_ns`] reading as nanoseconds since the recording started (one clock
 /// read serves both a hook's timestamp and its self-timer).
 #[inline(always)]
-pub(crate) fn since_start(monotonic_ns: u64) -> u64 {
+pub fn since_start(monotonic_ns: u64) -> u64 {
     monotonic_ns.saturating_sub(HOT.start_monotonic_ns.load(Ordering::Relaxed))
 }
 
 /// A GDK time (µs of CLOCK_MONOTONIC, `g_get_monotonic_time`) as ns since the start;
 /// `None` for GDK's 0 = unknown.
-pub(crate) fn from_gdk_us(us: i64) -> Option<u64> {
+pub fn from_gdk_us(us: i64) -> Option<u64> {
     (us > 0)
         .then(|| (us as u64 * 1000).saturating_sub(HOT.start_monotonic_ns.load(Ordering::Relaxed)))
 }

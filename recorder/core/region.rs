@@ -17,6 +17,7 @@ use std::ffi::c_int;
 use crate::ffi::{CairoRectangleInt, CairoRegion};
 use gdkrecord_format::MAX_RECTS;
 
+#[link(name = "cairo")]
 extern "C" {
     fn cairo_region_num_rectangles(region: *const CairoRegion) -> c_int;
     fn cairo_region_get_rectangle(
@@ -68,10 +69,7 @@ impl PixmanBox {
 /// # Safety
 /// `region` is null or a valid `cairo_region_t`.
 #[inline(always)]
-pub(crate) unsafe fn for_each_rect(
-    region: *const CairoRegion,
-    mut f: impl FnMut([i32; 4]),
-) -> usize {
+pub unsafe fn for_each_rect(region: *const CairoRegion, mut f: impl FnMut([i32; 4])) -> usize {
     if region.is_null() {
         return 0;
     }

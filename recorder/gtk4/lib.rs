@@ -39,46 +39,21 @@
 //! (`hot.rs`).
 
 use std::ffi::c_void;
-use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Once;
 
-mod clock;
-mod code_address;
-mod crash;
+// The core's pipeline, under the names the hooks use (`crate::queue`, `crate::clock`...).
+pub(crate) use gdkrecord_core::{
+    clock, guard, hot, idle_signal, key_names, layout_check, mainloop, queue, region, self_time,
+    session,
+};
+
 mod damage;
 mod events;
 mod ffi;
 mod frames;
 mod hooks;
-mod hot;
-mod idle_signal;
-mod key_names;
-mod layout_check;
-mod loop_summary;
-mod mainloop;
-mod mmap_writer;
-mod queue;
-mod region;
-mod self_time;
-mod session;
-mod small_map;
-mod stall;
 mod surfaces;
-mod writer;
-mod writer_wake;
-
-/// Runs `f`, turning a panic into `default` and stopping the recording: no unwinding
-/// may cross into C.
-#[inline(always)]
-pub(crate) fn guard<R>(default: R, f: impl FnOnce() -> R) -> R {
-    match catch_unwind(AssertUnwindSafe(f)) {
-        Ok(value) => value,
-        Err(_) => {
-            session::stop_after_panic();
-            default
-        }
-    }
-}
+mod tables;
 
 static INIT: Once = Once::new();
 
@@ -94,7 +69,7 @@ pub unsafe extern "C" fn g_io_module_load(_module: *mut c_void) {
             clock::set_start();
             session::set_main_thread();
             self_time::init_from_env();
-            writer::init_from_env();
+            gdkrecord_core::writer::init_from_env();
             key_names::init_from_env();
             damage::check_layout();
             unsafe {

@@ -7,13 +7,19 @@
 
 /// Pointer-keyed map with `N` inline slots; key 0 marks a free slot.
 #[derive(Debug)]
-pub(crate) struct SmallMap<V, const N: usize> {
+pub struct SmallMap<V, const N: usize> {
     inline: [(usize, V); N],
     spilled: Vec<(usize, V)>,
 }
 
+impl<V: Copy + Default, const N: usize> Default for SmallMap<V, N> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl<V: Copy + Default, const N: usize> SmallMap<V, N> {
-    pub(crate) fn new() -> Self {
+    pub fn new() -> Self {
         SmallMap {
             inline: [(0, V::default()); N],
             spilled: Vec::new(),
@@ -22,7 +28,7 @@ impl<V: Copy + Default, const N: usize> SmallMap<V, N> {
 
     /// The value of `key` (not 0).
     #[inline(always)]
-    pub(crate) fn get_mut(&mut self, key: usize) -> Option<&mut V> {
+    pub fn get_mut(&mut self, key: usize) -> Option<&mut V> {
         match self.inline.iter().position(|(k, _)| *k == key) {
             Some(index) => Some(&mut self.inline[index].1),
             None => self.spilled_mut(key),
@@ -38,7 +44,7 @@ impl<V: Copy + Default, const N: usize> SmallMap<V, N> {
     }
 
     /// The value of `key`, read-only.
-    pub(crate) fn get(&self, key: usize) -> Option<&V> {
+    pub fn get(&self, key: usize) -> Option<&V> {
         self.inline
             .iter()
             .chain(self.spilled.iter())
@@ -47,7 +53,7 @@ impl<V: Copy + Default, const N: usize> SmallMap<V, N> {
     }
 
     /// Adds `key` (not 0, not present) and returns its value.
-    pub(crate) fn insert(&mut self, key: usize, value: V) -> &mut V {
+    pub fn insert(&mut self, key: usize, value: V) -> &mut V {
         match self.inline.iter().position(|(k, _)| *k == 0) {
             Some(index) => {
                 self.inline[index] = (key, value);
@@ -62,13 +68,13 @@ impl<V: Copy + Default, const N: usize> SmallMap<V, N> {
     }
 
     /// Removes every entry.
-    pub(crate) fn clear(&mut self) {
+    pub fn clear(&mut self) {
         self.inline = [(0, V::default()); N];
         self.spilled.clear();
     }
 
     /// Removes `key`, returning its value.
-    pub(crate) fn remove(&mut self, key: usize) -> Option<V> {
+    pub fn remove(&mut self, key: usize) -> Option<V> {
         if let Some(slot) = self.inline.iter_mut().find(|(k, _)| *k == key) {
             let value = slot.1;
             *slot = (0, V::default());

@@ -52,12 +52,8 @@ use gdkrecord_format::{CodeAddress, Record, Stall, StallSample};
 
 use crate::clock::monotonic_ns;
 use crate::code_address;
-use crate::mainloop::{env_number, since_start, write, BUSY_SINCE, CURRENT_SOURCE};
-
-/// What [`BUSY_SINCE`] holds instead of 0 (main thread in poll) while the watchdog is
-/// parked until the main thread leaves poll. Not a time: CLOCK_MONOTONIC is 1 ns only
-/// at boot.
-pub(crate) const WATCHDOG_PARKED: u64 = 1;
+pub(crate) use crate::loop_state::WATCHDOG_PARKED;
+use crate::loop_state::{env_number, since_start, write, BUSY_SINCE, CURRENT_SOURCE};
 
 /// The watchdog thread, once started (the poll wrapper unparks it).
 static WATCHDOG_THREAD: std::sync::OnceLock<std::thread::Thread> = std::sync::OnceLock::new();
@@ -82,7 +78,7 @@ const MAX_NAME: usize = 128;
 
 /// Stall detection settings.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Config {
+pub struct Config {
     /// A busy period at least this long is a stall (`GDKRECORD_STALL_MS`).
     pub threshold_ns: u64,
     /// Time between two stack samples of one stall (`GDKRECORD_STALL_SAMPLE_MS`).

@@ -7,10 +7,11 @@ use gdk4_sys::GdkSurface;
 use glib_sys::{gboolean, gpointer, GType, GTRUE};
 use gobject_sys::{GSignalEmissionHook, GSignalInvocationHint, GValue};
 
-use crate::ffi::{is_a, type_name_of, value_int, value_pointer};
+use crate::ffi::{c_string, gtk_version, is_a, type_name_of, value_int, value_pointer};
 use crate::self_time::{FrameSite, Timer};
-use crate::session::{self, with_session};
-use crate::{damage, events, frames};
+use crate::session;
+use crate::tables::with_session;
+use crate::{damage, events, frames, key_names, tables};
 
 /// Adds `hook` to `signal` of `gtype`; false (with a warning) if the signal is missing.
 unsafe fn add_hook(gtype: GType, signal: &CStr, hook: GSignalEmissionHook, data: gpointer) -> bool {
@@ -76,9 +77,30 @@ pub(crate) unsafe fn install() {
         }
         let display = gdk4_sys::gdk_display_get_default();
         if !display.is_null() {
-            session::start(display);
+            start(display);
         }
     }
+}
+
+/// Opens the recording when the default display opens (once per process; see
+/// `session::start`).
+///
+/// # Safety
+/// `display` is a valid GdkDisplay.
+unsafe fn start(display: *mut gdk4_sys::GdkDisplay) {
+    session::start(
+        || {
+            // SAFETY: GDK's own gdk_keyval_name, on the main thread.
+            unsafe { key_names::probe(gdk4_sys::gdk_keyval_name) };
+            session::Toolkit {
+                gtk_version: gtk_version(),
+                display_type: unsafe { type_name_of(display) },
+                display_name: unsafe { c_string(gdk4_sys::gdk_display_get_name(display)) },
+                damage: damage::status(),
+            }
+        },
+        tables::open,
+    );
 }
 
 unsafe extern "C" fn on_display_opened(
@@ -93,7 +115,7 @@ unsafe extern "C" fn on_display_opened(
         }
         let display = unsafe { gobject_sys::g_value_get_object(params) };
         if !display.is_null() {
-            unsafe { session::start(display.cast()) };
+            unsafe { start(display.cast()) };
         }
     });
     GTRUE
@@ -120,7 +142,7 @@ unsafe extern "C" fn on_widget_realize(
             return;
         }
         // In case GdkDisplay::opened went by before the module was loaded.
-        unsafe { session::start(gdk4_sys::gdk_surface_get_display(surface)) };
+        unsafe { start(gdk4_sys::gdk_surface_get_display(surface)) };
         with_session(|session| {
             if session.known_surface(surface as usize).is_none() {
                 unsafe { session.register_surface(surface, Some(type_name_of(widget))) };

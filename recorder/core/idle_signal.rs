@@ -20,7 +20,7 @@ use libc::c_int;
 
 /// A poll timeout at least this long (or none) means nothing is due soon: no frame of a
 /// 60 Hz (or 30 Hz) clock is pending, only timers or input can wake the loop.
-pub(crate) const IDLE_TIMEOUT_MS: c_int = 50;
+pub const IDLE_TIMEOUT_MS: c_int = 50;
 
 type UnixFdSourceFunc =
     unsafe extern "C" fn(c_int, glib_sys::GIOCondition, glib_sys::gpointer) -> glib_sys::gboolean;
@@ -52,7 +52,7 @@ fn parse_fds(value: &str) -> Option<(libc::pid_t, c_int, c_int)> {
 
 /// Watches the REQUEST pipe from the default main context when the tool asked for it.
 /// Call once, on the main thread, after the main-loop hooks are installed.
-pub(crate) fn install() {
+pub fn install() {
     let Some(value) = std::env::var_os("GDKRECORD_IDLE_FDS") else {
         return;
     };
@@ -116,7 +116,7 @@ unsafe extern "C" fn on_request(
 }
 
 /// Called at the end of each frame-clock cycle.
-pub(crate) fn frame_ended() {
+pub fn frame_ended() {
     if REQUESTED.load(Ordering::Relaxed) {
         FRAME_SINCE_REQUEST.store(true, Ordering::Relaxed);
     }
@@ -134,7 +134,7 @@ fn is_idle(timeout_ms: c_int, frame_since_request: bool) -> bool {
 }
 
 /// Called by the main thread's poll hook before it sleeps for up to `timeout_ms`.
-pub(crate) fn before_poll(timeout_ms: c_int) {
+pub fn before_poll(timeout_ms: c_int) {
     if !REQUESTED.load(Ordering::Relaxed)
         || !is_idle(timeout_ms, FRAME_SINCE_REQUEST.load(Ordering::Relaxed))
     {

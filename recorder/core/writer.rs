@@ -203,8 +203,11 @@ pub(crate) fn open(writer: MmapWriter, path: PathBuf, file_header: &[u8], header
 /// Reads `GDKRECORD_SYNC`: `1` writes each record from the thread that makes it, at
 /// once (nothing waits in the queue, so SIGKILL loses nothing; the app pays the
 /// encoding and the copy, several times the queued cost per hook).
-pub(crate) fn init_from_env() {
+pub fn init_from_env() {
     let on = std::env::var_os("GDKRECORD_SYNC").is_some_and(|v| !v.is_empty() && v != "0");
+    if on {
+        queue::set_write_through(write_now);
+    }
     HOT.write_through.store(on, Ordering::Relaxed);
 }
 

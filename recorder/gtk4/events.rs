@@ -19,7 +19,8 @@ use crate::key_names::{self, KeyName};
 use crate::layout_check::LayoutCheck;
 use crate::queue::{self, Entry, KeyEvent, PointerEvent, Ring};
 use crate::self_time::{self, Timer};
-use crate::session::{on_main_thread, with_session};
+use crate::session::on_main_thread;
+use crate::tables::with_session;
 
 /// GTK 4.8's private layout of pointer events (`gdk/gdkeventsprivate.h`: `GdkEvent`,
 /// then `GdkMotionEvent` / `GdkButtonEvent`) on 64-bit targets, as byte offsets.

@@ -110,7 +110,7 @@ pub(crate) static SUMMER: Mutex<LoopSummer> = Mutex::new(LoopSummer::new());
 
 /// Appends a stretch to the recording.
 pub(crate) fn write(summary: LoopSummary) {
-    crate::mainloop::write(Record::LoopSummary(summary));
+    crate::loop_state::write(Record::LoopSummary(summary));
 }
 
 /// Writes the stretch being summed (at exit). Skipped if the main thread is inside the

@@ -2,37 +2,37 @@
 //! hooks GTK's own work evicts the recorder's memory, and each separate line read back
 //! costs a miss.
 
-use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering};
 
 use crate::layout_check::LayoutCheck;
-use crate::queue::Producer;
+use crate::ring::Producer;
 
 /// The flags and constants of the hot path.
 #[repr(C, align(64))]
 #[derive(Debug)]
-pub(crate) struct Hot {
+pub struct Hot {
     /// Set while a recording is open and writable; hooks return at once when it is not.
-    pub(crate) recording: AtomicBool,
+    pub recording: AtomicBool,
     /// `GDKRECORD_SELF_TIME` is on.
-    pub(crate) self_time: AtomicBool,
+    pub self_time: AtomicBool,
     /// `GDKRECORD_SYNC` is on: records are written by the thread that makes them.
-    pub(crate) write_through: AtomicBool,
+    pub write_through: AtomicBool,
     /// The id of the surface looked up last (see `last_surface`).
-    pub(crate) last_surface_id: AtomicU32,
+    pub last_surface_id: AtomicU32,
     /// Per pointer-event kind (motion, button): trust in GTK's private event layout
     /// (see `events.rs`).
-    pub(crate) pointer_layouts: [LayoutCheck; 2],
+    pub pointer_layouts: [LayoutCheck; 2],
     /// [`thread_id`] of GTK's main thread (the one that loaded the recorder).
-    pub(crate) main_thread: AtomicUsize,
+    pub main_thread: AtomicUsize,
     /// CLOCK_MONOTONIC (ns) when the module was loaded; every `t_ns` counts from here.
-    pub(crate) start_monotonic_ns: AtomicU64,
+    pub start_monotonic_ns: AtomicU64,
     /// The surface looked up last (most events go to the same one); main thread only.
-    pub(crate) last_surface: AtomicUsize,
+    pub last_surface: AtomicUsize,
     /// The producer side of the main thread's queue to the writer thread.
-    pub(crate) queue: Producer,
+    pub queue: Producer,
 }
 
-pub(crate) static HOT: Hot = Hot {
+pub static HOT: Hot = Hot {
     recording: AtomicBool::new(false),
     self_time: AtomicBool::new(false),
     write_through: AtomicBool::new(false),
@@ -46,10 +46,33 @@ pub(crate) static HOT: Hot = Hot {
 
 const _: () = assert!(std::mem::size_of::<Hot>() == 64);
 
+/// Marks the calling thread as GTK's main thread (from `g_io_module_load`, inside
+/// `gtk_init()`).
+pub fn set_main_thread() {
+    HOT.main_thread.store(thread_id(), Ordering::Relaxed);
+}
+
+/// Whether the caller is GTK's main thread.
+#[inline(always)]
+pub fn on_main_thread() -> bool {
+    thread_id() == HOT.main_thread.load(Ordering::Relaxed)
+}
+
+/// Whether records are being written.
+#[inline(always)]
+pub fn recording() -> bool {
+    HOT.recording.load(Ordering::Relaxed)
+}
+
+/// Stops recording after a panic in a hook: the host goes on, unrecorded from here.
+pub fn stop_after_panic() {
+    HOT.recording.store(false, Ordering::Relaxed);
+}
+
 /// A number unique to the calling thread among live threads: glibc's thread pointer,
 /// which `pthread_self()` also returns, read from the FS segment without a call.
 #[inline(always)]
-pub(crate) fn thread_id() -> usize {
+pub fn thread_id() -> usize {
     #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
     {
         let id: usize;

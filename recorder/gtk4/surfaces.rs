@@ -13,17 +13,8 @@ use gobject_sys::{GObject, GParamSpec};
 use crate::clock;
 use crate::ffi::{is_a, type_name_of};
 use crate::hot::HOT;
-use crate::session::{with_session, Session};
+use crate::tables::{with_session, Session, SurfaceInfo};
 use std::sync::atomic::Ordering;
-
-/// What the recorder keeps about a live surface.
-#[derive(Debug, Clone, Copy, Default)]
-pub(crate) struct SurfaceInfo {
-    pub(crate) id: SurfaceId,
-    pub(crate) size: (i32, i32),
-    pub(crate) scale: i32,
-    pub(crate) state: u32,
-}
 
 unsafe fn surface_kind(surface: *mut GdkSurface) -> SurfaceKind {
     unsafe {

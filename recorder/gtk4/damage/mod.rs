@@ -35,26 +35,8 @@ use crate::ffi::{type_of, CairoRegion, EndFrameFn, RenderFn};
 use crate::queue::{self, Entry, InlineRegion, INLINE_RECTS};
 use crate::region;
 use crate::self_time::{FrameSite, Timer};
-use crate::session::{on_main_thread, with_session, Session};
-
-/// What drew into a surface: a renderer or draw context's surface and what it is,
-/// cached per instance in the session (asking GSK/GDK costs a type check and a call into
-/// cold code every frame). Emptied whenever a native widget unrealizes, as its renderer
-/// and draw context go with it.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Drawer {
-    surface: usize,
-    renderer: Renderer,
-}
-
-impl Default for Drawer {
-    fn default() -> Drawer {
-        Drawer {
-            surface: 0,
-            renderer: Renderer::UNKNOWN,
-        }
-    }
-}
+use crate::session::on_main_thread;
+use crate::tables::{with_session, Drawer, Session};
 
 /// Frame counter of the surface's frame clock, or -1.
 #[inline(never)]

@@ -13,17 +13,17 @@ use gdkrecord_core::clock;
 use gdkrecord_core::ffi::c_string;
 use gdkrecord_core::hot::HOT;
 use gdkrecord_core::key_names::{self, KeyName};
-use gdkrecord_core::queue::{self, Entry, InlineRegion, KeyEvent, PointerEvent, INLINE_RECTS};
-use gdkrecord_core::region;
+use gdkrecord_core::queue::{self, Entry, KeyEvent, PointerEvent};
 use gdkrecord_core::self_time::{FrameSite, Timer};
 use gdkrecord_core::session::{on_main_thread, recording};
 use gdkrecord_format::{
-    is_text_keyval, CrossingMode, Damage, Event, EventType, Modifiers, NotifyType, Record,
-    Renderer, ScrollDirection, SurfaceId,
+    is_text_keyval, CrossingMode, Event, EventType, Modifiers, NotifyType, Record, ScrollDirection,
+    SurfaceId,
 };
 use glib_sys::gpointer;
 use std::sync::atomic::Ordering;
 
+use crate::exposures;
 use crate::ffi::{self, event_type as gdk3, GdkEvent, GdkWindow};
 use crate::surfaces::Target;
 use crate::tables::{with_tables, Tables};
@@ -297,8 +297,8 @@ unsafe fn record_input(
     }
 }
 
-/// A `GDK_EXPOSE`: its region, moved by the window's offset in its surface, as a Damage
-/// record of the frame being painted.
+/// A `GDK_EXPOSE`: its region, moved by the window's offset in its surface, added to
+/// the surface's exposure of the frame being painted (`exposures.rs`).
 ///
 /// # Safety
 /// `event` is a valid expose event of `window`.
@@ -306,61 +306,10 @@ unsafe fn record_input(
 unsafe fn record_expose(event: *mut GdkEvent, window: *mut GdkWindow, t_ns: u64) {
     let expose = unsafe { &*event.cast::<ffi::EventExpose>() };
     let target = unsafe { Target::of(window) };
-    let Some((surface, frame)) = with_tables(|tables| {
+    with_tables(|tables| {
         let surface = unsafe { surface_id(tables, target.surface) };
-        let frame = match tables.current_frame {
-            // Exposed outside a frame-clock cycle: ask the surface's clock.
-            -1 => {
-                let clock = unsafe { ffi::gdk_window_get_frame_clock(target.surface) };
-                if clock.is_null() {
-                    -1
-                } else {
-                    unsafe { ffi::gdk_frame_clock_get_frame_counter(clock) }
-                }
-            }
-            frame => frame,
-        };
-        (surface, frame)
-    }) else {
-        return;
-    };
-    let offset = |[x, y, w, h]: [i32; 4]| [x + target.dx, y + target.dy, w, h];
-    let mut inline = InlineRegion {
-        t_ns,
-        frame,
-        surface,
-        renderer: Renderer::CAIRO,
-        painted: false,
-        len: 0,
-        rects: [[0; 4]; INLINE_RECTS],
-    };
-    let n = unsafe {
-        region::for_each_rect(expose.region, |rect| {
-            if let Some(slot) = inline.rects.get_mut(usize::from(inline.len)) {
-                *slot = offset(rect);
-                inline.len += 1;
-            }
-        })
-    };
-    if n == 0 {
-        return;
-    }
-    if n <= INLINE_RECTS {
-        queue::send_entry(Entry::Region(inline), true);
-    } else {
-        let mut rects = Vec::with_capacity(n);
-        unsafe { region::for_each_rect(expose.region, |rect| rects.push(offset(rect))) };
-        queue::send(
-            Record::Damage(Damage {
-                t_ns,
-                surface,
-                frame,
-                renderer: Renderer::CAIRO,
-                rects,
-            }),
-            true,
-        );
-    }
+        unsafe { exposures::add(tables, &target, surface, expose.region, t_ns) };
+    });
 }
 
 #[cfg(test)]

@@ -269,6 +269,7 @@ extern "C" {
     pub(crate) fn gdk_window_get_position(window: *mut GdkWindow, x: *mut c_int, y: *mut c_int);
     pub(crate) fn gdk_window_get_window_type(window: *mut GdkWindow) -> c_int;
     pub(crate) fn gdk_window_get_type_hint(window: *mut GdkWindow) -> c_int;
+    pub(crate) fn gdk_window_is_input_only(window: *mut GdkWindow) -> gboolean;
     pub(crate) fn gdk_window_get_width(window: *mut GdkWindow) -> c_int;
     pub(crate) fn gdk_window_get_height(window: *mut GdkWindow) -> c_int;
     pub(crate) fn gdk_window_get_scale_factor(window: *mut GdkWindow) -> c_int;
@@ -302,6 +303,9 @@ extern "C" {
     pub(crate) fn gtk_window_get_attached_to(window: *mut c_void) -> *mut c_void;
     pub(crate) fn gtk_widget_get_toplevel(widget: *mut c_void) -> *mut c_void;
     pub(crate) fn gtk_widget_get_window(widget: *mut c_void) -> *mut GdkWindow;
+    pub(crate) fn gtk_bin_get_child(bin: *mut c_void) -> *mut c_void;
+    pub(crate) fn gtk_menu_get_type() -> GType;
+    pub(crate) fn gtk_menu_get_attach_widget(menu: *mut c_void) -> *mut c_void;
 }
 
 /// GTK's run-time version, `[major, minor, micro]`.

@@ -13,6 +13,7 @@ use gdkrecord_format::{Frame, FrameTimings, Phase, Record, SurfaceId};
 use glib_sys::{gboolean, gpointer, GTRUE};
 use gobject_sys::{GObject, GSignalInvocationHint, GValue};
 
+use crate::exposures;
 use crate::ffi::{self, GdkFrameClock};
 use crate::tables::{with_tables, ClockState, Tables};
 
@@ -140,6 +141,11 @@ unsafe extern "C" fn on_cycle_end(clock: *mut GdkFrameClock, _data: *mut c_void)
                 return;
             }
             state.ends[AFTER_PAINT] = Some(now);
+            // Before the Frame record, as GTK 4's Damage records come during paint.
+            exposures::flush(tables);
+            let Some(state) = tables.clocks.get_mut(clock as usize) else {
+                return;
+            };
             let phases: [Option<Phase>; 5] = std::array::from_fn(|i| {
                 state.starts[i].map(|start_ns| Phase {
                     start_ns,

@@ -31,6 +31,7 @@ use glib_sys::{gboolean, gpointer, GType, GTRUE};
 use gobject_sys::{GSignalEmissionHook, GSignalInvocationHint, GValue};
 
 mod events;
+mod exposures;
 mod ffi;
 mod frames;
 mod surfaces;

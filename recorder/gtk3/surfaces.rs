@@ -73,8 +73,12 @@ impl Target {
     }
 }
 
-/// Toplevel, popup (menus, tooltips, combo lists, popovers' subsurfaces) or drag icon.
+/// Toplevel, popup (menus, tooltips, combo lists, popovers' subsurfaces) or drag icon;
+/// an input-only window (GTK 3's menus grab through one, off screen) is none of them.
 unsafe fn surface_kind(window: *mut GdkWindow) -> SurfaceKind {
+    if unsafe { ffi::gdk_window_is_input_only(window) } != 0 {
+        return SurfaceKind::OTHER;
+    }
     let hint = unsafe { ffi::gdk_window_get_type_hint(window) };
     match (unsafe { ffi::gdk_window_get_window_type(window) }, hint) {
         (_, type_hint::DND) => SurfaceKind::DRAG,
@@ -100,32 +104,49 @@ unsafe fn widget_of(window: *mut GdkWindow) -> *mut c_void {
     widget
 }
 
-/// The surface a popup's GtkWindow belongs to: its transient parent (menus and combo
-/// lists are made transient for the window they pop up from), else the toplevel of the
-/// widget it is attached to.
+/// The surface a popup belongs to. For a popup's GtkWindow: its transient parent (combo
+/// lists and dialogs name one), else the widget it is attached to, else, for a menu's
+/// window (GTK 3 makes it transient for nothing), the widget the menu is attached to;
+/// for a menu's own windows, that widget too. Null when none is known.
 unsafe fn parent_window(window: *mut GdkWindow) -> *mut GdkWindow {
     let widget = unsafe { widget_of(window) };
-    if !unsafe { is_a(widget, ffi::gtk_window_get_type()) } {
-        return std::ptr::null_mut();
-    }
-    let transient = unsafe { ffi::gtk_window_get_transient_for(widget) };
-    let owner = if transient.is_null() {
-        let attached = unsafe { ffi::gtk_window_get_attached_to(widget) };
-        if attached.is_null() {
-            return std::ptr::null_mut();
+    let menu_attach = |menu: *mut c_void| unsafe {
+        if is_a(menu, ffi::gtk_menu_get_type()) {
+            ffi::gtk_menu_get_attach_widget(menu)
+        } else {
+            std::ptr::null_mut()
         }
-        unsafe { ffi::gtk_widget_get_toplevel(attached) }
-    } else {
-        transient
     };
-    if owner.is_null() || owner == widget {
+    let owner = if unsafe { is_a(widget, ffi::gtk_window_get_type()) } {
+        unsafe {
+            [
+                ffi::gtk_window_get_transient_for(widget),
+                ffi::gtk_window_get_attached_to(widget),
+                menu_attach(ffi::gtk_bin_get_child(widget)),
+            ]
+        }
+        .into_iter()
+        .find(|owner| !owner.is_null())
+        .unwrap_or(std::ptr::null_mut())
+    } else {
+        menu_attach(widget)
+    };
+    if owner == widget {
         return std::ptr::null_mut();
     }
-    let parent = unsafe { ffi::gtk_widget_get_window(owner) };
-    if parent.is_null() {
-        return parent;
+    unsafe { toplevel_window_of(owner) }
+}
+
+/// The surface window of `widget`'s toplevel (null for null or unrealized).
+unsafe fn toplevel_window_of(widget: *mut c_void) -> *mut GdkWindow {
+    if widget.is_null() {
+        return std::ptr::null_mut();
     }
-    unsafe { ffi::gdk_window_get_toplevel(parent) }
+    let window = unsafe { ffi::gtk_widget_get_window(ffi::gtk_widget_get_toplevel(widget)) };
+    if window.is_null() {
+        return window;
+    }
+    unsafe { ffi::gdk_window_get_toplevel(window) }
 }
 
 /// GDK 3's `GdkWindowState` as GTK 4's `GdkToplevelState`: the same flags one bit lower,
@@ -171,7 +192,7 @@ impl Tables {
     /// `surface` is a valid GdkWindow not yet registered.
     unsafe fn register_surface(&mut self, surface: *mut GdkWindow) -> SurfaceId {
         let kind = unsafe { surface_kind(surface) };
-        let parent = if kind == SurfaceKind::TOPLEVEL {
+        let parent = if kind == SurfaceKind::TOPLEVEL || kind == SurfaceKind::DRAG {
             None
         } else {
             let parent = unsafe { parent_window(surface) };

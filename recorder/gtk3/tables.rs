@@ -1,6 +1,7 @@
 //! The GTK 3 front's main-thread tables: the surfaces (GDK 3's toplevel, popup and drag
-//! `GdkWindow`s) by pointer, the frame clocks, key names and touch sequences. Below the
-//! hooks that fill them in (`surfaces.rs`, `frames.rs`, `events.rs`).
+//! `GdkWindow`s) by pointer, the frame clocks, key names, touch sequences and the
+//! exposures of the frame being painted. Below the hooks that fill them in
+//! (`surfaces.rs`, `frames.rs`, `events.rs`), beside `exposures.rs`'s type.
 
 use std::collections::HashMap;
 
@@ -9,6 +10,8 @@ use gdkrecord_core::queue;
 use gdkrecord_core::session::MainThreadCell;
 use gdkrecord_core::small_map::SmallMap;
 use gdkrecord_format::{Record, SurfaceId};
+
+use crate::exposures::Exposure;
 
 /// What the recorder keeps about a live surface.
 #[derive(Debug, Clone, Copy, Default)]
@@ -45,6 +48,8 @@ pub(crate) struct Tables {
     pub(crate) next_surface: u32,
     sequences: HashMap<usize, u64>,
     next_sequence: u64,
+    /// Surfaces exposed in the cycle running now (`exposures.rs`).
+    pub(crate) exposures: Vec<Exposure>,
 }
 
 static TABLES: MainThreadCell<Tables> = MainThreadCell::new();
@@ -67,6 +72,7 @@ pub(crate) fn open() {
             next_surface: 1,
             sequences: HashMap::new(),
             next_sequence: 1,
+            exposures: Vec::new(),
         })
     };
 }

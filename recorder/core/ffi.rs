@@ -99,3 +99,28 @@ pub unsafe fn c_string(s: *const c_char) -> String {
         unsafe { CStr::from_ptr(s) }.to_string_lossy().into_owned()
     }
 }
+
+/// Adds `hook` to `signal` of `gtype` (every instance, present and future); false, with a
+/// warning, if the signal is missing.
+///
+/// # Safety
+/// `gtype` is a registered type; `hook` fits the signal.
+pub unsafe fn add_emission_hook(
+    gtype: GType,
+    signal: &CStr,
+    hook: gobject_sys::GSignalEmissionHook,
+    data: glib_sys::gpointer,
+) -> bool {
+    // The class must exist for its signals to be registered; keep it forever.
+    unsafe { gobject_sys::g_type_class_ref(gtype) };
+    let id = unsafe { gobject_sys::g_signal_lookup(signal.as_ptr(), gtype) };
+    if id == 0 {
+        eprintln!(
+            "gdkrecord: signal {} not found; not recorded",
+            signal.to_string_lossy()
+        );
+        return false;
+    }
+    unsafe { gobject_sys::g_signal_add_emission_hook(id, 0, hook, data, None) };
+    true
+}

@@ -13,6 +13,8 @@
 use std::ffi::{c_char, CStr};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
+use crate::small_map::SmallMap;
+
 /// Where a key's name comes from.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct KeyName(
@@ -133,5 +135,28 @@ impl KeyName {
         } else {
             None
         }
+    }
+}
+
+/// The names a front looked up, by keyval (its main thread's table).
+#[derive(Debug, Default)]
+pub struct KeyNameCache(SmallMap<KeyName, 32>);
+
+impl KeyNameCache {
+    pub fn new() -> KeyNameCache {
+        KeyNameCache(SmallMap::new())
+    }
+
+    /// The name of `keyval` (not 0), looked up in GDK the first time.
+    ///
+    /// # Safety
+    /// [`usable`] is true.
+    pub unsafe fn name(&mut self, keyval: u32) -> KeyName {
+        let key = keyval as usize;
+        if let Some(name) = self.0.get_mut(key) {
+            return *name;
+        }
+        let name = unsafe { look_up(keyval) };
+        *self.0.insert(key, name)
     }
 }

@@ -6,7 +6,8 @@
 //! `guard`):
 //! - time and the hot line: [`clock`], [`hot`] (the flags every hook reads), [`layout_check`],
 //!   [`small_map`], [`ffi`] (GObject and cairo helpers), [`region`] (cairo regions),
-//!   [`key_names`] (GDK keyval names, through the front's `gdk_keyval_name`);
+//!   [`key_names`] (GDK keyval names, through the front's `gdk_keyval_name`),
+//!   [`touch_sequences`];
 //! - hand-off: [`ring`] (the single-producer ring and what goes through it), [`queue`]
 //!   (the main thread's ring and the other threads' list), [`writer_wake`];
 //! - file: [`mmap_writer`] (the memory-mapped file), [`writer`] (the writer thread),
@@ -47,6 +48,7 @@ pub mod self_time;
 pub mod session;
 pub mod small_map;
 pub mod stall;
+pub mod touch_sequences;
 pub mod writer;
 pub mod writer_wake;
 

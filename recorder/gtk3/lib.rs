@@ -22,13 +22,14 @@
 //! The environment (`GDKRECORD_FILENAME`, `_SYNC`, `_KEYS`, `_SELF_TIME`, `_STALL_MS`...)
 //! means what it means for GTK 4; `GDKRECORD_DAMAGE=0` leaves exposes out.
 
-use std::ffi::{c_char, c_int, c_uint, c_void, CStr};
+use std::ffi::{c_char, c_int, c_uint, c_void};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Once;
 
+use gdkrecord_core::ffi::add_emission_hook;
 use gdkrecord_core::{clock, guard, idle_signal, key_names, mainloop, self_time, session, writer};
-use glib_sys::{gboolean, gpointer, GType, GTRUE};
-use gobject_sys::{GSignalEmissionHook, GSignalInvocationHint, GValue};
+use glib_sys::{gboolean, gpointer, GTRUE};
+use gobject_sys::{GSignalInvocationHint, GValue};
 
 mod events;
 mod exposures;
@@ -75,22 +76,6 @@ pub(crate) fn damage_on() -> bool {
     !DAMAGE_OFF.load(Ordering::Relaxed)
 }
 
-/// Adds `hook` to `signal` of `gtype`; false (with a warning) if the signal is missing.
-unsafe fn add_hook(gtype: GType, signal: &CStr, hook: GSignalEmissionHook, data: gpointer) -> bool {
-    // The class must exist for its signals to be registered; keep it forever.
-    unsafe { gobject_sys::g_type_class_ref(gtype) };
-    let id = unsafe { gobject_sys::g_signal_lookup(signal.as_ptr(), gtype) };
-    if id == 0 {
-        eprintln!(
-            "gdkrecord: signal {} not found; not recorded",
-            signal.to_string_lossy()
-        );
-        return false;
-    }
-    unsafe { gobject_sys::g_signal_add_emission_hook(id, 0, hook, data, None) };
-    true
-}
-
 /// The event handler and the emission hooks (once, from [`gtk_module_init`]).
 ///
 /// # Safety
@@ -98,7 +83,7 @@ unsafe fn add_hook(gtype: GType, signal: &CStr, hook: GSignalEmissionHook, data:
 unsafe fn install_hooks() {
     unsafe {
         ffi::gdk_event_handler_set(Some(events::on_event), std::ptr::null_mut(), None);
-        add_hook(
+        add_emission_hook(
             ffi::gdk_display_get_type(),
             c"opened",
             Some(on_display_opened),
@@ -106,7 +91,7 @@ unsafe fn install_hooks() {
         );
         let clock = ffi::gdk_frame_clock_get_type();
         for (phase, signal) in frames::PHASE_SIGNALS.iter().enumerate() {
-            add_hook(
+            add_emission_hook(
                 clock,
                 signal,
                 Some(frames::on_phase_start),

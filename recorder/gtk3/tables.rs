@@ -3,12 +3,11 @@
 //! exposures of the frame being painted. Below the hooks that fill them in
 //! (`surfaces.rs`, `frames.rs`, `events.rs`), beside `exposures.rs`'s type.
 
-use std::collections::HashMap;
-
-use gdkrecord_core::key_names::{self, KeyName};
+use gdkrecord_core::key_names::{KeyName, KeyNameCache};
 use gdkrecord_core::queue;
 use gdkrecord_core::session::MainThreadCell;
 use gdkrecord_core::small_map::SmallMap;
+use gdkrecord_core::touch_sequences::TouchSequences;
 use gdkrecord_format::{Record, SurfaceId};
 
 use crate::exposures::Exposure;
@@ -44,10 +43,9 @@ pub(crate) struct Tables {
     pub(crate) current_frame: i64,
     pub(crate) surfaces: SmallMap<SurfaceInfo, 8>,
     pub(crate) clocks: SmallMap<ClockState, 4>,
-    key_names: SmallMap<KeyName, 32>,
+    key_names: KeyNameCache,
     pub(crate) next_surface: u32,
-    sequences: HashMap<usize, u64>,
-    next_sequence: u64,
+    sequences: TouchSequences,
     /// Surfaces exposed in the cycle running now (`exposures.rs`).
     pub(crate) exposures: Vec<Exposure>,
 }
@@ -68,10 +66,9 @@ pub(crate) fn open() {
             current_frame: -1,
             surfaces: SmallMap::new(),
             clocks: SmallMap::new(),
-            key_names: SmallMap::new(),
+            key_names: KeyNameCache::new(),
             next_surface: 1,
-            sequences: HashMap::new(),
-            next_sequence: 1,
+            sequences: TouchSequences::new(),
             exposures: Vec::new(),
         })
     };
@@ -86,19 +83,7 @@ impl Tables {
 
     /// The small number of a touch sequence; `end` forgets it after this event.
     pub(crate) fn sequence_number(&mut self, sequence: usize, end: bool) -> u64 {
-        let number = match self.sequences.get(&sequence) {
-            Some(n) => *n,
-            None => {
-                let n = self.next_sequence;
-                self.next_sequence += 1;
-                self.sequences.insert(sequence, n);
-                n
-            }
-        };
-        if end {
-            self.sequences.remove(&sequence);
-        }
-        number
+        self.sequences.number(sequence, end)
     }
 
     /// The name of `keyval` (not 0), looked up in GDK the first time.
@@ -106,11 +91,6 @@ impl Tables {
     /// # Safety
     /// `key_names::usable()`.
     pub(crate) unsafe fn key_name(&mut self, keyval: u32) -> KeyName {
-        let key = keyval as usize;
-        if let Some(name) = self.key_names.get_mut(key) {
-            return *name;
-        }
-        let name = unsafe { key_names::look_up(keyval) };
-        *self.key_names.insert(key, name)
+        unsafe { self.key_names.name(keyval) }
     }
 }

@@ -1,33 +1,19 @@
 //! Installing the emission hooks (they cover every instance of a class, popups
 //! included), and the hooks for display, widget realization and surface layout.
 
-use std::ffi::{c_uint, c_void, CStr};
+use std::ffi::{c_uint, c_void};
 
 use gdk4_sys::GdkSurface;
-use glib_sys::{gboolean, gpointer, GType, GTRUE};
-use gobject_sys::{GSignalEmissionHook, GSignalInvocationHint, GValue};
+use glib_sys::{gboolean, gpointer, GTRUE};
+use gobject_sys::{GSignalInvocationHint, GValue};
 
-use crate::ffi::{c_string, gtk_version, is_a, type_name_of, value_int, value_pointer};
+use crate::ffi::{
+    add_emission_hook, c_string, gtk_version, is_a, type_name_of, value_int, value_pointer,
+};
 use crate::self_time::{FrameSite, Timer};
 use crate::session;
 use crate::tables::with_session;
 use crate::{damage, events, frames, key_names, tables};
-
-/// Adds `hook` to `signal` of `gtype`; false (with a warning) if the signal is missing.
-unsafe fn add_hook(gtype: GType, signal: &CStr, hook: GSignalEmissionHook, data: gpointer) -> bool {
-    // The class must exist for its signals to be registered; keep it forever.
-    unsafe { gobject_sys::g_type_class_ref(gtype) };
-    let id = unsafe { gobject_sys::g_signal_lookup(signal.as_ptr(), gtype) };
-    if id == 0 {
-        eprintln!(
-            "gdkrecord: signal {} not found; not recorded",
-            signal.to_string_lossy()
-        );
-        return false;
-    }
-    unsafe { gobject_sys::g_signal_add_emission_hook(id, 0, hook, data, None) };
-    true
-}
 
 /// Installs every hook (once per process, from `g_io_module_load`).
 ///
@@ -35,32 +21,32 @@ unsafe fn add_hook(gtype: GType, signal: &CStr, hook: GSignalEmissionHook, data:
 /// GTK 4 is initialized.
 pub(crate) unsafe fn install() {
     unsafe {
-        add_hook(
+        add_emission_hook(
             gdk4_sys::gdk_display_get_type(),
             c"opened",
             Some(on_display_opened),
             std::ptr::null_mut(),
         );
-        add_hook(
+        add_emission_hook(
             gtk4_sys::gtk_widget_get_type(),
             c"realize",
             Some(on_widget_realize),
             std::ptr::null_mut(),
         );
-        add_hook(
+        add_emission_hook(
             gtk4_sys::gtk_widget_get_type(),
             c"unrealize",
             Some(on_widget_unrealize),
             std::ptr::null_mut(),
         );
         let surface = gdk4_sys::gdk_surface_get_type();
-        add_hook(
+        add_emission_hook(
             surface,
             c"event",
             Some(events::on_surface_event),
             std::ptr::null_mut(),
         );
-        add_hook(
+        add_emission_hook(
             surface,
             c"layout",
             Some(on_surface_layout),
@@ -68,7 +54,7 @@ pub(crate) unsafe fn install() {
         );
         let clock = gdk4_sys::gdk_frame_clock_get_type();
         for (phase, signal) in frames::PHASE_SIGNALS.iter().enumerate() {
-            add_hook(
+            add_emission_hook(
                 clock,
                 signal,
                 Some(frames::on_phase_start),

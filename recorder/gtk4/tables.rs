@@ -4,11 +4,10 @@
 //! `damage/`), so that every hook module looks the tables up and none is looked up by
 //! the tables.
 
-use std::collections::HashMap;
-
-use gdkrecord_core::key_names::{self, KeyName};
+use gdkrecord_core::key_names::{KeyName, KeyNameCache};
 use gdkrecord_core::session::MainThreadCell;
 use gdkrecord_core::small_map::SmallMap;
+use gdkrecord_core::touch_sequences::TouchSequences;
 use gdkrecord_format::{Record, Renderer, SurfaceId};
 
 use crate::queue;
@@ -32,10 +31,9 @@ pub(crate) fn open() {
             clocks: SmallMap::new(),
             surfaces: SmallMap::new(),
             drawers: SmallMap::new(),
-            key_names: SmallMap::new(),
+            key_names: KeyNameCache::new(),
             next_surface: 1,
-            sequences: HashMap::new(),
-            next_sequence: 1,
+            sequences: TouchSequences::new(),
         })
     };
 }
@@ -54,11 +52,10 @@ pub(crate) struct Session {
     /// Renderers and draw contexts by pointer (see [`Drawer`]).
     pub(crate) drawers: SmallMap<Drawer, 8>,
     /// Key names by keyval, as looked up once (see `key_names.rs`).
-    pub(crate) key_names: SmallMap<KeyName, 32>,
+    pub(crate) key_names: KeyNameCache,
     pub(crate) next_surface: u32,
     /// Touch sequences (GdkEventSequence pointers) -> small numbers.
-    sequences: HashMap<usize, u64>,
-    next_sequence: u64,
+    sequences: TouchSequences,
 }
 
 /// No phase yet in `ClockState::last_phase`.
@@ -135,19 +132,7 @@ impl Session {
 
     /// The small number of a touch sequence; `end` forgets it after this event.
     pub(crate) fn sequence_number(&mut self, sequence: usize, end: bool) -> u64 {
-        let number = match self.sequences.get(&sequence) {
-            Some(n) => *n,
-            None => {
-                let n = self.next_sequence;
-                self.next_sequence += 1;
-                self.sequences.insert(sequence, n);
-                n
-            }
-        };
-        if end {
-            self.sequences.remove(&sequence);
-        }
-        number
+        self.sequences.number(sequence, end)
     }
 
     /// The name of `keyval` (not 0), looked up in GDK the first time.
@@ -155,12 +140,7 @@ impl Session {
     /// # Safety
     /// `key_names::usable()`.
     pub(crate) unsafe fn key_name(&mut self, keyval: u32) -> KeyName {
-        let key = keyval as usize;
-        if let Some(name) = self.key_names.get_mut(key) {
-            return *name;
-        }
-        let name = unsafe { key_names::look_up(keyval) };
-        *self.key_names.insert(key, name)
+        unsafe { self.key_names.name(keyval) }
     }
 
     /// What is known of a live surface.
@@ -176,7 +156,7 @@ impl Session {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use gdkrecord_core::key_names;
     use std::ffi::CStr;
 
     #[test]

@@ -152,12 +152,22 @@ unsafe fn record_pointer(
     window: *mut GdkWindow,
     t_ns: u64,
 ) {
-    let target = unsafe { Target::of(window) };
-    let surface = if HOT.last_surface.load(Ordering::Relaxed) == target.surface as usize {
-        SurfaceId(HOT.last_surface_id.load(Ordering::Relaxed))
+    // The common case touches no table and calls nothing: the event is on the surface
+    // window seen last (a surface is its own target, at no offset).
+    let (surface, target) = if HOT.last_surface.load(Ordering::Relaxed) == window as usize {
+        let at_origin = Target {
+            surface: window,
+            dx: 0,
+            dy: 0,
+        };
+        (
+            SurfaceId(HOT.last_surface_id.load(Ordering::Relaxed)),
+            at_origin,
+        )
     } else {
+        let target = unsafe { Target::of(window) };
         match with_tables(|tables| unsafe { surface_id(tables, target.surface) }) {
-            Some(id) => id,
+            Some(id) => (id, target),
             None => return,
         }
     };

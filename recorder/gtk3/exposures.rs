@@ -20,15 +20,91 @@ extern "C" {
     fn cairo_region_union_rectangle(region: *mut CairoRegion, rect: *const CairoRectangleInt);
 }
 
-/// One surface's exposure in the frame being painted.
+/// One surface's exposure in the frame being painted: its rectangles kept inline while
+/// they are disjoint (the usual case: a child window's expose repeats what its parent's
+/// already holds), in a cairo region from the first partial overlap on.
 #[derive(Debug)]
 pub(crate) struct Exposure {
     surface: SurfaceId,
     frame: i64,
     /// When the first expose of it came.
     t_ns: u64,
-    /// The union so far, in surface coordinates (owned).
-    region: *mut CairoRegion,
+    len: u8,
+    rects: [[i32; 4]; INLINE_RECTS],
+    /// The union, once the rectangles overlap or do not fit inline (owned; null before).
+    union: *mut CairoRegion,
+}
+
+impl Exposure {
+    fn new(surface: SurfaceId, frame: i64, t_ns: u64) -> Exposure {
+        Exposure {
+            surface,
+            frame,
+            t_ns,
+            len: 0,
+            rects: [[0; 4]; INLINE_RECTS],
+            union: std::ptr::null_mut(),
+        }
+    }
+
+    fn inline(&self) -> &[[i32; 4]] {
+        &self.rects[..usize::from(self.len)]
+    }
+
+    /// Adds `rect` (surface coordinates), keeping the rectangles disjoint.
+    fn add(&mut self, rect: [i32; 4]) {
+        if self.union.is_null() {
+            if rect[2] <= 0 || rect[3] <= 0 || self.inline().iter().any(|r| contains(*r, rect)) {
+                return;
+            }
+            let mut len = 0;
+            for i in 0..usize::from(self.len) {
+                if !contains(rect, self.rects[i]) {
+                    self.rects[len] = self.rects[i];
+                    len += 1;
+                }
+            }
+            self.len = len as u8;
+            let overlaps = self.inline().iter().any(|r| overlap(*r, rect));
+            if !overlaps && len < INLINE_RECTS {
+                self.rects[len] = rect;
+                self.len += 1;
+                return;
+            }
+            // SAFETY: a new region, owned here until `flush`.
+            unsafe {
+                self.union = cairo_region_create();
+                for r in self.inline() {
+                    cairo_region_union_rectangle(self.union, &cairo_rect(*r));
+                }
+            }
+            self.len = 0;
+        }
+        // SAFETY: `union` is the live region made above.
+        unsafe { cairo_region_union_rectangle(self.union, &cairo_rect(rect)) };
+    }
+}
+
+/// Whether `outer` holds all of `inner`.
+fn contains(outer: [i32; 4], inner: [i32; 4]) -> bool {
+    inner[0] >= outer[0]
+        && inner[1] >= outer[1]
+        && inner[0] + inner[2] <= outer[0] + outer[2]
+        && inner[1] + inner[3] <= outer[1] + outer[3]
+}
+
+/// Whether `a` and `b` share a pixel.
+fn overlap(a: [i32; 4], b: [i32; 4]) -> bool {
+    a[0] < b[0] + b[2] && b[0] < a[0] + a[2] && a[1] < b[1] + b[3] && b[1] < a[1] + a[3]
+}
+
+fn cairo_rect([x, y, width, height]: [i32; 4]) -> CairoRectangleInt {
+    CairoRectangleInt {
+        x,
+        y,
+        width,
+        height,
+    }
 }
 
 /// Adds the expose `region` of `target`'s window to its surface's exposure.
@@ -43,20 +119,18 @@ pub(crate) unsafe fn add(
     t_ns: u64,
 ) {
     let frame = tables.current_frame;
-    if frame < 0 {
-        // Outside a cycle (the app forced a repaint): its own record, now.
+    let outside_cycle = frame < 0;
+    let frame = if outside_cycle {
+        // The app forced a repaint: its own record, now, with the clock's frame.
         let clock = unsafe { ffi::gdk_window_get_frame_clock(target.surface) };
-        let frame = if clock.is_null() {
+        if clock.is_null() {
             -1
         } else {
             unsafe { ffi::gdk_frame_clock_get_frame_counter(clock) }
-        };
-        let union = unsafe { cairo_region_create() };
-        unsafe { union_offset(union, region, target) };
-        unsafe { write(surface, frame, t_ns, union) };
-        unsafe { cairo_region_destroy(union) };
-        return;
-    }
+        }
+    } else {
+        frame
+    };
     let at = match tables
         .exposures
         .iter()
@@ -64,88 +138,114 @@ pub(crate) unsafe fn add(
     {
         Some(at) => at,
         None => {
-            tables.exposures.push(Exposure {
-                surface,
-                frame,
-                t_ns,
-                region: unsafe { cairo_region_create() },
-            });
+            tables.exposures.push(Exposure::new(surface, frame, t_ns));
             tables.exposures.len() - 1
         }
     };
-    unsafe { union_offset(tables.exposures[at].region, region, target) };
-}
-
-/// Adds the rectangles of `region`, moved by `target`'s offset, to `union`.
-unsafe fn union_offset(union: *mut CairoRegion, region: *const CairoRegion, target: &Target) {
+    let exposure = &mut tables.exposures[at];
     unsafe {
         region::for_each_rect(region, |[x, y, width, height]| {
-            let rect = CairoRectangleInt {
-                x: x + target.dx,
-                y: y + target.dy,
-                width,
-                height,
-            };
-            cairo_region_union_rectangle(union, &rect);
+            exposure.add([x + target.dx, y + target.dy, width, height]);
         })
     };
+    if outside_cycle {
+        flush(tables);
+    }
 }
 
 /// Writes every pending exposure (at the end of a cycle, before its Frame record).
 pub(crate) fn flush(tables: &mut Tables) {
     for exposure in tables.exposures.drain(..) {
-        // SAFETY: made by `add`, owned by the list until here.
-        unsafe {
-            write(
-                exposure.surface,
-                exposure.frame,
-                exposure.t_ns,
-                exposure.region,
-            );
-            cairo_region_destroy(exposure.region);
+        if exposure.union.is_null() {
+            write_inline(&exposure);
+        } else {
+            // SAFETY: made by `Exposure::add`, owned by it until here.
+            unsafe {
+                write_region(&exposure);
+                cairo_region_destroy(exposure.union);
+            }
         }
     }
 }
 
-/// Writes the Damage record of `region` (nothing for an empty one).
-///
-/// # Safety
-/// `region` is a valid cairo region.
-unsafe fn write(surface: SurfaceId, frame: i64, t_ns: u64, region: *const CairoRegion) {
-    let mut inline = InlineRegion {
-        t_ns,
-        frame,
-        surface,
-        renderer: Renderer::CAIRO,
-        painted: false,
-        len: 0,
-        rects: [[0; 4]; INLINE_RECTS],
-    };
-    let n = unsafe {
-        region::for_each_rect(region, |rect| {
-            if let Some(slot) = inline.rects.get_mut(usize::from(inline.len)) {
-                *slot = rect;
-                inline.len += 1;
-            }
-        })
-    };
-    if n == 0 {
+/// The Damage record of disjoint rectangles kept inline (none for none).
+fn write_inline(exposure: &Exposure) {
+    if exposure.len == 0 {
         return;
     }
-    if n <= INLINE_RECTS {
-        queue::send_entry(Entry::Region(inline), true);
-    } else {
-        let mut rects = Vec::with_capacity(n);
-        unsafe { region::for_each_rect(region, |rect| rects.push(rect)) };
-        queue::send(
-            Record::Damage(Damage {
-                t_ns,
-                surface,
-                frame,
-                renderer: Renderer::CAIRO,
-                rects,
-            }),
-            true,
-        );
+    queue::send_entry(
+        Entry::Region(InlineRegion {
+            t_ns: exposure.t_ns,
+            frame: exposure.frame,
+            surface: exposure.surface,
+            renderer: Renderer::CAIRO,
+            painted: false,
+            len: exposure.len,
+            rects: exposure.rects,
+        }),
+        true,
+    );
+}
+
+/// The Damage record of an exposure's union.
+///
+/// # Safety
+/// `exposure.union` is a valid cairo region.
+unsafe fn write_region(exposure: &Exposure) {
+    let mut rects = Vec::new();
+    unsafe { region::for_each_rect(exposure.union, |rect| rects.push(rect)) };
+    if rects.is_empty() {
+        return;
+    }
+    queue::send(
+        Record::Damage(Damage {
+            t_ns: exposure.t_ns,
+            surface: exposure.surface,
+            frame: exposure.frame,
+            renderer: Renderer::CAIRO,
+            rects,
+        }),
+        true,
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rects(exposure: &Exposure) -> Vec<[i32; 4]> {
+        exposure.inline().to_vec()
+    }
+
+    #[test]
+    fn repeated_and_contained_rectangles_are_kept_once() {
+        let mut e = Exposure::new(SurfaceId(1), 3, 0);
+        e.add([300, 20, 24, 24]);
+        e.add([300, 20, 24, 24]);
+        e.add([304, 24, 4, 4]);
+        e.add([20, 20, 100, 17]);
+        assert_eq!(rects(&e), [[300, 20, 24, 24], [20, 20, 100, 17]]);
+        // A larger one replaces what it contains.
+        e.add([0, 0, 400, 200]);
+        assert_eq!(rects(&e), [[0, 0, 400, 200]]);
+        assert!(e.union.is_null());
+    }
+
+    #[test]
+    fn partial_overlaps_become_a_disjoint_union() {
+        let mut e = Exposure::new(SurfaceId(1), 3, 0);
+        e.add([0, 0, 10, 10]);
+        e.add([5, 5, 10, 10]);
+        assert!(!e.union.is_null());
+        let mut out = Vec::new();
+        unsafe { region::for_each_rect(e.union, |r| out.push(r)) };
+        let area: i32 = out.iter().map(|r| r[2] * r[3]).sum();
+        assert_eq!(area, 100 + 100 - 25, "{out:?}");
+        for (i, a) in out.iter().enumerate() {
+            for b in &out[i + 1..] {
+                assert!(!overlap(*a, *b), "{a:?} {b:?}");
+            }
+        }
+        unsafe { cairo_region_destroy(e.union) };
     }
 }

@@ -1,8 +1,9 @@
 //! Frame-clock cycles in GDK 3, whose `GdkFrameClock` has GTK 4's phase signals: an
 //! emission hook per phase signal gives each phase's start (the end of the phase before
 //! it); a handler connected after all others on each clock's after-paint gives the
-//! cycle's end, where the Frame record is written, then the GdkFrameTimings GDK has
-//! completed since. (The same scheme as the GTK 4 front's `frames.rs`, over GDK 3.)
+//! cycle's end, where the Frame record is written and, every 4 cycles, the
+//! GdkFrameTimings GDK has completed since. (The same scheme as the GTK 4 front's
+//! `frames.rs`, over GDK 3.)
 
 use std::ffi::{c_uint, c_void, CStr};
 
@@ -28,8 +29,11 @@ pub(crate) const PHASE_SIGNALS: [&CStr; 5] = [
 const BEFORE_PAINT: usize = 0;
 const LAYOUT: usize = 2;
 const AFTER_PAINT: usize = 4;
-/// At most this many completed timings are written per cycle (GDK keeps 16).
+/// At most this many completed timings are written per look (GDK keeps 16).
 const MAX_TIMINGS_PER_LOOK: i64 = 8;
+/// Completed timings are looked for every this many cycles (a batch costs little more
+/// than one), when the counted frame counter is also checked against GDK's.
+const TIMINGS_EVERY: i64 = 4;
 
 impl Tables {
     /// The state of `clock`, connecting its cycle-end handler on first sight.
@@ -104,7 +108,13 @@ pub(crate) unsafe extern "C" fn on_phase_start(
                     starts: [None; 5],
                     ends: [None; 5],
                     last_phase: None,
-                    counter: unsafe { ffi::gdk_frame_clock_get_frame_counter(clock) },
+                    // GDK counts a frame right before its before-paint: counted here,
+                    // asked of GDK on the first cycle and checked every few cycles.
+                    counter: if phase == BEFORE_PAINT && state.counter >= 0 {
+                        state.counter + 1
+                    } else {
+                        unsafe { ffi::gdk_frame_clock_get_frame_counter(clock) }
+                    },
                     ..*state
                 };
             } else if let Some(last) = last.filter(|last| *last != phase) {
@@ -182,11 +192,16 @@ unsafe extern "C" fn on_cycle_end(clock: *mut GdkFrameClock, _data: *mut c_void)
                 after_paint,
             }));
             wrote_frame = true;
+            if counter % TIMINGS_EVERY != 0 {
+                return;
+            }
             let next = unsafe {
                 write_completed_timings(tables, clock, surface, next_timings, counter, now)
             };
+            let gdk_counter = unsafe { ffi::gdk_frame_clock_get_frame_counter(clock) };
             if let Some(state) = tables.clocks.get_mut(clock as usize) {
                 state.next_timings = next;
+                state.counter = gdk_counter;
             }
         });
         timer.stop_frame_work(FrameSite::CycleEnd, wrote_frame);

@@ -1,6 +1,8 @@
-//! `gdkrecord-tool module-dir`: finds libgdkrecord.so and makes a directory GTK 4 loads it
-//! from (`<dir>/4.0.0/media/libgdkrecord.so`, a symlink kept pointing at the module), for
-//! `GTK_PATH=<dir>`.
+//! `gdkrecord-tool module-dir`: finds the recorder's libraries and makes a directory each
+//! GTK loads its own from, for `GTK_PATH=<dir>`: GTK 4 scans
+//! `<dir>/4.0.0/media/libgdkrecord.so` (-> libgdkrecord.so); GTK 3 loads
+//! `<dir>/3.0.0/modules/libgdkrecord.so` (-> libgdkrecord_gtk3.so) when `GTK_MODULES`
+//! names `gdkrecord`. Symlinks, kept pointing at the libraries.
 
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
@@ -14,6 +16,12 @@ use crate::cli::ModuleDirArgs;
 const MODULE_NAME: &str = "libgdkrecord.so";
 /// Where GTK 4 looks for GIO modules under each GTK_PATH entry.
 const MEDIA_SUBDIR: &str = "4.0.0/media";
+/// The GTK 3 front's file name, beside [`MODULE_NAME`].
+const GTK3_LIBRARY: &str = "libgdkrecord_gtk3.so";
+/// Where GTK 3 looks for `GTK_MODULES` under each GTK_PATH entry.
+const GTK3_MODULES_SUBDIR: &str = "3.0.0/modules";
+/// The name to put in `GTK_MODULES` (GTK 3 loads `lib<name>.so`).
+pub const GTK3_MODULE: &str = "gdkrecord";
 
 pub fn run(_args: &ModuleDirArgs) -> Result<ExitCode> {
     println!("{}", ensure_module_dir()?.display());
@@ -87,19 +95,33 @@ fn cache_dir(module: &Path) -> Option<PathBuf> {
     )
 }
 
-/// Creates `<base>/4.0.0/media/libgdkrecord.so` -> `module` (replacing a stale link).
+/// Creates `<base>/4.0.0/media/libgdkrecord.so` -> `module` and, when the GTK 3 library
+/// is beside `module`, `<base>/3.0.0/modules/libgdkrecord.so` -> it (replacing stale
+/// links; removing a GTK 3 link whose library is gone, so GTK 3 warns instead of
+/// loading an old build).
 fn install(base: &Path, module: &Path) -> Result<()> {
-    let media = base.join(MEDIA_SUBDIR);
-    std::fs::create_dir_all(&media)
-        .with_context(|| format!("cannot create {}", media.display()))?;
-    let link = media.join(MODULE_NAME);
-    if std::fs::read_link(&link).is_ok_and(|target| target == module) {
+    link(&base.join(MEDIA_SUBDIR), module)?;
+    let gtk3 = module.with_file_name(GTK3_LIBRARY);
+    let gtk3_dir = base.join(GTK3_MODULES_SUBDIR);
+    if gtk3.is_file() {
+        link(&gtk3_dir, &gtk3)?;
+    } else {
+        let _ = std::fs::remove_file(gtk3_dir.join(MODULE_NAME));
+    }
+    Ok(())
+}
+
+/// Creates `<dir>/libgdkrecord.so` -> `library`.
+fn link(dir: &Path, library: &Path) -> Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let link = dir.join(MODULE_NAME);
+    if std::fs::read_link(&link).is_ok_and(|target| target == library) {
         return Ok(());
     }
     // Replace atomically: a program starting now sees the old link or the new one.
-    let temp = media.join(format!(".{MODULE_NAME}.{}", std::process::id()));
+    let temp = dir.join(format!(".{MODULE_NAME}.{}", std::process::id()));
     let _ = std::fs::remove_file(&temp);
-    std::os::unix::fs::symlink(module, &temp)
+    std::os::unix::fs::symlink(library, &temp)
         .with_context(|| format!("cannot create {}", temp.display()))?;
     std::fs::rename(&temp, &link).with_context(|| format!("cannot create {}", link.display()))?;
     Ok(())
@@ -129,6 +151,37 @@ mod tests {
             1,
             "no temp link left"
         );
+        assert!(
+            !base.join("3.0.0/modules/libgdkrecord.so").exists(),
+            "no GTK 3 library beside: no GTK 3 link"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn the_gtk3_library_beside_gets_its_own_link() {
+        let dir = std::env::temp_dir().join(format!(
+            "gdkrecord-module-dir-gtk3-test-{}",
+            std::process::id()
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let (gtk4, gtk3) = (dir.join(MODULE_NAME), dir.join(GTK3_LIBRARY));
+        std::fs::write(&gtk4, b"").unwrap();
+        std::fs::write(&gtk3, b"").unwrap();
+        let base = dir.join("gtk-path");
+        install(&base, &gtk4).unwrap();
+        assert_eq!(
+            std::fs::read_link(base.join("4.0.0/media/libgdkrecord.so")).unwrap(),
+            gtk4
+        );
+        assert_eq!(
+            std::fs::read_link(base.join("3.0.0/modules/libgdkrecord.so")).unwrap(),
+            gtk3
+        );
+        std::fs::remove_file(&gtk3).unwrap();
+        install(&base, &gtk4).unwrap();
+        assert!(std::fs::symlink_metadata(base.join("3.0.0/modules/libgdkrecord.so")).is_err());
         std::fs::remove_dir_all(&dir).unwrap();
     }
 

@@ -29,7 +29,7 @@ pub(super) const RESIZE: RGBColor = RGBColor(0, 130, 140);
 pub(super) const STALL: RGBColor = RGBColor(200, 20, 30);
 /// Stalls labelled with their duration, longest first (more would crowd the strip).
 pub(super) const STALL_LABELS: usize = 8;
-/// One colour per [`EVENT_ROWS`] row.
+/// One colour per [`EVENT_ROWS`](super::data::EVENT_ROWS) row.
 pub(super) const EVENT_COLORS: [RGBColor; 8] = [
     RGBColor(120, 120, 130),
     RGBColor(30, 110, 230),

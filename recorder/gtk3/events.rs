@@ -26,7 +26,7 @@ use std::sync::atomic::Ordering;
 use crate::exposures;
 use crate::ffi::{self, event_type as gdk3, GdkEvent, GdkWindow};
 use crate::surfaces::Target;
-use crate::tables::{with_tables, Tables};
+use crate::tables::with_tables;
 
 /// The handler GDK calls for each event: records it, then lets GTK handle it.
 pub(crate) unsafe extern "C" fn on_event(event: *mut GdkEvent, _data: gpointer) {
@@ -118,9 +118,11 @@ unsafe fn record(event: *mut GdkEvent) {
         }
         gdk3::WINDOW_STATE => {
             let state = unsafe { &*event.cast::<ffi::EventWindowState>() };
-            with_tables(|tables| unsafe {
-                tables.state_changed(any.window, state.new_window_state)
-            });
+            if unsafe { Target::of(any.window) }.surface == any.window {
+                with_tables(|tables| unsafe {
+                    tables.state_changed(any.window, state.new_window_state)
+                });
+            }
         }
         other => {
             if let Some(event_type) = input_type(other) {
@@ -130,15 +132,6 @@ unsafe fn record(event: *mut GdkEvent) {
             }
         }
     }
-}
-
-/// The id of `surface`, from the hot line when it is the last one seen.
-///
-/// # Safety
-/// `surface` is a valid surface window.
-#[inline(always)]
-unsafe fn surface_id(tables: &mut Tables, surface: *mut GdkWindow) -> SurfaceId {
-    unsafe { tables.surface_id(surface) }
 }
 
 /// A motion or button event, from the public struct, in surface coordinates.
@@ -166,7 +159,7 @@ unsafe fn record_pointer(
         )
     } else {
         let target = unsafe { Target::of(window) };
-        match with_tables(|tables| unsafe { surface_id(tables, target.surface) }) {
+        match with_tables(|tables| unsafe { tables.surface_id(target.surface) }) {
             Some(id) => (id, target),
             None => return,
         }
@@ -234,7 +227,7 @@ unsafe fn record_input(
         }
         let usable = key_names::usable();
         let entry = with_tables(|tables| {
-            entry.surface = unsafe { surface_id(tables, target.surface) };
+            entry.surface = unsafe { tables.surface_id(target.surface) };
             if usable && entry.keyval != 0 {
                 entry.name = unsafe { tables.key_name(entry.keyval) };
             }
@@ -296,7 +289,7 @@ unsafe fn record_input(
         _ => {}
     }
     let record = with_tables(|tables| {
-        record.surface = unsafe { surface_id(tables, target.surface) };
+        record.surface = unsafe { tables.surface_id(target.surface) };
         if let Some((raw, ends)) = sequence {
             record.sequence = Some(tables.sequence_number(raw, ends));
         }
@@ -317,7 +310,7 @@ unsafe fn record_expose(event: *mut GdkEvent, window: *mut GdkWindow, t_ns: u64)
     let expose = unsafe { &*event.cast::<ffi::EventExpose>() };
     let target = unsafe { Target::of(window) };
     with_tables(|tables| {
-        let surface = unsafe { surface_id(tables, target.surface) };
+        let surface = unsafe { tables.surface_id(target.surface) };
         unsafe { exposures::add(tables, &target, surface, expose.region, t_ns) };
     });
 }

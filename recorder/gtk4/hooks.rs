@@ -11,7 +11,8 @@ use crate::ffi::{
     add_emission_hook, c_string, gtk_version, is_a, type_name_of, value_int, value_pointer,
 };
 use crate::self_time::{FrameSite, Timer};
-use crate::session;
+use crate::session::{self, on_main_thread};
+use crate::surfaces::LAST_SIZE;
 use crate::tables::with_session;
 use crate::{damage, events, frames, key_names, tables};
 
@@ -153,7 +154,7 @@ unsafe extern "C" fn on_widget_unrealize(
         }
         let widget = unsafe { gobject_sys::g_value_get_object(params) };
         if unsafe { is_a(widget, gtk4_sys::gtk_native_get_type()) } {
-            with_session(|session| session.drawers.clear());
+            with_session(damage::forget_drawers);
         }
     });
     GTRUE
@@ -175,7 +176,8 @@ unsafe extern "C" fn on_surface_layout(
         // `layout(GdkSurface*, gint, gint)`.
         let surface = unsafe { value_pointer(params) }.cast::<GdkSurface>();
         let (width, height) = unsafe { (value_int(params.add(1)), value_int(params.add(2))) };
-        if !surface.is_null() {
+        let unchanged = on_main_thread() && LAST_SIZE.is(surface as usize, width, height);
+        if !surface.is_null() && !unchanged {
             with_session(|session| unsafe { session.surface_size(surface, width, height) });
         }
         timer.stop_frame_work(FrameSite::Layout, false);

@@ -23,7 +23,6 @@ use gdkrecord_format::{
 use glib_sys::gpointer;
 use std::sync::atomic::Ordering;
 
-use crate::exposures;
 use crate::ffi::{self, event_type as gdk3, GdkEvent, GdkWindow};
 use crate::surfaces::Target;
 use crate::tables::with_tables;
@@ -311,7 +310,24 @@ unsafe fn record_expose(event: *mut GdkEvent, window: *mut GdkWindow, t_ns: u64)
     let target = unsafe { Target::of(window) };
     with_tables(|tables| {
         let surface = unsafe { tables.surface_id(target.surface) };
-        unsafe { exposures::add(tables, &target, surface, expose.region, t_ns) };
+        let in_cycle = tables.current_frame >= 0;
+        let frame = if in_cycle {
+            tables.current_frame
+        } else {
+            // The app forced a repaint outside the frame clock's paint: the clock's frame.
+            let clock = unsafe { ffi::gdk_window_get_frame_clock(target.surface) };
+            if clock.is_null() {
+                -1
+            } else {
+                unsafe { ffi::gdk_frame_clock_get_frame_counter(clock) }
+            }
+        };
+        let offset = (target.dx, target.dy);
+        unsafe {
+            tables
+                .exposures
+                .add(surface, frame, in_cycle, offset, expose.region, t_ns)
+        };
     });
 }
 

@@ -9,10 +9,6 @@ use gdkrecord_core::queue::{self, Entry, InlineRegion, INLINE_RECTS};
 use gdkrecord_core::region;
 use gdkrecord_format::{Damage, Record, Renderer, SurfaceId};
 
-use crate::ffi;
-use crate::surfaces::Target;
-use crate::tables::Tables;
-
 #[link(name = "cairo")]
 extern "C" {
     fn cairo_region_create() -> *mut CairoRegion;
@@ -107,62 +103,59 @@ fn cairo_rect([x, y, width, height]: [i32; 4]) -> CairoRectangleInt {
     }
 }
 
-/// Adds the expose `region` of `target`'s window to its surface's exposure.
-///
-/// # Safety
-/// `region` is null or a valid cairo region, in the coordinates of `target`'s window.
-pub(crate) unsafe fn add(
-    tables: &mut Tables,
-    target: &Target,
-    surface: SurfaceId,
-    region: *const CairoRegion,
-    t_ns: u64,
-) {
-    let frame = tables.current_frame;
-    let outside_cycle = frame < 0;
-    let frame = if outside_cycle {
-        // The app forced a repaint: its own record, now, with the clock's frame.
-        let clock = unsafe { ffi::gdk_window_get_frame_clock(target.surface) };
-        if clock.is_null() {
-            -1
-        } else {
-            unsafe { ffi::gdk_frame_clock_get_frame_counter(clock) }
-        }
-    } else {
-        frame
-    };
-    let at = match tables
-        .exposures
-        .iter()
-        .position(|e| e.surface == surface && e.frame == frame)
-    {
-        Some(at) => at,
-        None => {
-            tables.exposures.push(Exposure::new(surface, frame, t_ns));
-            tables.exposures.len() - 1
-        }
-    };
-    let exposure = &mut tables.exposures[at];
-    unsafe {
-        region::for_each_rect(region, |[x, y, width, height]| {
-            exposure.add([x + target.dx, y + target.dy, width, height]);
-        })
-    };
-    if outside_cycle {
-        flush(tables);
-    }
-}
+/// The exposures of the cycle running now, one per surface (a main-thread table).
+#[derive(Debug, Default)]
+pub(crate) struct Exposures(Vec<Exposure>);
 
-/// Writes every pending exposure (at the end of a cycle, before its Frame record).
-pub(crate) fn flush(tables: &mut Tables) {
-    for exposure in tables.exposures.drain(..) {
-        if exposure.union.is_null() {
-            write_inline(&exposure);
-        } else {
-            // SAFETY: made by `Exposure::add`, owned by it until here.
-            unsafe {
-                write_region(&exposure);
-                cairo_region_destroy(exposure.union);
+impl Exposures {
+    /// Adds the expose `region`, whose window sits at `offset` in `surface`, to the
+    /// surface's exposure of `frame`; `in_cycle` false (the app forced a repaint outside
+    /// the frame clock's paint) writes it at once.
+    ///
+    /// # Safety
+    /// `region` is null or a valid cairo region.
+    pub(crate) unsafe fn add(
+        &mut self,
+        surface: SurfaceId,
+        frame: i64,
+        in_cycle: bool,
+        offset: (i32, i32),
+        region: *const CairoRegion,
+        t_ns: u64,
+    ) {
+        let at = match self
+            .0
+            .iter()
+            .position(|e| e.surface == surface && e.frame == frame)
+        {
+            Some(at) => at,
+            None => {
+                self.0.push(Exposure::new(surface, frame, t_ns));
+                self.0.len() - 1
+            }
+        };
+        let exposure = &mut self.0[at];
+        unsafe {
+            region::for_each_rect(region, |[x, y, width, height]| {
+                exposure.add([x + offset.0, y + offset.1, width, height]);
+            })
+        };
+        if !in_cycle {
+            self.flush();
+        }
+    }
+
+    /// Writes every pending exposure (at the end of a cycle, before its Frame record).
+    pub(crate) fn flush(&mut self) {
+        for exposure in self.0.drain(..) {
+            if exposure.union.is_null() {
+                write_inline(&exposure);
+            } else {
+                // SAFETY: made by `Exposure::add`, owned by it until here.
+                unsafe {
+                    write_region(&exposure);
+                    cairo_region_destroy(exposure.union);
+                }
             }
         }
     }

@@ -23,6 +23,7 @@ use gdkrecord_format::{
 use glib_sys::gpointer;
 use std::sync::atomic::Ordering;
 
+use crate::exposures;
 use crate::ffi::{self, event_type as gdk3, GdkEvent, GdkWindow};
 use crate::surfaces::Target;
 use crate::tables::with_tables;
@@ -307,7 +308,31 @@ unsafe fn record_input(
 #[inline(never)]
 unsafe fn record_expose(event: *mut GdkEvent, window: *mut GdkWindow, t_ns: u64) {
     let expose = unsafe { &*event.cast::<ffi::EventExpose>() };
-    let target = unsafe { Target::of(window) };
+    let surface_window = unsafe { ffi::gdk_window_get_toplevel(window) };
+    let target = if surface_window.is_null() || surface_window == window {
+        Target {
+            surface: window,
+            dx: 0,
+            dy: 0,
+        }
+    } else {
+        let native = unsafe { ffi::gdk_window_has_native(window) } != 0;
+        if !native && exposures::CHILDREN_INSIDE.trusted() {
+            // Inside its surface's expose, proven on this process (`exposures.rs`).
+            return;
+        }
+        let target = unsafe { Target::of_child(window, surface_window) };
+        let check = !native && exposures::CHILDREN_INSIDE.checking();
+        return unsafe { add_expose(target, expose, t_ns, check) };
+    };
+    unsafe { add_expose(target, expose, t_ns, false) };
+}
+
+/// Adds `expose` of the window `target` places to its surface's exposure.
+///
+/// # Safety
+/// `expose` is a valid expose event of that window.
+unsafe fn add_expose(target: Target, expose: &ffi::EventExpose, t_ns: u64, check_child: bool) {
     with_tables(|tables| {
         let surface = unsafe { tables.surface_id(target.surface) };
         let in_cycle = tables.current_frame >= 0;
@@ -323,11 +348,12 @@ unsafe fn record_expose(event: *mut GdkEvent, window: *mut GdkWindow, t_ns: u64)
             }
         };
         let offset = (target.dx, target.dy);
-        unsafe {
-            tables
-                .exposures
-                .add(surface, frame, in_cycle, offset, expose.region, t_ns)
-        };
+        let check_child = check_child && in_cycle;
+        let exposures = &mut tables.exposures;
+        unsafe { exposures.add(surface, frame, offset, expose.region, t_ns, check_child) };
+        if !in_cycle {
+            exposures.flush();
+        }
     });
 }
 

@@ -1,6 +1,8 @@
-//! `gdkrecord-tool module-dir`: finds libgdkrecord.so and makes a directory GTK 4 loads it
-//! from (`<dir>/4.0.0/media/libgdkrecord.so`, a symlink kept pointing at the module), for
-//! `GTK_PATH=<dir>`.
+//! `gdkrecord-tool module-dir`: finds libgdkrecord.so and a directory GTK 4 loads it from
+//! (`<dir>/4.0.0/media/libgdkrecord.so`, a symlink pointing at the module), for
+//! `GTK_PATH=<dir>`: installed with the module (`scripts/install`, the Debian package), or
+//! made at run time next to a cargo build's module or in the user's cache, never in a
+//! system directory.
 
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
@@ -14,15 +16,38 @@ use crate::cli::ModuleDirArgs;
 const MODULE_NAME: &str = "libgdkrecord.so";
 /// Where GTK 4 looks for GIO modules under each GTK_PATH entry.
 const MEDIA_SUBDIR: &str = "4.0.0/media";
+/// The GTK_PATH directory next to the module (`scripts/install` ships it ready-made).
+const GTK_PATH_DIR_NAME: &str = "gdkrecord-gtk-path";
 
 pub fn run(_args: &ModuleDirArgs) -> Result<ExitCode> {
     println!("{}", ensure_module_dir()?.display());
     Ok(ExitCode::SUCCESS)
 }
 
+/// Where the recorder module was found, which decides where its GTK_PATH directory may go.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FoundModule {
+    /// `$GDKRECORD_MODULE`, or beside this executable (a cargo build): the user's own
+    /// directory, where a GTK_PATH directory may be made next to the module.
+    Own(PathBuf),
+    /// `<exe_dir>/../lib/gdkrecord/` (`scripts/install`, the Debian package): its GTK_PATH
+    /// directory is installed with it; nothing there is ever written at run time, whoever
+    /// runs the tool (root too).
+    Installed(PathBuf),
+}
+
+impl FoundModule {
+    /// The module's path.
+    pub fn path(&self) -> &Path {
+        match self {
+            FoundModule::Own(path) | FoundModule::Installed(path) => path,
+        }
+    }
+}
+
 /// The recorder module: `$GDKRECORD_MODULE`, else beside this executable (a cargo build),
 /// else `<exe_dir>/../lib/gdkrecord/` (an installed layout).
-pub fn find_module() -> Result<PathBuf> {
+pub fn find_module() -> Result<FoundModule> {
     if let Some(path) = std::env::var_os("GDKRECORD_MODULE").filter(|p| !p.is_empty()) {
         let path = PathBuf::from(path);
         if !path.is_file() {
@@ -31,35 +56,45 @@ pub fn find_module() -> Result<PathBuf> {
                 path.display()
             );
         }
-        return Ok(path);
+        return Ok(FoundModule::Own(path));
     }
     let exe = std::env::current_exe().context("cannot find the gdkrecord-tool executable")?;
     let exe_dir = exe.parent().context("the executable has no directory")?;
-    let candidates = [
-        exe_dir.join(MODULE_NAME),
-        exe_dir.join("../lib/gdkrecord").join(MODULE_NAME),
-    ];
-    match candidates.iter().find(|path| path.is_file()) {
-        Some(path) => Ok(path.clone()),
-        None => bail!(
+    let beside = exe_dir.join(MODULE_NAME);
+    let installed = exe_dir.join("../lib/gdkrecord").join(MODULE_NAME);
+    if beside.is_file() {
+        Ok(FoundModule::Own(beside))
+    } else if installed.is_file() {
+        Ok(FoundModule::Installed(installed))
+    } else {
+        bail!(
             "the recorder module {MODULE_NAME} is not in {} nor {}; build it with `cargo build -p gdkrecord-recorder` \
              (same profile as the tool) or set GDKRECORD_MODULE to its path",
-            candidates[0].display(),
-            candidates[1].display()
-        ),
+            beside.display(),
+            installed.display()
+        )
     }
 }
 
-/// Makes sure a GTK_PATH directory holding the module exists and returns it: next to the
-/// module when that is writable, else under `$XDG_CACHE_HOME/gdkrecord`.
+/// Makes sure a GTK_PATH directory holding the module exists and returns it: the one next to
+/// the module when it already holds it (as installed), else one made next to the module when
+/// that is the user's own build and writable, else one under `$XDG_CACHE_HOME/gdkrecord`.
 pub fn ensure_module_dir() -> Result<PathBuf> {
-    let module = find_module()?;
-    let module = module
+    let found = find_module()?;
+    let module = found
+        .path()
         .canonicalize()
-        .with_context(|| format!("cannot resolve {}", module.display()))?;
-    let beside = module.parent().map(|dir| dir.join("gdkrecord-gtk-path"));
+        .with_context(|| format!("cannot resolve {}", found.path().display()))?;
+    let beside = module.parent().map(|dir| dir.join(GTK_PATH_DIR_NAME));
+    if let Some(beside) = beside.as_ref().filter(|dir| holds_module(dir, &module)) {
+        return Ok(beside.clone());
+    }
+    let writable_beside = match found {
+        FoundModule::Own(_) => beside,
+        FoundModule::Installed(_) => None,
+    };
     let mut errors = Vec::new();
-    for base in beside.into_iter().chain(cache_dir(&module)) {
+    for base in writable_beside.into_iter().chain(cache_dir(&module)) {
         match install(&base, &module) {
             Ok(()) => return Ok(base),
             Err(error) => errors.push(format!("{}: {error:#}", base.display())),
@@ -70,6 +105,15 @@ pub fn ensure_module_dir() -> Result<PathBuf> {
         module.display(),
         errors.join("; ")
     )
+}
+
+/// Whether `base` is a GTK_PATH directory whose module link leads to `module` (canonical);
+/// an installed one links relatively (`../../../libgdkrecord.so`), so it survives a DESTDIR.
+fn holds_module(base: &Path, module: &Path) -> bool {
+    base.join(MEDIA_SUBDIR)
+        .join(MODULE_NAME)
+        .canonicalize()
+        .is_ok_and(|target| target == module)
 }
 
 /// `$XDG_CACHE_HOME/gdkrecord/gtk-path-<hash of the module path>` (one per build).
@@ -129,6 +173,25 @@ mod tests {
             1,
             "no temp link left"
         );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn an_installed_relative_link_is_used_as_it_is() {
+        let dir = std::env::temp_dir().join(format!(
+            "gdkrecord-module-dir-installed-{}",
+            std::process::id()
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+        let media = dir.join("gdkrecord-gtk-path/4.0.0/media");
+        std::fs::create_dir_all(&media).unwrap();
+        let module = dir.join("libgdkrecord.so");
+        std::fs::write(&module, b"").unwrap();
+        let base = dir.join("gdkrecord-gtk-path");
+        assert!(!holds_module(&base, &module), "no link yet");
+        std::os::unix::fs::symlink("../../../libgdkrecord.so", media.join(MODULE_NAME)).unwrap();
+        assert!(holds_module(&base, &module.canonicalize().unwrap()));
+        assert!(!holds_module(&base, &dir.join("other.so")));
         std::fs::remove_dir_all(&dir).unwrap();
     }
 

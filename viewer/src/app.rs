@@ -28,6 +28,16 @@ pub fn set_accels(app: &gtk::Application) {
     app.set_accels_for_action("window.close", &["<Control>w"]);
 }
 
+/// The application's actions (the main menu's): `app.about`.
+pub fn add_app_actions(app: &gtk::Application) {
+    let about = gio::ActionEntry::builder("about")
+        .activate(|app: &gtk::Application, _, _| {
+            crate::about::show_about(app.active_window().as_ref())
+        })
+        .build();
+    app.add_action_entries([about]);
+}
+
 /// The viewer's icon: its own once installed (hicolor theme), a stock one when run from the
 /// build tree, where no icon theme knows ours.
 pub fn icon_name() -> &'static str {
@@ -70,12 +80,7 @@ pub fn new_application() -> gtk::Application {
         set_accels(app);
         gtk::Window::set_default_icon_name(icon_name());
         glib::set_application_name("gdkrecord viewer");
-        let about = gio::ActionEntry::builder("about")
-            .activate(|app: &gtk::Application, _, _| {
-                crate::about::show_about(app.active_window().as_ref())
-            })
-            .build();
-        app.add_action_entries([about]);
+        add_app_actions(app);
     });
     app.connect_activate(|app| GdkrecordViewerWindow::new(app).present());
     app.connect_open(|app, files, _hint| {

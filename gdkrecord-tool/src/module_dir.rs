@@ -1,8 +1,10 @@
-//! `gdkrecord-tool module-dir`: finds libgdkrecord.so and a directory GTK 4 loads it from
-//! (`<dir>/4.0.0/media/libgdkrecord.so`, a symlink pointing at the module), for
-//! `GTK_PATH=<dir>`: installed with the module (`scripts/install`, the Debian package), or
-//! made at run time next to a cargo build's module or in the user's cache, never in a
-//! system directory.
+//! `gdkrecord-tool module-dir`: finds the recorder's libraries and makes a directory each
+//! GTK loads its own from, for `GTK_PATH=<dir>`: GTK 4 scans
+//! `<dir>/4.0.0/media/libgdkrecord.so` (-> libgdkrecord.so); GTK 3 loads
+//! `<dir>/3.0.0/modules/libgdkrecord.so` (-> libgdkrecord_gtk3.so) when `GTK_MODULES`
+//! names `gdkrecord`. Symlinks, kept pointing at the libraries: installed with them
+//! (`scripts/install`, the Debian package), or made at run time next to a cargo build's
+//! libraries or in the user's cache, never in a system directory.
 
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
@@ -16,8 +18,14 @@ use crate::cli::ModuleDirArgs;
 const MODULE_NAME: &str = "libgdkrecord.so";
 /// Where GTK 4 looks for GIO modules under each GTK_PATH entry.
 const MEDIA_SUBDIR: &str = "4.0.0/media";
+/// The GTK 3 front's file name, beside [`MODULE_NAME`].
+const GTK3_LIBRARY: &str = "libgdkrecord_gtk3.so";
+/// Where GTK 3 looks for `GTK_MODULES` under each GTK_PATH entry.
+const GTK3_MODULES_SUBDIR: &str = "3.0.0/modules";
 /// The GTK_PATH directory next to the module (`scripts/install` ships it ready-made).
 const GTK_PATH_DIR_NAME: &str = "gdkrecord-gtk-path";
+/// The name to put in `GTK_MODULES` (GTK 3 loads `lib<name>.so`).
+pub const GTK3_MODULE: &str = "gdkrecord";
 
 pub fn run(_args: &ModuleDirArgs) -> Result<ExitCode> {
     println!("{}", ensure_module_dir()?.display());
@@ -86,7 +94,7 @@ pub fn ensure_module_dir() -> Result<PathBuf> {
         .canonicalize()
         .with_context(|| format!("cannot resolve {}", found.path().display()))?;
     let beside = module.parent().map(|dir| dir.join(GTK_PATH_DIR_NAME));
-    if let Some(beside) = beside.as_ref().filter(|dir| holds_module(dir, &module)) {
+    if let Some(beside) = beside.as_ref().filter(|dir| holds_libraries(dir, &module)) {
         return Ok(beside.clone());
     }
     let writable_beside = match found {
@@ -107,13 +115,15 @@ pub fn ensure_module_dir() -> Result<PathBuf> {
     )
 }
 
-/// Whether `base` is a GTK_PATH directory whose module link leads to `module` (canonical);
-/// an installed one links relatively (`../../../libgdkrecord.so`), so it survives a DESTDIR.
-fn holds_module(base: &Path, module: &Path) -> bool {
-    base.join(MEDIA_SUBDIR)
-        .join(MODULE_NAME)
-        .canonicalize()
-        .is_ok_and(|target| target == module)
+/// Whether `base` is a GTK_PATH directory whose links lead to `module` (canonical) and to the
+/// GTK 3 library beside it (none when there is none); an installed one links relatively
+/// (`../../../libgdkrecord.so`), so it survives a DESTDIR.
+fn holds_libraries(base: &Path, module: &Path) -> bool {
+    let resolve = |link: PathBuf| link.canonicalize().ok();
+    let gtk3 = module.with_file_name(GTK3_LIBRARY);
+    resolve(base.join(MEDIA_SUBDIR).join(MODULE_NAME)).as_deref() == Some(module)
+        && resolve(base.join(GTK3_MODULES_SUBDIR).join(MODULE_NAME))
+            == gtk3.is_file().then(|| gtk3.canonicalize().ok()).flatten()
 }
 
 /// `$XDG_CACHE_HOME/gdkrecord/gtk-path-<hash of the module path>` (one per build).
@@ -131,19 +141,33 @@ fn cache_dir(module: &Path) -> Option<PathBuf> {
     )
 }
 
-/// Creates `<base>/4.0.0/media/libgdkrecord.so` -> `module` (replacing a stale link).
+/// Creates `<base>/4.0.0/media/libgdkrecord.so` -> `module` and, when the GTK 3 library
+/// is beside `module`, `<base>/3.0.0/modules/libgdkrecord.so` -> it (replacing stale
+/// links; removing a GTK 3 link whose library is gone, so GTK 3 warns instead of
+/// loading an old build).
 fn install(base: &Path, module: &Path) -> Result<()> {
-    let media = base.join(MEDIA_SUBDIR);
-    std::fs::create_dir_all(&media)
-        .with_context(|| format!("cannot create {}", media.display()))?;
-    let link = media.join(MODULE_NAME);
-    if std::fs::read_link(&link).is_ok_and(|target| target == module) {
+    link(&base.join(MEDIA_SUBDIR), module)?;
+    let gtk3 = module.with_file_name(GTK3_LIBRARY);
+    let gtk3_dir = base.join(GTK3_MODULES_SUBDIR);
+    if gtk3.is_file() {
+        link(&gtk3_dir, &gtk3)?;
+    } else {
+        let _ = std::fs::remove_file(gtk3_dir.join(MODULE_NAME));
+    }
+    Ok(())
+}
+
+/// Creates `<dir>/libgdkrecord.so` -> `library`.
+fn link(dir: &Path, library: &Path) -> Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let link = dir.join(MODULE_NAME);
+    if std::fs::read_link(&link).is_ok_and(|target| target == library) {
         return Ok(());
     }
     // Replace atomically: a program starting now sees the old link or the new one.
-    let temp = media.join(format!(".{MODULE_NAME}.{}", std::process::id()));
+    let temp = dir.join(format!(".{MODULE_NAME}.{}", std::process::id()));
     let _ = std::fs::remove_file(&temp);
-    std::os::unix::fs::symlink(module, &temp)
+    std::os::unix::fs::symlink(library, &temp)
         .with_context(|| format!("cannot create {}", temp.display()))?;
     std::fs::rename(&temp, &link).with_context(|| format!("cannot create {}", link.display()))?;
     Ok(())
@@ -173,25 +197,64 @@ mod tests {
             1,
             "no temp link left"
         );
+        assert!(
+            !base.join("3.0.0/modules/libgdkrecord.so").exists(),
+            "no GTK 3 library beside: no GTK 3 link"
+        );
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
-    fn an_installed_relative_link_is_used_as_it_is() {
+    fn the_gtk3_library_beside_gets_its_own_link() {
+        let dir = std::env::temp_dir().join(format!(
+            "gdkrecord-module-dir-gtk3-test-{}",
+            std::process::id()
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let (gtk4, gtk3) = (dir.join(MODULE_NAME), dir.join(GTK3_LIBRARY));
+        std::fs::write(&gtk4, b"").unwrap();
+        std::fs::write(&gtk3, b"").unwrap();
+        let base = dir.join("gtk-path");
+        install(&base, &gtk4).unwrap();
+        assert_eq!(
+            std::fs::read_link(base.join("4.0.0/media/libgdkrecord.so")).unwrap(),
+            gtk4
+        );
+        assert_eq!(
+            std::fs::read_link(base.join("3.0.0/modules/libgdkrecord.so")).unwrap(),
+            gtk3
+        );
+        std::fs::remove_file(&gtk3).unwrap();
+        install(&base, &gtk4).unwrap();
+        assert!(std::fs::symlink_metadata(base.join("3.0.0/modules/libgdkrecord.so")).is_err());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn an_installed_directory_with_relative_links_is_used_as_it_is() {
         let dir = std::env::temp_dir().join(format!(
             "gdkrecord-module-dir-installed-{}",
             std::process::id()
         ));
         let _ = std::fs::remove_dir_all(&dir);
-        let media = dir.join("gdkrecord-gtk-path/4.0.0/media");
+        let base = dir.join(GTK_PATH_DIR_NAME);
+        let (media, modules) = (base.join(MEDIA_SUBDIR), base.join(GTK3_MODULES_SUBDIR));
         std::fs::create_dir_all(&media).unwrap();
-        let module = dir.join("libgdkrecord.so");
+        std::fs::create_dir_all(&modules).unwrap();
+        let module = dir.join(MODULE_NAME);
         std::fs::write(&module, b"").unwrap();
-        let base = dir.join("gdkrecord-gtk-path");
-        assert!(!holds_module(&base, &module), "no link yet");
+        let module = module.canonicalize().unwrap();
+        assert!(!holds_libraries(&base, &module), "no link yet");
         std::os::unix::fs::symlink("../../../libgdkrecord.so", media.join(MODULE_NAME)).unwrap();
-        assert!(holds_module(&base, &module.canonicalize().unwrap()));
-        assert!(!holds_module(&base, &dir.join("other.so")));
+        assert!(holds_libraries(&base, &module));
+        assert!(!holds_libraries(&base, &dir.join("other.so")));
+        // A GTK 3 library installed beside needs its link too.
+        std::fs::write(dir.join(GTK3_LIBRARY), b"").unwrap();
+        assert!(!holds_libraries(&base, &module), "GTK 3 link missing");
+        std::os::unix::fs::symlink("../../../libgdkrecord_gtk3.so", modules.join(MODULE_NAME))
+            .unwrap();
+        assert!(holds_libraries(&base, &module));
         std::fs::remove_dir_all(&dir).unwrap();
     }
 

@@ -1,0 +1,381 @@
+//! The single-producer, single-consumer ring that carries records from the main thread
+//! to the writer thread, and what it carries ([`Entry`]): the data structure alone.
+//! Which ring is the main thread's, and who may push, is `queue.rs`'s business.
+
+use std::cell::UnsafeCell;
+use std::mem::MaybeUninit;
+use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU32, Ordering};
+
+use gdkrecord_format::{Damage, Event, EventType, Modifiers, Record, Renderer, SurfaceId};
+
+use crate::key_names::KeyName;
+
+/// Rectangles a region entry carries inline; larger regions go as a whole [`Record`].
+pub const INLINE_RECTS: usize = 8;
+
+/// What goes through the queue: a finished record, or the few fields of the most
+/// frequent records, which the writer thread makes into records: pointer events (a
+/// quarter of an Event's size to write), key events (the name copied by the writer) and
+/// Damage / Painted regions whose rectangles travel inline (no allocation on the main
+/// thread for the usual small regions).
+///
+/// `repr(C, u8)` fixes the layout (a `u8` tag, then the variant), so a pointer event can
+/// be written into its slot as [`PointerEntry`]: 64 bytes instead of a whole entry.
+#[derive(Debug)]
+#[repr(C, u8)]
+pub enum Entry {
+    Record(Record) = 0,
+    Pointer(PointerEvent) = 1,
+    Region(InlineRegion) = 2,
+    Key(KeyEvent) = 3,
+}
+
+/// A key press or release: the fields it carries, its name still to be copied.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct KeyEvent {
+    pub t_ns: u64,
+    pub surface: SurfaceId,
+    pub time_ms: u32,
+    pub modifiers: u32,
+    pub keycode: u32,
+    pub keyval: u32,
+    pub name: KeyName,
+    pub event_type: EventType,
+    /// What was typed is left out (`GDKRECORD_KEYS=redacted`, a text key).
+    pub redacted: bool,
+}
+
+impl KeyEvent {
+    /// Forgets which key it was (see `gdkrecord_format::Event::redact_typing`).
+    pub fn redact(&mut self) {
+        self.keycode = 0;
+        self.keyval = 0;
+        self.redacted = true;
+    }
+
+    /// The Event record, without the key's name (which takes an allocation:
+    /// `self.name.text(self.keyval)`).
+    pub fn to_event_unnamed(self) -> Event {
+        let mut event = Event::new(self.t_ns, self.surface, self.event_type, self.time_ms);
+        event.modifiers = Some(Modifiers(self.modifiers));
+        if !self.redacted {
+            event.keycode = Some(self.keycode);
+            event.keyval = Some(self.keyval);
+        }
+        event
+    }
+}
+
+/// The layout of `Entry::Pointer` (see [`Entry`]).
+#[repr(C)]
+pub(crate) struct PointerEntry {
+    tag: u8,
+    pointer: PointerEvent,
+}
+
+/// A motion or button event: the fields it carries.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PointerEvent {
+    pub t_ns: u64,
+    pub x: f64,
+    pub y: f64,
+    pub surface: SurfaceId,
+    pub time_ms: u32,
+    pub modifiers: u32,
+    /// The button of a button event (motion events have none).
+    pub button: Option<u32>,
+    pub event_type: EventType,
+}
+
+impl PointerEvent {
+    /// The Event record.
+    pub fn to_event(self) -> Event {
+        let mut event = Event::new(self.t_ns, self.surface, self.event_type, self.time_ms);
+        event.x = Some(self.x);
+        event.y = Some(self.y);
+        event.modifiers = Some(Modifiers(self.modifiers));
+        event.button = self.button;
+        event
+    }
+}
+
+/// A Damage (or Painted) record with up to [`INLINE_RECTS`] rectangles, inline.
+#[derive(Debug, Clone, Copy)]
+pub struct InlineRegion {
+    pub t_ns: u64,
+    pub frame: i64,
+    pub surface: SurfaceId,
+    pub renderer: Renderer,
+    pub painted: bool,
+    pub len: u8,
+    pub rects: [[i32; 4]; INLINE_RECTS],
+}
+
+impl InlineRegion {
+    /// The record, its rectangles in `rects` (a buffer the caller reuses).
+    pub fn to_record(self, mut rects: Vec<[i32; 4]>) -> Record {
+        rects.clear();
+        rects.extend_from_slice(&self.rects[..usize::from(self.len)]);
+        let damage = Damage {
+            t_ns: self.t_ns,
+            surface: self.surface,
+            frame: self.frame,
+            renderer: self.renderer,
+            rects,
+        };
+        if self.painted {
+            Record::Painted(damage)
+        } else {
+            Record::Damage(damage)
+        }
+    }
+}
+
+/// One entry's room, on whole cache lines (256 bytes): a pointer event written at its
+/// start fills exactly one line.
+#[repr(C, align(64))]
+pub(crate) struct Slot(UnsafeCell<MaybeUninit<Entry>>);
+
+/// The producer's side of a ring: for the main thread's ring, part of the hot line
+/// (`hot.rs`), with the flags every hook reads anyway.
+#[repr(C)]
+#[derive(Debug)]
+pub struct Producer {
+    /// The slots, or null before they are allocated.
+    pub(crate) slots: AtomicPtr<Slot>,
+    /// Records pushed so far, wrapping (only the producer writes it).
+    pub(crate) head: AtomicU32,
+    /// The consumer's `tail` as last read (producer only).
+    pub(crate) tail_seen: AtomicU32,
+    /// Set by the writer thread before it parks; cleared by whoever wakes it.
+    pub(crate) writer_parked: AtomicBool,
+}
+
+impl Default for Producer {
+    fn default() -> Producer {
+        Producer::new()
+    }
+}
+
+impl Producer {
+    pub const fn new() -> Producer {
+        Producer {
+            slots: AtomicPtr::new(std::ptr::null_mut()),
+            head: AtomicU32::new(0),
+            tail_seen: AtomicU32::new(0),
+            writer_parked: AtomicBool::new(false),
+        }
+    }
+}
+
+/// The consumer's side, on a cache line of its own.
+#[repr(C, align(128))]
+#[derive(Debug)]
+pub(crate) struct Consumer {
+    /// Records popped so far, wrapping (only the consumer writes it).
+    pub(crate) tail: AtomicU32,
+}
+
+/// A bounded single-producer, single-consumer queue of records: `capacity` (a power of
+/// two) slots, a producer and a consumer side.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Queue<'a> {
+    pub(crate) producer: &'a Producer,
+    pub(crate) consumer: &'a Consumer,
+    pub(crate) capacity: u32,
+}
+
+impl Queue<'_> {
+    /// Gives the queue its slots, once, before any push.
+    pub(crate) fn allocate(&self) {
+        let slots: Box<[Slot]> = (0..self.capacity)
+            .map(|_| Slot(UnsafeCell::new(MaybeUninit::uninit())))
+            .collect();
+        let slots = Box::into_raw(slots).cast::<Slot>();
+        let installed = self.producer.slots.compare_exchange(
+            std::ptr::null_mut(),
+            slots,
+            Ordering::AcqRel,
+            Ordering::Acquire,
+        );
+        if installed.is_err() {
+            // SAFETY: made just above, never shared.
+            drop(unsafe { Box::from_raw(self.slots_slice(slots)) });
+        }
+    }
+
+    pub(crate) fn slots_slice(&self, slots: *mut Slot) -> *mut [Slot] {
+        std::ptr::slice_from_raw_parts_mut(slots, self.capacity as usize)
+    }
+
+    /// The free slot to write next and the head to publish after, or `None` when the
+    /// queue is full (or has no slots).
+    ///
+    /// # Safety
+    /// Only one thread pushes (at a time, with a happens-before between pushers).
+    #[inline(always)]
+    pub(crate) unsafe fn reserve(&self) -> Option<(*mut Slot, u32)> {
+        let producer = self.producer;
+        let head = producer.head.load(Ordering::Relaxed);
+        if head.wrapping_sub(producer.tail_seen.load(Ordering::Relaxed)) >= self.capacity {
+            // Looks full: look at the consumer's real progress.
+            let tail = self.consumer.tail.load(Ordering::Acquire);
+            producer.tail_seen.store(tail, Ordering::Relaxed);
+            if head.wrapping_sub(tail) >= self.capacity {
+                return None;
+            }
+        }
+        let slots = producer.slots.load(Ordering::Acquire);
+        if slots.is_null() {
+            return None;
+        }
+        // SAFETY: `capacity` slots exist; the consumer is done with this one (tail has
+        // passed it) and does not read it until `head` is published.
+        let slot = unsafe { slots.add((head & (self.capacity - 1)) as usize) };
+        Some((slot, head.wrapping_add(1)))
+    }
+
+    /// Hands the slot written after [`Queue::reserve`] to the consumer (`head` as
+    /// `reserve` gave it), and warms the next one.
+    #[inline(always)]
+    pub(crate) fn publish(&self, head: u32) {
+        self.producer.head.store(head, Ordering::Release);
+        let slots = self.producer.slots.load(Ordering::Relaxed);
+        prefetch_slot(slots.wrapping_add((head & (self.capacity - 1)) as usize));
+    }
+
+    /// Appends `entry`; false (dropping it) when the queue is full.
+    ///
+    /// # Safety
+    /// As [`Queue::reserve`].
+    #[inline(always)]
+    pub(crate) unsafe fn push(&self, entry: Entry) -> bool {
+        let Some((slot, head)) = (unsafe { self.reserve() }) else {
+            return false;
+        };
+        // SAFETY: reserved for us.
+        unsafe { (*slot).0.get().write(MaybeUninit::new(entry)) };
+        self.publish(head);
+        true
+    }
+
+    /// Appends `Entry::Pointer(pointer)`, writing only that variant's bytes; false when
+    /// the queue is full.
+    ///
+    /// # Safety
+    /// As [`Queue::reserve`].
+    #[inline(always)]
+    pub(crate) unsafe fn push_pointer(&self, pointer: PointerEvent) -> bool {
+        let Some((slot, head)) = (unsafe { self.reserve() }) else {
+            return false;
+        };
+        // SAFETY: reserved for us; `PointerEntry` is `Entry::Pointer`'s layout (repr(C, u8)).
+        unsafe {
+            (*slot)
+                .0
+                .get()
+                .cast::<PointerEntry>()
+                .write(PointerEntry { tag: 1, pointer })
+        };
+        self.publish(head);
+        true
+    }
+
+    /// Takes the oldest record.
+    ///
+    /// # Safety
+    /// Only one thread pops (at a time, with a happens-before between poppers).
+    pub(crate) unsafe fn pop(&self) -> Option<Entry> {
+        let tail = self.consumer.tail.load(Ordering::Relaxed);
+        let head = self.producer.head.load(Ordering::Acquire);
+        if tail == head {
+            return None;
+        }
+        let slots = self.producer.slots.load(Ordering::Acquire);
+        // SAFETY: published by the producer (Acquire on head), not yet taken.
+        let record = unsafe {
+            (*(*slots.add((tail & (self.capacity - 1)) as usize)).0.get()).assume_init_read()
+        };
+        self.consumer
+            .tail
+            .store(tail.wrapping_add(1), Ordering::Release);
+        Some(record)
+    }
+
+    /// Whether nothing is waiting.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.producer.head.load(Ordering::Acquire) == self.consumer.tail.load(Ordering::Acquire)
+    }
+}
+
+/// Asks the CPU to bring the next slot's first line in now, while the main thread is
+/// here anyway: the next hook then finds it in cache instead of waiting for it.
+#[inline(always)]
+fn prefetch_slot(slot: *const Slot) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: a prefetch is a hint; it never faults.
+    unsafe {
+        std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(slot.cast())
+    };
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = slot;
+}
+
+/// A queue that owns both its sides (tests, the warm self-measurement).
+#[derive(Debug)]
+pub struct Ring {
+    producer: Producer,
+    consumer: Consumer,
+    capacity: u32,
+}
+
+impl Ring {
+    /// An empty ring of `capacity` slots (a power of two).
+    pub fn new(capacity: u32) -> Ring {
+        assert!(capacity.is_power_of_two());
+        let ring = Ring {
+            producer: Producer::new(),
+            consumer: Consumer {
+                tail: AtomicU32::new(0),
+            },
+            capacity,
+        };
+        ring.queue().allocate();
+        ring
+    }
+
+    pub(crate) fn queue(&self) -> Queue<'_> {
+        Queue {
+            producer: &self.producer,
+            consumer: &self.consumer,
+            capacity: self.capacity,
+        }
+    }
+
+    /// Appends `entry`; false (dropping it) when the ring is full.
+    ///
+    /// # Safety
+    /// Only one thread pushes (at a time, with a happens-before between pushers).
+    pub unsafe fn push(&self, entry: Entry) -> bool {
+        unsafe { self.queue().push(entry) }
+    }
+
+    /// Takes the oldest record.
+    ///
+    /// # Safety
+    /// Only one thread pops (at a time, with a happens-before between poppers).
+    pub unsafe fn pop(&self) -> Option<Entry> {
+        unsafe { self.queue().pop() }
+    }
+}
+
+impl Drop for Ring {
+    fn drop(&mut self) {
+        // SAFETY: `&mut self`: no other thread pushes or pops.
+        while unsafe { self.pop() }.is_some() {}
+        let queue = self.queue();
+        let slots = self.producer.slots.load(Ordering::Acquire);
+        // SAFETY: allocated by `allocate` with this capacity.
+        drop(unsafe { Box::from_raw(queue.slots_slice(slots)) });
+    }
+}

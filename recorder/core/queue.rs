@@ -8,9 +8,13 @@
 //! to the writer thread. Records made on other threads (the stall
 //! watchdog, main loops run by other threads) go through a small locked list instead.
 //!
-//! The writer drains every 10 ms while records come, then parks without a timeout; the
-//! first record after a quiet spell unparks it. So an app whose main loop sleeps costs
-//! no wake-up at all. The ring's size bounds what a lagging writer can leave behind; when
+//! The writer drains every 10 ms while records come, then parks without a timeout. The
+//! main thread's hooks never wake it: waking a thread is a system call, and on a virtual
+//! machine an inter-processor interrupt, that measured 10–250 µs inside an input event's
+//! hook. The main loop wakes it instead, when it is about to sleep in poll with records
+//! waiting ([`wake_writer_if_records_wait`]), and the stall watchdog does when a handler
+//! keeps the loop from polling. So an app whose main loop sleeps costs no wake-up at all,
+//! and a busy one at most one per quiet spell, outside its handlers. The ring's size bounds what a lagging writer can leave behind; when
 //! it is full, records are counted as dropped rather than blocking the app.
 //!
 //! What the producer touches per record is kept to a minimum: one cache line for its
@@ -26,7 +30,9 @@ use gdkrecord_format::Record;
 
 use crate::hot::HOT;
 use crate::ring::{Consumer, Queue, Slot};
-pub use crate::ring::{Entry, InlineRegion, KeyEvent, PointerEvent, Ring, INLINE_RECTS};
+pub use crate::ring::{
+    Entry, FrameEntry, InPlace, InlineRegion, KeyEvent, PointerEvent, Ring, INLINE_RECTS,
+};
 use crate::writer_wake;
 
 /// Slots of the main thread's ring: as many 256-byte slots as fit one 2 MB huge page. At
@@ -136,19 +142,18 @@ pub fn send(record: Record, on_producer_thread: bool) {
     send_entry(Entry::Record(record), on_producer_thread);
 }
 
-/// Sends a pointer event from the main thread to the writer thread.
+/// Sends a pointer event, a region or a frame from the main thread to the writer
+/// thread, writing only its variant's bytes into the ring.
 #[inline(always)]
-pub fn send_pointer(pointer: PointerEvent) {
+pub fn send_in_place<T: InPlace>(value: T, entry: fn(T) -> Entry) {
     if HOT.write_through.load(Ordering::Relaxed) {
-        write_through(&Entry::Pointer(pointer));
+        write_through(&entry(value));
         return;
     }
-    // SAFETY: only the main thread sends pointer events (the caller checked).
-    if !unsafe { main_queue().push_pointer(pointer) } {
+    // SAFETY: only the main thread sends these (the callers run on it).
+    if !unsafe { main_queue().push_in_place(value) } {
         DROPPED.fetch_add(1, Ordering::Relaxed);
-        return;
     }
-    writer_wake::wake(&HOT.queue.writer_parked);
 }
 
 /// Sends `entry` to the writer thread (see [`send`]).
@@ -162,14 +167,27 @@ pub fn send_entry(record: Entry, on_producer_thread: bool) {
         // SAFETY: only the main thread gets here.
         if !unsafe { main_queue().push(record) } {
             DROPPED.fetch_add(1, Ordering::Relaxed);
-            return;
         }
+        // The writer is woken when the main loop is about to sleep (see the module docs).
     } else {
         SIDE.lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
             .push(record);
+        writer_wake::wake(&HOT.queue.writer_parked);
     }
-    writer_wake::wake(&HOT.queue.writer_parked);
+}
+
+/// Wakes the parked writer thread when the main thread's ring holds records: called by
+/// the poll wrapper before the main loop sleeps, and by the stall watchdog when the loop
+/// has not polled for a threshold. Returns whether it woke the writer (a system call).
+/// Any thread may call it: it only reads the ring's indexes.
+#[inline(always)]
+pub fn wake_writer_if_records_wait() -> bool {
+    let parked = &HOT.queue.writer_parked;
+    if !parked.load(Ordering::Relaxed) || main_queue().is_empty() {
+        return false;
+    }
+    writer_wake::wake(parked)
 }
 
 /// Records dropped so far because the ring was full.
@@ -228,7 +246,7 @@ pub unsafe fn drain(mut f: impl FnMut(&Entry), in_signal_handler: bool) -> usize
 #[cfg(test)]
 mod tests {
     use super::*;
-    use gdkrecord_format::{End, EndReason, EventType, SurfaceId};
+    use gdkrecord_format::{End, EndReason, EventType, Phase, Renderer, SurfaceId};
 
     fn end(t_ns: u64) -> Entry {
         Entry::Record(Record::End(End {
@@ -275,11 +293,71 @@ mod tests {
             button: Some(1),
             event_type: EventType::BUTTON_PRESS,
         };
-        assert!(unsafe { ring.queue().push_pointer(pointer) });
+        assert!(unsafe { ring.queue().push_in_place(pointer) });
         match unsafe { ring.pop() } {
             Some(Entry::Pointer(back)) => assert_eq!(back, pointer),
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn region_and_frame_entries_written_in_place_read_back_whole() {
+        let ring = Ring::new(4);
+        let region = InlineRegion {
+            t_ns: 5,
+            frame: 12,
+            surface: SurfaceId(2),
+            renderer: Renderer::CAIRO,
+            painted: true,
+            len: 2,
+            rects: [[1, 2, 3, 4]; INLINE_RECTS],
+        };
+        let frame = FrameEntry {
+            surface: SurfaceId(1),
+            started: 0b10101,
+            ended: 0b00101,
+            counter: 41,
+            end_ns: 900,
+            starts: [100, 0, 300, 0, 500],
+            ends: [200, 0, 400, 0, 0],
+        };
+        assert!(unsafe { ring.queue().push_in_place(region) });
+        assert!(unsafe { ring.queue().push_in_place(frame) });
+        match unsafe { ring.pop() } {
+            Some(Entry::Region(back)) => {
+                assert_eq!((back.t_ns, back.frame, back.len), (5, 12, 2));
+                assert_eq!((back.surface, back.painted), (SurfaceId(2), true));
+                assert_eq!(back.rects[1], [1, 2, 3, 4]);
+            }
+            other => panic!("{other:?}"),
+        }
+        match unsafe { ring.pop() } {
+            Some(Entry::Frame(back)) => assert_eq!(back, frame),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_frame_entry_becomes_its_frame_record() {
+        let frame = FrameEntry {
+            surface: SurfaceId(1),
+            started: 0b10101,
+            ended: 0b00101,
+            counter: 41,
+            end_ns: 900,
+            starts: [100, 0, 300, 0, 500],
+            ends: [200, 0, 250, 0, 0],
+        };
+        let Record::Frame(record) = frame.to_record() else {
+            panic!("not a frame");
+        };
+        let phase = |start_ns, end_ns| Some(Phase { start_ns, end_ns });
+        assert_eq!((record.t_ns, record.counter, record.end_ns), (100, 41, 900));
+        assert_eq!(record.before_paint, phase(100, 200));
+        assert_eq!(record.update, None);
+        // An end before the start is clamped; a phase without an end ends as it starts.
+        assert_eq!(record.layout, phase(300, 300));
+        assert_eq!(record.after_paint, phase(500, 500));
     }
 
     #[test]

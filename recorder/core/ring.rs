@@ -6,7 +6,9 @@ use std::cell::UnsafeCell;
 use std::mem::MaybeUninit;
 use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU32, Ordering};
 
-use gdkrecord_format::{Damage, Event, EventType, Modifiers, Record, Renderer, SurfaceId};
+use gdkrecord_format::{
+    Damage, Event, EventType, Frame, Modifiers, Phase, Record, Renderer, SurfaceId,
+};
 
 use crate::key_names::KeyName;
 
@@ -15,12 +17,13 @@ pub const INLINE_RECTS: usize = 8;
 
 /// What goes through the queue: a finished record, or the few fields of the most
 /// frequent records, which the writer thread makes into records: pointer events (a
-/// quarter of an Event's size to write), key events (the name copied by the writer) and
+/// quarter of an Event's size to write), key events (the name copied by the writer),
 /// Damage / Painted regions whose rectangles travel inline (no allocation on the main
-/// thread for the usual small regions).
+/// thread for the usual small regions) and frame-clock cycles.
 ///
-/// `repr(C, u8)` fixes the layout (a `u8` tag, then the variant), so a pointer event can
-/// be written into its slot as [`PointerEntry`]: 64 bytes instead of a whole entry.
+/// `repr(C, u8)` fixes the layout (a `u8` tag, then the variant), so a pointer event, a
+/// region or a frame can be written into its slot as a [`Tagged`] variant: 64, 160 or
+/// 120 bytes instead of a whole entry's 224.
 #[derive(Debug)]
 #[repr(C, u8)]
 pub enum Entry {
@@ -28,6 +31,87 @@ pub enum Entry {
     Pointer(PointerEvent) = 1,
     Region(InlineRegion) = 2,
     Key(KeyEvent) = 3,
+    Frame(FrameEntry) = 4,
+}
+
+/// An `Entry` variant's layout under `repr(C, u8)`: its tag, then its fields (at the
+/// union's alignment, 8, for every variant). Writing this into a slot instead of a whole
+/// [`Entry`] touches only the variant's cache lines (a whole entry is 224 bytes).
+#[repr(C)]
+pub(crate) struct Tagged<T> {
+    tag: u8,
+    value: T,
+}
+
+/// An `Entry` variant the main thread writes in place (see [`Tagged`]).
+pub trait InPlace: Sized {
+    /// The variant's discriminant in [`Entry`].
+    const TAG: u8;
+}
+
+impl InPlace for PointerEvent {
+    const TAG: u8 = 1;
+}
+
+impl InPlace for InlineRegion {
+    const TAG: u8 = 2;
+}
+
+impl InPlace for FrameEntry {
+    const TAG: u8 = 4;
+}
+
+/// A frame-clock cycle: its phases as the clock's state held them; the writer thread
+/// makes it a Frame record.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FrameEntry {
+    pub surface: SurfaceId,
+    /// Bit `i`: `starts[i]` (`ends[i]`) holds phase `i`'s start (end).
+    pub started: u8,
+    pub ended: u8,
+    pub counter: i64,
+    /// When the cycle ended: after-paint's end, and the time of any phase with no end.
+    pub end_ns: u64,
+    pub starts: [u64; 5],
+    pub ends: [u64; 5],
+}
+
+impl FrameEntry {
+    /// The Frame record: each phase that started, ending no earlier than it started;
+    /// the record's time is the earliest start.
+    pub fn to_record(self) -> Record {
+        let phase = |i: usize| {
+            (self.started & 1 << i != 0).then(|| {
+                let start_ns = self.starts[i];
+                let end_ns = if self.ended & 1 << i != 0 {
+                    self.ends[i]
+                } else {
+                    start_ns
+                };
+                Phase {
+                    start_ns,
+                    end_ns: end_ns.max(start_ns),
+                }
+            })
+        };
+        let [before_paint, update, layout, paint, after_paint] = std::array::from_fn(phase);
+        let t_ns = (0..5)
+            .filter_map(phase)
+            .map(|p| p.start_ns)
+            .min()
+            .unwrap_or(self.end_ns);
+        Record::Frame(Frame {
+            t_ns,
+            surface: self.surface,
+            counter: self.counter,
+            end_ns: self.end_ns,
+            before_paint,
+            update,
+            layout,
+            paint,
+            after_paint,
+        })
+    }
 }
 
 /// A key press or release: the fields it carries, its name still to be copied.
@@ -64,13 +148,6 @@ impl KeyEvent {
         }
         event
     }
-}
-
-/// The layout of `Entry::Pointer` (see [`Entry`]).
-#[repr(C)]
-pub(crate) struct PointerEntry {
-    tag: u8,
-    pointer: PointerEvent,
 }
 
 /// A motion or button event: the fields it carries.
@@ -259,23 +336,23 @@ impl Queue<'_> {
         true
     }
 
-    /// Appends `Entry::Pointer(pointer)`, writing only that variant's bytes; false when
-    /// the queue is full.
+    /// Appends the entry of variant `value`, writing only that variant's bytes; false
+    /// when the queue is full.
     ///
     /// # Safety
     /// As [`Queue::reserve`].
     #[inline(always)]
-    pub(crate) unsafe fn push_pointer(&self, pointer: PointerEvent) -> bool {
+    pub(crate) unsafe fn push_in_place<T: InPlace>(&self, value: T) -> bool {
         let Some((slot, head)) = (unsafe { self.reserve() }) else {
             return false;
         };
-        // SAFETY: reserved for us; `PointerEntry` is `Entry::Pointer`'s layout (repr(C, u8)).
+        // SAFETY: reserved for us; `Tagged<T>` is the variant's layout (repr(C, u8)).
         unsafe {
             (*slot)
                 .0
                 .get()
-                .cast::<PointerEntry>()
-                .write(PointerEntry { tag: 1, pointer })
+                .cast::<Tagged<T>>()
+                .write(Tagged { tag: T::TAG, value })
         };
         self.publish(head);
         true

@@ -200,7 +200,7 @@ unsafe fn record_pointer(
             },
         }
     };
-    queue::send_pointer(pointer);
+    queue::send_in_place(pointer, Entry::Pointer);
 }
 
 /// Any other input event: keys (their names from GDK's table, as on GTK 4), crossing,

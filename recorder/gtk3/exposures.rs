@@ -173,8 +173,8 @@ fn write_inline(exposure: &Exposure) {
     if exposure.len == 0 {
         return;
     }
-    queue::send_entry(
-        Entry::Region(InlineRegion {
+    queue::send_in_place(
+        InlineRegion {
             t_ns: exposure.t_ns,
             frame: exposure.frame,
             surface: exposure.surface,
@@ -182,8 +182,8 @@ fn write_inline(exposure: &Exposure) {
             painted: false,
             len: exposure.len,
             rects: exposure.rects,
-        }),
-        true,
+        },
+        Entry::Region,
     );
 }
 

@@ -116,14 +116,19 @@ pub fn ensure_module_dir() -> Result<PathBuf> {
 }
 
 /// Whether `base` is a GTK_PATH directory whose links lead to `module` (canonical) and to the
-/// GTK 3 library beside it (none when there is none); an installed one links relatively
-/// (`../../../libgdkrecord.so`), so it survives a DESTDIR.
+/// GTK 3 library beside it (no GTK 3 link at all when there is none, not even a dangling
+/// one); an installed one links relatively (`../../../libgdkrecord.so`), so it survives a
+/// DESTDIR.
 fn holds_libraries(base: &Path, module: &Path) -> bool {
-    let resolve = |link: PathBuf| link.canonicalize().ok();
+    let gtk4_link = base.join(MEDIA_SUBDIR).join(MODULE_NAME);
+    let gtk3_link = base.join(GTK3_MODULES_SUBDIR).join(MODULE_NAME);
     let gtk3 = module.with_file_name(GTK3_LIBRARY);
-    resolve(base.join(MEDIA_SUBDIR).join(MODULE_NAME)).as_deref() == Some(module)
-        && resolve(base.join(GTK3_MODULES_SUBDIR).join(MODULE_NAME))
-            == gtk3.is_file().then(|| gtk3.canonicalize().ok()).flatten()
+    let gtk3_ok = if gtk3.is_file() {
+        gtk3_link.canonicalize().ok() == gtk3.canonicalize().ok()
+    } else {
+        std::fs::symlink_metadata(&gtk3_link).is_err()
+    };
+    gtk4_link.canonicalize().ok().as_deref() == Some(module) && gtk3_ok
 }
 
 /// `$XDG_CACHE_HOME/gdkrecord/gtk-path-<hash of the module path>` (one per build).
@@ -255,6 +260,9 @@ mod tests {
         std::os::unix::fs::symlink("../../../libgdkrecord_gtk3.so", modules.join(MODULE_NAME))
             .unwrap();
         assert!(holds_libraries(&base, &module));
+        // Its library gone, a dangling GTK 3 link is not taken as it is.
+        std::fs::remove_file(dir.join(GTK3_LIBRARY)).unwrap();
+        assert!(!holds_libraries(&base, &module), "dangling GTK 3 link");
         std::fs::remove_dir_all(&dir).unwrap();
     }
 

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Recorder overhead benchmark (results in docs/benchmarks.md, "## Recorder").
 #
-# Runs the `counter` sample (release build; TOOLKIT=gtk3: its GTK 3 twin
-# samples/gtk3/counter.py under /usr/bin/python3, recorded by libgdkrecord_gtk3.so through
+# Runs the `counter` sample (release build; TOOLKIT=gtk3: its GTK 3 twin in C,
+# samples/gtk3/counter.c, compiled here with -O2, recorded by libgdkrecord_gtk3.so through
 # GTK_MODULES) under a private Xvfb (BENCH_DISPLAY=N: on display :N), RUNS times without and
 # RUNS times with the recorder, each time feeding it the same xdotool script (MOTIONS
 # pointer motions, CLICKS button clicks, KEYS typed keys, then Ctrl+Q). Reports:
@@ -28,7 +28,7 @@ TARGET=${CARGO_TARGET_DIR:-$ROOT/target}/release
 TOOLKIT=${TOOLKIT:-gtk4}
 case $TOOLKIT in
     gtk4) APP=("$TARGET/counter") LIBRARY=$TARGET/libgdkrecord.so MODULE_DIR=4.0.0/media MODULES="" ;;
-    gtk3) APP=(/usr/bin/python3 "$ROOT/samples/gtk3/counter.py") LIBRARY=$TARGET/libgdkrecord_gtk3.so
+    gtk3) APP=("$TARGET/counter-gtk3") LIBRARY=$TARGET/libgdkrecord_gtk3.so
           MODULE_DIR=3.0.0/modules MODULES=gdkrecord ;;
     *) echo "run.sh: TOOLKIT is gtk4 or gtk3" >&2; exit 2 ;;
 esac
@@ -38,6 +38,10 @@ for tool in Xvfb xdotool /usr/bin/time; do
 done
 if [[ -z ${NO_BUILD:-} ]]; then
     (cd "$ROOT" && cargo build --release -q -p gdkrecord-recorder -p gdkrecord-recorder-gtk3 -p gdkrecord-samples)
+fi
+if [[ $TOOLKIT == gtk3 ]]; then
+    # shellcheck disable=SC2046 # pkg-config's flags are words
+    cc -O2 -o "$TARGET/counter-gtk3" "$ROOT/samples/gtk3/counter.c" $(pkg-config --cflags --libs gtk+-3.0)
 fi
 for file in "$LIBRARY" "${APP[0]}"; do
     [[ -e $file ]] || { echo "run.sh: $file is missing" >&2; exit 1; }

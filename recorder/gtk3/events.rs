@@ -26,7 +26,7 @@ use std::sync::atomic::Ordering;
 use crate::exposures;
 use crate::ffi::{self, event_type as gdk3, GdkEvent, GdkWindow};
 use crate::surfaces::Target;
-use crate::tables::{with_tables, Tables};
+use crate::tables::with_tables;
 
 /// The handler GDK calls for each event: records it, then lets GTK handle it.
 pub(crate) unsafe extern "C" fn on_event(event: *mut GdkEvent, _data: gpointer) {
@@ -118,9 +118,11 @@ unsafe fn record(event: *mut GdkEvent) {
         }
         gdk3::WINDOW_STATE => {
             let state = unsafe { &*event.cast::<ffi::EventWindowState>() };
-            with_tables(|tables| unsafe {
-                tables.state_changed(any.window, state.new_window_state)
-            });
+            if unsafe { Target::of(any.window) }.surface == any.window {
+                with_tables(|tables| unsafe {
+                    tables.state_changed(any.window, state.new_window_state)
+                });
+            }
         }
         other => {
             if let Some(event_type) = input_type(other) {
@@ -130,15 +132,6 @@ unsafe fn record(event: *mut GdkEvent) {
             }
         }
     }
-}
-
-/// The id of `surface`, from the hot line when it is the last one seen.
-///
-/// # Safety
-/// `surface` is a valid surface window.
-#[inline(always)]
-unsafe fn surface_id(tables: &mut Tables, surface: *mut GdkWindow) -> SurfaceId {
-    unsafe { tables.surface_id(surface) }
 }
 
 /// A motion or button event, from the public struct, in surface coordinates.
@@ -166,7 +159,7 @@ unsafe fn record_pointer(
         )
     } else {
         let target = unsafe { Target::of(window) };
-        match with_tables(|tables| unsafe { surface_id(tables, target.surface) }) {
+        match with_tables(|tables| unsafe { tables.surface_id(target.surface) }) {
             Some(id) => (id, target),
             None => return,
         }
@@ -234,7 +227,7 @@ unsafe fn record_input(
         }
         let usable = key_names::usable();
         let entry = with_tables(|tables| {
-            entry.surface = unsafe { surface_id(tables, target.surface) };
+            entry.surface = unsafe { tables.surface_id(target.surface) };
             if usable && entry.keyval != 0 {
                 entry.name = unsafe { tables.key_name(entry.keyval) };
             }
@@ -296,7 +289,7 @@ unsafe fn record_input(
         _ => {}
     }
     let record = with_tables(|tables| {
-        record.surface = unsafe { surface_id(tables, target.surface) };
+        record.surface = unsafe { tables.surface_id(target.surface) };
         if let Some((raw, ends)) = sequence {
             record.sequence = Some(tables.sequence_number(raw, ends));
         }
@@ -315,10 +308,52 @@ unsafe fn record_input(
 #[inline(never)]
 unsafe fn record_expose(event: *mut GdkEvent, window: *mut GdkWindow, t_ns: u64) {
     let expose = unsafe { &*event.cast::<ffi::EventExpose>() };
-    let target = unsafe { Target::of(window) };
+    let surface_window = unsafe { ffi::gdk_window_get_toplevel(window) };
+    let target = if surface_window.is_null() || surface_window == window {
+        Target {
+            surface: window,
+            dx: 0,
+            dy: 0,
+        }
+    } else {
+        let native = unsafe { ffi::gdk_window_has_native(window) } != 0;
+        if !native && exposures::CHILDREN_INSIDE.trusted() {
+            // Inside its surface's expose, proven on this process (`exposures.rs`).
+            return;
+        }
+        let target = unsafe { Target::of_child(window, surface_window) };
+        let check = !native && exposures::CHILDREN_INSIDE.checking();
+        return unsafe { add_expose(target, expose, t_ns, check) };
+    };
+    unsafe { add_expose(target, expose, t_ns, false) };
+}
+
+/// Adds `expose` of the window `target` places to its surface's exposure.
+///
+/// # Safety
+/// `expose` is a valid expose event of that window.
+unsafe fn add_expose(target: Target, expose: &ffi::EventExpose, t_ns: u64, check_child: bool) {
     with_tables(|tables| {
-        let surface = unsafe { surface_id(tables, target.surface) };
-        unsafe { exposures::add(tables, &target, surface, expose.region, t_ns) };
+        let surface = unsafe { tables.surface_id(target.surface) };
+        let in_cycle = tables.current_frame >= 0;
+        let frame = if in_cycle {
+            tables.current_frame
+        } else {
+            // The app forced a repaint outside the frame clock's paint: the clock's frame.
+            let clock = unsafe { ffi::gdk_window_get_frame_clock(target.surface) };
+            if clock.is_null() {
+                -1
+            } else {
+                unsafe { ffi::gdk_frame_clock_get_frame_counter(clock) }
+            }
+        };
+        let offset = (target.dx, target.dy);
+        let check_child = check_child && in_cycle;
+        let exposures = &mut tables.exposures;
+        unsafe { exposures.add(surface, frame, offset, expose.region, t_ns, check_child) };
+        if !in_cycle {
+            exposures.flush();
+        }
     });
 }
 

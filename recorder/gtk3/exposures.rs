@@ -3,22 +3,38 @@
 //! added up per surface while the frame clock paints, and written as one Damage record
 //! per surface and frame when the cycle ends (as GTK 4 renders one region per frame), in
 //! surface coordinates. An expose outside a frame-clock cycle is written at once.
+//!
+//! GDK 3 paints client-side child windows through their surface: the surface's expose,
+//! which comes first, already holds each such child's area, so their exposes add nothing.
+//! That is proven on the running process before it is relied on ([`CHILDREN_INSIDE`]):
+//! the first exposes of non-native child windows are offset into their surface and must
+//! each lie inside the surface's exposure of the same frame; once they all did, those
+//! exposes are skipped (no parent chain to walk); one that did not, and every child expose
+//! is added up for the rest of the run. Native child windows are always read.
 
 use gdkrecord_core::ffi::{CairoRectangleInt, CairoRegion};
+use gdkrecord_core::layout_check::LayoutCheck;
 use gdkrecord_core::queue::{self, Entry, InlineRegion, INLINE_RECTS};
 use gdkrecord_core::region;
 use gdkrecord_format::{Damage, Record, Renderer, SurfaceId};
-
-use crate::ffi;
-use crate::surfaces::Target;
-use crate::tables::Tables;
 
 #[link(name = "cairo")]
 extern "C" {
     fn cairo_region_create() -> *mut CairoRegion;
     fn cairo_region_destroy(region: *mut CairoRegion);
     fn cairo_region_union_rectangle(region: *mut CairoRegion, rect: *const CairoRectangleInt);
+    fn cairo_region_contains_rectangle(
+        region: *const CairoRegion,
+        rect: *const CairoRectangleInt,
+    ) -> std::ffi::c_int;
 }
+
+/// `CAIRO_REGION_OVERLAP_IN`: the rectangle is inside the region.
+const OVERLAP_IN: std::ffi::c_int = 0;
+
+/// Trust that a non-native child window's expose lies inside its surface's exposure of
+/// the same frame (module docs).
+pub(crate) static CHILDREN_INSIDE: LayoutCheck = LayoutCheck::new();
 
 /// One surface's exposure in the frame being painted: its rectangles kept inline while
 /// they are disjoint (the usual case: a child window's expose repeats what its parent's
@@ -44,6 +60,16 @@ impl Exposure {
             len: 0,
             rects: [[0; 4]; INLINE_RECTS],
             union: std::ptr::null_mut(),
+        }
+    }
+
+    /// Whether `rect` is inside what this exposure holds already.
+    fn covers(&self, rect: [i32; 4]) -> bool {
+        if self.union.is_null() {
+            self.inline().iter().any(|r| contains(*r, rect))
+        } else {
+            // SAFETY: the live region made by `add`.
+            unsafe { cairo_region_contains_rectangle(self.union, &cairo_rect(rect)) == OVERLAP_IN }
         }
     }
 
@@ -107,62 +133,62 @@ fn cairo_rect([x, y, width, height]: [i32; 4]) -> CairoRectangleInt {
     }
 }
 
-/// Adds the expose `region` of `target`'s window to its surface's exposure.
-///
-/// # Safety
-/// `region` is null or a valid cairo region, in the coordinates of `target`'s window.
-pub(crate) unsafe fn add(
-    tables: &mut Tables,
-    target: &Target,
-    surface: SurfaceId,
-    region: *const CairoRegion,
-    t_ns: u64,
-) {
-    let frame = tables.current_frame;
-    let outside_cycle = frame < 0;
-    let frame = if outside_cycle {
-        // The app forced a repaint: its own record, now, with the clock's frame.
-        let clock = unsafe { ffi::gdk_window_get_frame_clock(target.surface) };
-        if clock.is_null() {
-            -1
-        } else {
-            unsafe { ffi::gdk_frame_clock_get_frame_counter(clock) }
-        }
-    } else {
-        frame
-    };
-    let at = match tables
-        .exposures
-        .iter()
-        .position(|e| e.surface == surface && e.frame == frame)
-    {
-        Some(at) => at,
-        None => {
-            tables.exposures.push(Exposure::new(surface, frame, t_ns));
-            tables.exposures.len() - 1
-        }
-    };
-    let exposure = &mut tables.exposures[at];
-    unsafe {
-        region::for_each_rect(region, |[x, y, width, height]| {
-            exposure.add([x + target.dx, y + target.dy, width, height]);
-        })
-    };
-    if outside_cycle {
-        flush(tables);
-    }
-}
+/// The exposures of the cycle running now, one per surface (a main-thread table).
+#[derive(Debug, Default)]
+pub(crate) struct Exposures(Vec<Exposure>);
 
-/// Writes every pending exposure (at the end of a cycle, before its Frame record).
-pub(crate) fn flush(tables: &mut Tables) {
-    for exposure in tables.exposures.drain(..) {
-        if exposure.union.is_null() {
-            write_inline(&exposure);
-        } else {
-            // SAFETY: made by `Exposure::add`, owned by it until here.
-            unsafe {
-                write_region(&exposure);
-                cairo_region_destroy(exposure.union);
+impl Exposures {
+    /// Adds the expose `region`, whose window sits at `offset` in `surface`, to the
+    /// surface's exposure of `frame`. `check_child`: the region is a non-native child
+    /// window's, counted for or against [`CHILDREN_INSIDE`].
+    ///
+    /// # Safety
+    /// `region` is null or a valid cairo region.
+    pub(crate) unsafe fn add(
+        &mut self,
+        surface: SurfaceId,
+        frame: i64,
+        offset: (i32, i32),
+        region: *const CairoRegion,
+        t_ns: u64,
+        check_child: bool,
+    ) {
+        let at = match self
+            .0
+            .iter()
+            .position(|e| e.surface == surface && e.frame == frame)
+        {
+            Some(at) => at,
+            None => {
+                self.0.push(Exposure::new(surface, frame, t_ns));
+                self.0.len() - 1
+            }
+        };
+        let exposure = &mut self.0[at];
+        let mut inside = true;
+        unsafe {
+            region::for_each_rect(region, |[x, y, width, height]| {
+                let rect = [x + offset.0, y + offset.1, width, height];
+                inside &= exposure.covers(rect);
+                exposure.add(rect);
+            })
+        };
+        if check_child {
+            CHILDREN_INSIDE.record(inside);
+        }
+    }
+
+    /// Writes every pending exposure (at the end of a cycle, before its Frame record).
+    pub(crate) fn flush(&mut self) {
+        for exposure in self.0.drain(..) {
+            if exposure.union.is_null() {
+                write_inline(&exposure);
+            } else {
+                // SAFETY: made by `Exposure::add`, owned by it until here.
+                unsafe {
+                    write_region(&exposure);
+                    cairo_region_destroy(exposure.union);
+                }
             }
         }
     }
@@ -229,6 +255,19 @@ mod tests {
         e.add([0, 0, 400, 200]);
         assert_eq!(rects(&e), [[0, 0, 400, 200]]);
         assert!(e.union.is_null());
+    }
+
+    #[test]
+    fn coverage_is_by_one_inline_rectangle_or_by_the_union() {
+        let mut e = Exposure::new(SurfaceId(1), 3, 0);
+        e.add([0, 0, 400, 200]);
+        assert!(e.covers([300, 20, 24, 24]));
+        assert!(!e.covers([390, 190, 24, 24]));
+        e.add([390, 190, 24, 24]);
+        assert!(!e.union.is_null());
+        assert!(e.covers([395, 195, 10, 10]) && e.covers([10, 10, 5, 5]));
+        assert!(!e.covers([420, 0, 5, 5]));
+        unsafe { cairo_region_destroy(e.union) };
     }
 
     #[test]

@@ -270,6 +270,7 @@ extern "C" {
     pub(crate) fn gdk_window_get_window_type(window: *mut GdkWindow) -> c_int;
     pub(crate) fn gdk_window_get_type_hint(window: *mut GdkWindow) -> c_int;
     pub(crate) fn gdk_window_is_input_only(window: *mut GdkWindow) -> gboolean;
+    pub(crate) fn gdk_window_has_native(window: *mut GdkWindow) -> gboolean;
     pub(crate) fn gdk_window_get_width(window: *mut GdkWindow) -> c_int;
     pub(crate) fn gdk_window_get_height(window: *mut GdkWindow) -> c_int;
     pub(crate) fn gdk_window_get_scale_factor(window: *mut GdkWindow) -> c_int;

@@ -14,7 +14,6 @@ use gdkrecord_format::{Frame, FrameTimings, Phase, Record, SurfaceId};
 use glib_sys::{gboolean, gpointer, GTRUE};
 use gobject_sys::{GObject, GSignalInvocationHint, GValue};
 
-use crate::exposures;
 use crate::ffi::{self, GdkFrameClock};
 use crate::tables::{with_tables, ClockState, Tables};
 
@@ -152,7 +151,7 @@ unsafe extern "C" fn on_cycle_end(clock: *mut GdkFrameClock, _data: *mut c_void)
             }
             state.ends[AFTER_PAINT] = Some(now);
             // Before the Frame record, as GTK 4's Damage records come during paint.
-            exposures::flush(tables);
+            tables.exposures.flush();
             let Some(state) = tables.clocks.get_mut(clock as usize) else {
                 return;
             };

@@ -56,7 +56,7 @@ impl Target {
     /// # Safety
     /// `window` is a valid GdkWindow inside `surface`.
     #[inline(never)]
-    unsafe fn of_child(window: *mut GdkWindow, surface: *mut GdkWindow) -> Target {
+    pub(crate) unsafe fn of_child(window: *mut GdkWindow, surface: *mut GdkWindow) -> Target {
         let (mut dx, mut dy) = (0, 0);
         let mut at = window;
         for _ in 0..MAX_DEPTH {

@@ -1,7 +1,7 @@
 //! The GTK 3 front's main-thread tables: the surfaces (GDK 3's toplevel, popup and drag
 //! `GdkWindow`s) by pointer, the frame clocks, key names, touch sequences and the
 //! exposures of the frame being painted. Below the hooks that fill them in
-//! (`surfaces.rs`, `frames.rs`, `events.rs`), beside `exposures.rs`'s type.
+//! (`surfaces.rs`, `frames.rs`, `events.rs`); above `exposures.rs`, whose list they hold.
 
 use gdkrecord_core::key_names::{KeyName, KeyNameCache};
 use gdkrecord_core::queue;
@@ -10,7 +10,7 @@ use gdkrecord_core::small_map::SmallMap;
 use gdkrecord_core::touch_sequences::TouchSequences;
 use gdkrecord_format::{Record, SurfaceId};
 
-use crate::exposures::Exposure;
+use crate::exposures::Exposures;
 
 /// What the recorder keeps about a live surface.
 #[derive(Debug, Clone, Copy, Default)]
@@ -47,7 +47,7 @@ pub(crate) struct Tables {
     pub(crate) next_surface: u32,
     sequences: TouchSequences,
     /// Surfaces exposed in the cycle running now (`exposures.rs`).
-    pub(crate) exposures: Vec<Exposure>,
+    pub(crate) exposures: Exposures,
 }
 
 static TABLES: MainThreadCell<Tables> = MainThreadCell::new();
@@ -69,7 +69,7 @@ pub(crate) fn open() {
             key_names: KeyNameCache::new(),
             next_surface: 1,
             sequences: TouchSequences::new(),
-            exposures: Vec::new(),
+            exposures: Exposures::default(),
         })
     };
 }

@@ -170,9 +170,15 @@ mod tests {
         let text = String::from_utf8_lossy(record);
         assert!(text.starts_with(".ie"), "{text}");
         assert!(text.contains(".TH gdkrecord-tool-record 1"), "{text}");
+        let tool = gdkrecord_tool::command();
+        let about = tool
+            .find_subcommand("record")
+            .and_then(|record| record.get_about())
+            .expect("record has a summary")
+            .to_string();
         assert!(
-            text.contains("Run a GTK 4 program with the recorder loaded"),
-            "{text}"
+            text.contains(&about.replace('-', "\\-")),
+            "{about:?} in {text}"
         );
         assert!(text.contains("GDKRECORD_SYNC"), "after_help kept: {text}");
         let viewer = &pages.last().unwrap().1;

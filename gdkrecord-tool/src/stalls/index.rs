@@ -258,15 +258,18 @@ impl StallIndex {
 /// the program (`std::`, `core::`, `alloc::` functions).
 pub fn stall_place(stall: &StallInfo, symbolizer: &mut Symbolizer) -> String {
     let frames = symbolizer.name_stack(&stall.stack);
+    let is_recorder = |frame: &NamedFrame| {
+        frame
+            .module
+            .as_deref()
+            .is_some_and(|name| name.starts_with("libgdkrecord"))
+    };
     let is_library = |index: usize| {
         let module_is_library = stall.stack[index].module.as_deref().is_none_or(|m| {
             m.starts_with("/usr/")
                 || m.starts_with("/lib")
                 || !m.contains('/')
-                || frames[index]
-                    .module
-                    .as_deref()
-                    .is_some_and(|name| name.starts_with("libgdkrecord"))
+                || is_recorder(&frames[index])
         });
         let function_is_std = frames[index].function.as_deref().is_some_and(|f| {
             let path = f.trim_start_matches('<');
@@ -296,12 +299,14 @@ pub fn stall_place(stall: &StallInfo, symbolizer: &mut Symbolizer) -> String {
     }
     // Only libraries: the innermost function with a plain (C or demangled Rust) name,
     // which is an API the program called (`gsk_renderer_render`) rather than a mangled
-    // C++ internal of a driver.
+    // C++ internal of a driver. Never the recorder's own wrappers, which sit between GTK
+    // and what they wrap: blaming them would blame the recorder for the GL driver's work.
     let named = |plain: bool| {
         frames[..dispatch_depth].iter().find(|f| {
-            f.function
-                .as_deref()
-                .is_some_and(|name| !plain || !name.starts_with("_Z"))
+            !is_recorder(f)
+                && f.function
+                    .as_deref()
+                    .is_some_and(|name| !plain || !name.starts_with("_Z"))
         })
     };
     if let Some(frame) = named(true).or_else(|| named(false)) {
@@ -523,6 +528,23 @@ mod tests {
         stall.stack.drain(1..4);
         stall.stack.insert(0, at(libc, "_ZN4llvm4Pass3runEv"));
         assert_eq!(stall_place(&stall, &mut symbolizer), "clock_gettime");
+        // A renderer's slow first frame: the driver's unnamed code, under the recorder's
+        // render wrapper, under GSK: GSK's function, not the recorder's.
+        stall.stack = vec![
+            CodeAddress {
+                addr: 1,
+                module: Some("/usr/lib/nonexistent/libgallium.so".into()),
+                offset: 0x574ac5,
+                symbol: None,
+            },
+            at(
+                "/opt/nonexistent/libgdkrecord.so",
+                "gdkrecord::damage::render_wrapper",
+            ),
+            at("/usr/lib/nonexistent/libgtk-4.so.1", "gsk_renderer_render"),
+            at(glib, "g_main_context_dispatch"),
+        ];
+        assert_eq!(stall_place(&stall, &mut symbolizer), "gsk_renderer_render");
         stall.stack.clear();
         assert_eq!(
             stall_place(&stall, &mut symbolizer),

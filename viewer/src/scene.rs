@@ -365,6 +365,23 @@ pub fn describe(record: &Record) -> String {
             "damage capture: {}.{} {} ({})",
             c.class_name, c.vfunc, c.state, c.damage_layout
         ),
+        Record::Pixels(p) => format!(
+            "pixels #{} of {}: {}×{} at {},{}{}, {} bytes",
+            p.frame,
+            p.surface,
+            p.rect[2],
+            p.rect[3],
+            p.rect[0],
+            p.rect[1],
+            if p.full { " (full)" } else { "" },
+            p.data.len()
+        ),
+        Record::PopupPosition(p) => {
+            format!("popup {} at {},{} over its parent", p.surface, p.x, p.y)
+        }
+        Record::PixelsSkipped(p) => {
+            format!("no pixels for #{} of {} ({})", p.frame, p.surface, p.reason)
+        }
     };
     format!("{:>10.6} s  {what}", record.t_ns() as f64 / 1e9)
 }

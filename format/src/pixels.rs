@@ -119,6 +119,20 @@ impl Pixels {
         }
     }
 
+    /// A copy with its data packed with LZ4 (without copying the raw data first).
+    pub fn packed(&self) -> Pixels {
+        let (codec, data) = if self.codec == PixelCodec::RAW {
+            (PixelCodec::LZ4, lz4_flex::block::compress(&self.data))
+        } else {
+            (self.codec, self.data.clone())
+        };
+        Pixels {
+            codec,
+            data,
+            ..*self
+        }
+    }
+
     /// The pixels, `device_size` rows of premultiplied B, G, R, A. Allocates only the
     /// rectangle's size, which the caps bound, whatever the data holds.
     pub fn decode(&self) -> Result<Vec<u8>, PixelError> {

@@ -28,6 +28,7 @@ use gdkrecord_format::{Damage, Event, EventType, Modifiers, Record, Renderer, Su
 
 use crate::hot::HOT;
 use crate::key_names::KeyName;
+use crate::pixels::PixelPatch;
 use crate::{writer, writer_wake};
 
 /// Slots of the main thread's ring: as many 256-byte slots as fit one 2 MB huge page. At
@@ -54,6 +55,8 @@ pub(crate) enum Entry {
     Pointer(PointerEvent) = 1,
     Region(InlineRegion) = 2,
     Key(KeyEvent) = 3,
+    /// A frame's pixels, drawn by the main thread, packed by the writer (`pixels.rs`).
+    Pixels(Box<PixelPatch>) = 4,
 }
 
 /// A key press or release: the fields it carries, its name still to be copied.

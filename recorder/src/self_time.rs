@@ -100,6 +100,9 @@ struct Histograms {
     frames: Histogram,
     /// Time per call at each frame site (10 ns buckets), by [`FrameSite::index`].
     sites: [Histogram; 9],
+    /// Time drawing a frame's pixels (`GDKRECORD_PIXELS`), per rendered frame (10 µs
+    /// buckets); not in `frames`, whose buckets end at 100 µs.
+    pixels: Histogram,
 }
 
 static HISTOGRAMS: OnceLock<Box<Histograms>> = OnceLock::new();
@@ -112,6 +115,7 @@ fn histograms() -> &'static Histograms {
             other_events: Histogram::new(10),
             frames: Histogram::new(100),
             sites: [const { Histogram::new(10) }; 9],
+            pixels: Histogram::new(10_000),
         })
     })
 }
@@ -240,6 +244,15 @@ impl Timer {
     }
 }
 
+/// A frame's pixels were drawn from `started` (a [`monotonic_ns`] reading) until now.
+pub(crate) fn time_pixels(started: u64) {
+    if enabled() {
+        histograms()
+            .pixels
+            .add(monotonic_ns().saturating_sub(started));
+    }
+}
+
 /// The summary line printed at exit.
 pub(crate) fn report(total_bytes: u64) -> String {
     let histograms = histograms();
@@ -265,8 +278,13 @@ pub(crate) fn report(total_bytes: u64) -> String {
             )
         })
         .collect();
+    let pixels = if histograms.pixels.count() > 0 {
+        format!(" {}", histograms.pixels.summary("pixels"))
+    } else {
+        String::new()
+    };
     format!(
-        "gdkrecord self-time: {} {} {} {} event_bytes_per_event={bytes_per_event:.1} log_bytes={total_bytes} warm_event_ns={}{sites}",
+        "gdkrecord self-time: {} {} {} {}{pixels} event_bytes_per_event={bytes_per_event:.1} log_bytes={total_bytes} warm_event_ns={}{sites}",
         histograms.events.summary("events"),
         histograms.pointer_events.summary("pointer_events"),
         histograms.other_events.summary("other_events"),

@@ -31,6 +31,10 @@ const IDLE_BEFORE_PARK: Duration = Duration::from_millis(30);
 /// The longest frame head: a 64-bit varint length (10 bytes at most) and a CRC-32.
 const MAX_HEAD: usize = 10 + 4;
 
+/// Bytes of frame buffer kept between records (pixel records are larger: their buffer
+/// is freed after them).
+const FRAME_KEPT: usize = 64 << 10;
+
 /// The file and what was written to it. Its lock makes one consumer of the queue at a time.
 static WRITER: Mutex<Option<FileState>> = Mutex::new(None);
 
@@ -137,6 +141,18 @@ impl FileState {
                 }
                 let bytes = self.write(&Record::Event(event));
                 self_time::count_event_bytes(bytes);
+            }
+            // Packing allocates: a crash signal's drain leaves the frame without pixels.
+            Entry::Pixels(patch) if in_signal_handler => {
+                let _ = patch;
+                self.dropped += 1;
+            }
+            Entry::Pixels(patch) => {
+                self.write(&patch.packed());
+                // A band of pixels grew the frame buffer to megabytes: give them back.
+                if self.frame.capacity() > FRAME_KEPT {
+                    self.frame = Vec::with_capacity(FRAME_KEPT);
+                }
             }
             Entry::Region(region) => {
                 let record = region.to_record(std::mem::take(&mut self.rects));

@@ -51,6 +51,12 @@ pub enum Command {
         after_help = "EXAMPLES:\n  gdkrecord-tool exposures x.gdkrecord        # writes x.gdkrecord.gif\n  gdkrecord-tool exposures x.gdkrecord --surface 1 --speed 0.5 -o slow.gif\n  gdkrecord-tool exposures x.gdkrecord --heatmap -o heat.png"
     )]
     Exposures(ExposuresArgs),
+    /// Write what a surface looked like after each frame that repainted it, as PNG files
+    /// (recordings made with `record --pixels`).
+    #[command(
+        after_help = "EXAMPLES:\n  gdkrecord-tool record --pixels -o run.gdkrecord -- ./myprog\n  gdkrecord-tool frames run.gdkrecord -o frames/\n  gdkrecord-tool frames run.gdkrecord -o frames/ --from 2.5s --to 3s --surface 1\n\nFiles are named NNNNN-frameCOUNTER-TIMEs.png, in order; popups are drawn over their\nparent where they were. --kind and --type are ignored: every record is read."
+    )]
+    Frames(FramesArgs),
     /// List the stalls of the main loop: when, how long, which source, the blocking stack.
     #[command(
         after_help = "EXAMPLES:\n  gdkrecord-tool stalls x.gdkrecord\n  gdkrecord-tool stalls x.gdkrecord --group          # identical stacks merged\n  gdkrecord-tool stalls x.gdkrecord --from 2s --type button-press,key-press\n  gdkrecord-tool stalls x.gdkrecord --json | jq '.stalls[] | select(.duration_ms > 200)'"
@@ -205,6 +211,18 @@ pub struct ExposuresArgs {
     /// Animate at most this many frames (the first ones of the range), so GIFs stay small.
     #[arg(long, default_value_t = 3000, value_name = "N")]
     pub max_frames: usize,
+}
+
+#[derive(Debug, Args)]
+pub struct FramesArgs {
+    #[command(flatten)]
+    pub read: ReadArgs,
+    /// The directory to write the PNG files into (created if missing).
+    #[arg(short, long, value_name = "DIR")]
+    pub output: PathBuf,
+    /// Write at most this many frames (the first ones of the range).
+    #[arg(long, default_value_t = 10_000, value_name = "N")]
+    pub max_frames: u64,
 }
 
 #[derive(Debug, Args)]

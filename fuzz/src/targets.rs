@@ -55,7 +55,7 @@ pub fn in_process(path: &Path, bytes: &[u8]) {
 /// The reading commands, each with the arguments a user would give (outputs in `work`).
 pub fn tool_commands(input: &str, work: &Path) -> Vec<Vec<String>> {
     let out = |name: &str| work.join(name).display().to_string();
-    let commands: [&[&str]; 11] = [
+    let commands: [&[&str]; 12] = [
         &["dump", input, "--format", "jsonl"],
         &["dump", input, "--format", "csv"],
         &["stats", input],
@@ -84,6 +84,7 @@ pub fn tool_commands(input: &str, work: &Path) -> Vec<Vec<String>> {
             &out("replay.gif"),
         ],
         &["redact", input, "-o", &out("redacted.gdkrecord")],
+        &["frames", input, "--max-frames", "20", "-o", &out("frames")],
     ];
     commands
         .iter()

@@ -10,6 +10,7 @@
 # - the same event path run 100000 times back to back on a real event once the app has
 #   had 200 (warm caches, into a scratch file): the code's own cost, for comparison;
 # - per frame site (each phase hook, the cycle end, size, damage, painted), its median;
+# - how often the main loop woke the parked writer thread before polling, and what that cost;
 # - the app's CPU time (user+sys) with and without, medians and their ratio.
 #
 # Usage: recorder/bench/run.sh   (env: RUNS=5 MOTIONS=1500 CLICKS=100 KEYS=100 PACE=0.002 NO_BUILD=1)
@@ -86,7 +87,7 @@ run_once() {
         line=$(grep '^gdkrecord self-time:' "$WORK/err") || { echo "run.sh: no self-time line: $(cat "$WORK/err")" >&2; exit 1; }
         field() { sed -n "s/.* $1=\([0-9.>]*\).*/\1/p" <<<"$line"; }
         grep -o 'site_[a-z_]*_median_ns=[0-9>]*' <<<"$line" >>"$WORK/sites"
-        echo "$(field pointer_events) $(field pointer_events_median_ns) $(field other_events) $(field other_events_median_ns)" >>"$WORK/kinds"
+        echo "$(field pointer_events) $(field pointer_events_median_ns) $(field other_events) $(field other_events_median_ns) $(field writer_wakes) $(field writer_wakes_median_ns)" >>"$WORK/kinds"
         echo "$cpu $(field events) $(field events_median_ns) $(field events_p99_ns) $(field events_mean_ns)" \
             "$(field frames) $(field frames_median_ns) $(field frames_p99_ns) $(field frames_mean_ns) $(field event_bytes_per_event) $(field warm_event_ns) $(field writer_cpu_ms)"
     else
@@ -124,5 +125,6 @@ echo "  per frame, by site (median ns per call):$(
     for site in $(sed 's/=.*//' "$WORK/sites" | awk '!seen[$0]++'); do
         printf ' %s=%s' "${site#site_}" "$(grep "^$site=" "$WORK/sites" | sed 's/.*=//' | median)"
     done | sed 's/_median_ns//g')"
+echo "  writer thread wake-ups by the main loop (before poll, outside the hooks above): $(kind 5) per run, median $(kind 6) ns each"
 echo "  writer thread CPU time (included in the app's): $(col on 13) ms"
 echo "  app CPU time: off $off_cpu s, on $on_cpu s, ratio $(awk -v a="$on_cpu" -v b="$off_cpu" 'BEGIN {printf "%.3f", a / b}')"

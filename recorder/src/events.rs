@@ -348,7 +348,7 @@ pub(crate) unsafe extern "C" fn on_surface_event(
         let pointer = unsafe { pointer_entry(surface, event, t_ns) };
         let is_pointer = pointer.is_some();
         match pointer {
-            Some(pointer) => queue::send_pointer(pointer),
+            Some(pointer) => queue::send_in_place(pointer, Entry::Pointer),
             None => unsafe { record_other_event(surface, event, t_ns) },
         }
         if self_time::enabled() {

@@ -8,12 +8,13 @@
 use std::ffi::{c_uint, c_void, CStr};
 
 use gdk4_sys::GdkFrameClock;
-use gdkrecord_format::{Frame, FrameTimings, Phase, Record, SurfaceId};
+use gdkrecord_format::{FrameTimings, Record, SurfaceId};
 use glib_sys::{gboolean, gpointer, GTRUE};
 use gobject_sys::{GObject, GSignalInvocationHint, GValue};
 
 use crate::clock;
 use crate::ffi::value_pointer;
+use crate::queue::{self, Entry, FrameEntry};
 use crate::self_time::{FrameSite, Timer};
 use crate::session::{with_session, Session};
 
@@ -75,11 +76,6 @@ impl ClockState {
     #[inline(always)]
     fn start(&self, phase: usize) -> Option<u64> {
         (self.started & 1 << phase != 0).then_some(self.starts[phase])
-    }
-
-    #[inline(always)]
-    fn end(&self, phase: usize) -> Option<u64> {
-        (self.ended & 1 << phase != 0).then_some(self.ends[phase])
     }
 
     #[inline(always)]
@@ -220,39 +216,26 @@ unsafe extern "C" fn on_cycle_end(clock: *mut GdkFrameClock, _data: *mut c_void)
                 return;
             }
             state.set_end(AFTER_PAINT, now);
-            let phases: [Option<Phase>; 5] = std::array::from_fn(|i| {
-                state.start(i).map(|start_ns| Phase {
-                    start_ns,
-                    end_ns: state.end(i).unwrap_or(start_ns).max(start_ns),
-                })
+            // The phases go as the state holds them: the writer thread makes the record.
+            let frame = state.surface.map(|surface| FrameEntry {
+                surface,
+                started: state.started,
+                ended: state.ended,
+                counter: state.counter,
+                end_ns: now,
+                starts: state.starts,
+                ends: state.ends,
             });
-            let first_start = phases
-                .iter()
-                .flatten()
-                .map(|p| p.start_ns)
-                .min()
-                .unwrap_or(now);
             state.clear_phases();
             let counter = state.counter;
             if state.next_timings < 0 {
                 state.next_timings = counter;
             }
             let next_timings = state.next_timings;
-            let surface = state.surface;
             session.current_frame = -1;
-            let Some(surface) = surface else { return };
-            let [before_paint, update, layout, paint, after_paint] = phases;
-            session.write(Record::Frame(Frame {
-                t_ns: first_start,
-                surface,
-                counter,
-                end_ns: now,
-                before_paint,
-                update,
-                layout,
-                paint,
-                after_paint,
-            }));
+            let Some(frame) = frame else { return };
+            let surface = frame.surface;
+            queue::send_in_place(frame, Entry::Frame);
             wrote_frame = true;
             if counter % TIMINGS_EVERY != 0 {
                 return;

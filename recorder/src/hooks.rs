@@ -9,7 +9,8 @@ use gobject_sys::{GSignalEmissionHook, GSignalInvocationHint, GValue};
 
 use crate::ffi::{is_a, type_name_of, value_int, value_pointer};
 use crate::self_time::{FrameSite, Timer};
-use crate::session::{self, with_session};
+use crate::session::{self, on_main_thread, with_session};
+use crate::surfaces::LAST_SIZE;
 use crate::{damage, events, frames};
 
 /// Adds `hook` to `signal` of `gtype`; false (with a warning) if the signal is missing.
@@ -145,7 +146,7 @@ unsafe extern "C" fn on_widget_unrealize(
         }
         let widget = unsafe { gobject_sys::g_value_get_object(params) };
         if unsafe { is_a(widget, gtk4_sys::gtk_native_get_type()) } {
-            with_session(|session| session.drawers.clear());
+            with_session(damage::forget_drawers);
         }
     });
     GTRUE
@@ -167,7 +168,8 @@ unsafe extern "C" fn on_surface_layout(
         // `layout(GdkSurface*, gint, gint)`.
         let surface = unsafe { value_pointer(params) }.cast::<GdkSurface>();
         let (width, height) = unsafe { (value_int(params.add(1)), value_int(params.add(2))) };
-        if !surface.is_null() {
+        let unchanged = on_main_thread() && LAST_SIZE.is(surface as usize, width, height);
+        if !surface.is_null() && !unchanged {
             with_session(|session| unsafe { session.surface_size(surface, width, height) });
         }
         timer.stop_frame_work(FrameSite::Layout, false);

@@ -44,8 +44,9 @@ use gdkrecord_format::{Dispatch, LoopIteration, Record};
 use glib_sys::{gboolean, gpointer, GMainContext, GPollFD, GSource, GSourceFunc, GSourceFuncs};
 
 use crate::clock::{self, monotonic_ns};
+use crate::self_time::Timer;
 use crate::session::{self, on_main_thread};
-use crate::{code_address, loop_summary, stall};
+use crate::{code_address, loop_summary, queue, stall};
 
 extern "C" {
     // GLib's exported source tables (glib-sys does not declare them). Writable data.
@@ -209,6 +210,11 @@ unsafe extern "C" fn poll_wrapper(fds: *mut GPollFD, nfds: c_uint, timeout: c_in
         crate::guard((), || unsafe { discover_private_tables() });
     }
     crate::idle_signal::before_poll(timeout);
+    // Here, not in the hooks that pushed them: the loop is done with its work.
+    let timer = Timer::start();
+    if queue::wake_writer_if_records_wait() {
+        timer.stop_writer_wake();
+    }
     let result = unsafe { original(fds, nfds, timeout) };
     let woke = monotonic_ns();
     LAST_POLL_NS.store(woke.saturating_sub(entered), Ordering::Relaxed);

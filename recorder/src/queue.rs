@@ -8,9 +8,13 @@
 //! to the writer thread. Records made on other threads (the stall
 //! watchdog, main loops run by other threads) go through a small locked list instead.
 //!
-//! The writer drains every 10 ms while records come, then parks without a timeout; the
-//! first record after a quiet spell unparks it. So an app whose main loop sleeps costs
-//! no wake-up at all. The ring's size bounds what a lagging writer can leave behind; when
+//! The writer drains every 10 ms while records come, then parks without a timeout. The
+//! main thread's hooks never wake it: waking a thread is a system call, and on a virtual
+//! machine an inter-processor interrupt, that measured 10–250 µs inside an input event's
+//! hook. The main loop wakes it instead, when it is about to sleep in poll with records
+//! waiting ([`wake_writer_if_records_wait`]), and the stall watchdog does when a handler
+//! keeps the loop from polling. So an app whose main loop sleeps costs no wake-up at all,
+//! and a busy one at most one per quiet spell, outside its handlers. The ring's size bounds what a lagging writer can leave behind; when
 //! it is full, records are counted as dropped rather than blocking the app.
 //!
 //! What the producer touches per record is kept to a minimum: one cache line for its
@@ -24,7 +28,9 @@ use std::mem::MaybeUninit;
 use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU32, AtomicU64, Ordering};
 use std::sync::Mutex;
 
-use gdkrecord_format::{Damage, Event, EventType, Modifiers, Record, Renderer, SurfaceId};
+use gdkrecord_format::{
+    Damage, Event, EventType, Frame, Modifiers, Phase, Record, Renderer, SurfaceId,
+};
 
 use crate::hot::HOT;
 use crate::key_names::KeyName;
@@ -42,12 +48,13 @@ pub(crate) const INLINE_RECTS: usize = 8;
 
 /// What goes through the queue: a finished record, or the few fields of the most
 /// frequent records, which the writer thread makes into records: pointer events (a
-/// quarter of an Event's size to write), key events (the name copied by the writer) and
+/// quarter of an Event's size to write), key events (the name copied by the writer),
 /// Damage / Painted regions whose rectangles travel inline (no allocation on the main
-/// thread for the usual small regions).
+/// thread for the usual small regions) and frame-clock cycles.
 ///
-/// `repr(C, u8)` fixes the layout (a `u8` tag, then the variant), so a pointer event can
-/// be written into its slot as [`PointerEntry`]: 64 bytes instead of a whole entry.
+/// `repr(C, u8)` fixes the layout (a `u8` tag, then the variant), so a pointer event, a
+/// region or a frame can be written into its slot as a [`Tagged`] variant: 64, 160 or
+/// 120 bytes instead of a whole entry's 224.
 #[derive(Debug)]
 #[repr(C, u8)]
 pub(crate) enum Entry {
@@ -55,8 +62,89 @@ pub(crate) enum Entry {
     Pointer(PointerEvent) = 1,
     Region(InlineRegion) = 2,
     Key(KeyEvent) = 3,
+    Frame(FrameEntry) = 4,
     /// A frame's pixels, drawn by the main thread, packed by the writer (`pixels.rs`).
-    Pixels(Box<PixelPatch>) = 4,
+    Pixels(Box<PixelPatch>) = 5,
+}
+
+/// An `Entry` variant's layout under `repr(C, u8)`: its tag, then its fields (at the
+/// union's alignment, 8, for every variant). Writing this into a slot instead of a whole
+/// [`Entry`] touches only the variant's cache lines (a whole entry is 224 bytes).
+#[repr(C)]
+struct Tagged<T> {
+    tag: u8,
+    value: T,
+}
+
+/// An `Entry` variant the main thread writes in place (see [`Tagged`]).
+pub(crate) trait InPlace: Sized {
+    /// The variant's discriminant in [`Entry`].
+    const TAG: u8;
+}
+
+impl InPlace for PointerEvent {
+    const TAG: u8 = 1;
+}
+
+impl InPlace for InlineRegion {
+    const TAG: u8 = 2;
+}
+
+impl InPlace for FrameEntry {
+    const TAG: u8 = 4;
+}
+
+/// A frame-clock cycle: its phases as the clock's state held them (see `frames.rs`); the
+/// writer thread makes it a Frame record.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct FrameEntry {
+    pub(crate) surface: SurfaceId,
+    /// Bit `i`: `starts[i]` (`ends[i]`) holds phase `i`'s start (end).
+    pub(crate) started: u8,
+    pub(crate) ended: u8,
+    pub(crate) counter: i64,
+    /// When the cycle ended: after-paint's end, and the time of any phase with no end.
+    pub(crate) end_ns: u64,
+    pub(crate) starts: [u64; 5],
+    pub(crate) ends: [u64; 5],
+}
+
+impl FrameEntry {
+    /// The Frame record: each phase that started, ending no earlier than it started;
+    /// the record's time is the earliest start.
+    pub(crate) fn to_record(self) -> Record {
+        let phase = |i: usize| {
+            (self.started & 1 << i != 0).then(|| {
+                let start_ns = self.starts[i];
+                let end_ns = if self.ended & 1 << i != 0 {
+                    self.ends[i]
+                } else {
+                    start_ns
+                };
+                Phase {
+                    start_ns,
+                    end_ns: end_ns.max(start_ns),
+                }
+            })
+        };
+        let [before_paint, update, layout, paint, after_paint] = std::array::from_fn(phase);
+        let t_ns = (0..5)
+            .filter_map(phase)
+            .map(|p| p.start_ns)
+            .min()
+            .unwrap_or(self.end_ns);
+        Record::Frame(Frame {
+            t_ns,
+            surface: self.surface,
+            counter: self.counter,
+            end_ns: self.end_ns,
+            before_paint,
+            update,
+            layout,
+            paint,
+            after_paint,
+        })
+    }
 }
 
 /// A key press or release: the fields it carries, its name still to be copied.
@@ -93,13 +181,6 @@ impl KeyEvent {
         }
         event
     }
-}
-
-/// The layout of `Entry::Pointer` (see [`Entry`]).
-#[repr(C)]
-struct PointerEntry {
-    tag: u8,
-    pointer: PointerEvent,
 }
 
 /// A motion or button event: the fields it carries.
@@ -177,7 +258,7 @@ pub(crate) struct Producer {
     /// The consumer's `tail` as last read (producer only).
     tail_seen: AtomicU32,
     /// Set by the writer thread before it parks; cleared by whoever wakes it.
-    writer_parked: AtomicBool,
+    pub(crate) writer_parked: AtomicBool,
 }
 
 impl Producer {
@@ -282,23 +363,23 @@ impl Queue<'_> {
         true
     }
 
-    /// Appends `Entry::Pointer(pointer)`, writing only that variant's bytes; false when
-    /// the queue is full.
+    /// Appends the entry of variant `value`, writing only that variant's bytes; false
+    /// when the queue is full.
     ///
     /// # Safety
     /// As [`Queue::reserve`].
     #[inline(always)]
-    unsafe fn push_pointer(&self, pointer: PointerEvent) -> bool {
+    unsafe fn push_in_place<T: InPlace>(&self, value: T) -> bool {
         let Some((slot, head)) = (unsafe { self.reserve() }) else {
             return false;
         };
-        // SAFETY: reserved for us; `PointerEntry` is `Entry::Pointer`'s layout (repr(C, u8)).
+        // SAFETY: reserved for us; `Tagged<T>` is the variant's layout (repr(C, u8)).
         unsafe {
             (*slot)
                 .0
                 .get()
-                .cast::<PointerEntry>()
-                .write(PointerEntry { tag: 1, pointer })
+                .cast::<Tagged<T>>()
+                .write(Tagged { tag: T::TAG, value })
         };
         self.publish(head);
         true
@@ -479,19 +560,18 @@ pub(crate) fn send(record: Record, on_producer_thread: bool) {
     send_entry(Entry::Record(record), on_producer_thread);
 }
 
-/// Sends a pointer event from the main thread to the writer thread.
+/// Sends a pointer event, a region or a frame from the main thread to the writer
+/// thread, writing only its variant's bytes into the ring.
 #[inline(always)]
-pub(crate) fn send_pointer(pointer: PointerEvent) {
+pub(crate) fn send_in_place<T: InPlace>(value: T, entry: fn(T) -> Entry) {
     if HOT.write_through.load(Ordering::Relaxed) {
-        writer::write_now(&Entry::Pointer(pointer));
+        writer::write_now(&entry(value));
         return;
     }
-    // SAFETY: only the main thread sends pointer events (the caller checked).
-    if !unsafe { main_queue().push_pointer(pointer) } {
+    // SAFETY: only the main thread sends these (the callers run on it).
+    if !unsafe { main_queue().push_in_place(value) } {
         DROPPED.fetch_add(1, Ordering::Relaxed);
-        return;
     }
-    writer_wake::wake(&HOT.queue.writer_parked);
 }
 
 /// Sends `entry` to the writer thread (see [`send`]).
@@ -505,14 +585,27 @@ pub(crate) fn send_entry(record: Entry, on_producer_thread: bool) {
         // SAFETY: only the main thread gets here.
         if !unsafe { main_queue().push(record) } {
             DROPPED.fetch_add(1, Ordering::Relaxed);
-            return;
         }
+        // The writer is woken when the main loop is about to sleep (see the module docs).
     } else {
         SIDE.lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
             .push(record);
+        writer_wake::wake(&HOT.queue.writer_parked);
     }
-    writer_wake::wake(&HOT.queue.writer_parked);
+}
+
+/// Wakes the parked writer thread when the main thread's ring holds records: called by
+/// the poll wrapper before the main loop sleeps, and by the stall watchdog when the loop
+/// has not polled for a threshold. Returns whether it woke the writer (a system call).
+/// Any thread may call it: it only reads the ring's indexes.
+#[inline(always)]
+pub(crate) fn wake_writer_if_records_wait() -> bool {
+    let parked = &HOT.queue.writer_parked;
+    if !parked.load(Ordering::Relaxed) || main_queue().is_empty() {
+        return false;
+    }
+    writer_wake::wake(parked)
 }
 
 /// Records dropped so far because the ring was full.
@@ -618,11 +711,88 @@ mod tests {
             button: Some(1),
             event_type: EventType::BUTTON_PRESS,
         };
-        assert!(unsafe { ring.queue().push_pointer(pointer) });
+        assert!(unsafe { ring.queue().push_in_place(pointer) });
         match unsafe { ring.pop() } {
             Some(Entry::Pointer(back)) => assert_eq!(back, pointer),
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn region_and_frame_entries_written_in_place_read_back_whole() {
+        let ring = Ring::new(4);
+        let region = InlineRegion {
+            t_ns: 5,
+            frame: 12,
+            surface: SurfaceId(2),
+            renderer: Renderer::CAIRO,
+            painted: true,
+            len: 2,
+            rects: [[1, 2, 3, 4]; INLINE_RECTS],
+        };
+        let frame = FrameEntry {
+            surface: SurfaceId(1),
+            started: 0b10101,
+            ended: 0b00101,
+            counter: 41,
+            end_ns: 900,
+            starts: [100, 0, 300, 0, 500],
+            ends: [200, 0, 400, 0, 0],
+        };
+        assert!(unsafe { ring.queue().push_in_place(region) });
+        assert!(unsafe { ring.queue().push_in_place(frame) });
+        match unsafe { ring.pop() } {
+            Some(Entry::Region(back)) => {
+                assert_eq!((back.t_ns, back.frame, back.len), (5, 12, 2));
+                assert_eq!((back.surface, back.painted), (SurfaceId(2), true));
+                assert_eq!(back.rects[1], [1, 2, 3, 4]);
+            }
+            other => panic!("{other:?}"),
+        }
+        match unsafe { ring.pop() } {
+            Some(Entry::Frame(back)) => assert_eq!(back, frame),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_frame_entry_becomes_its_frame_record() {
+        let frame = FrameEntry {
+            surface: SurfaceId(1),
+            started: 0b10101,
+            ended: 0b00101,
+            counter: 41,
+            end_ns: 900,
+            starts: [100, 0, 300, 0, 500],
+            ends: [200, 0, 250, 0, 0],
+        };
+        let Record::Frame(record) = frame.to_record() else {
+            panic!("not a frame");
+        };
+        assert_eq!((record.t_ns, record.counter, record.end_ns), (100, 41, 900));
+        assert_eq!(
+            record.before_paint,
+            Some(Phase {
+                start_ns: 100,
+                end_ns: 200
+            })
+        );
+        assert_eq!(record.update, None);
+        // An end before the start is clamped; a phase without an end ends as it starts.
+        assert_eq!(
+            record.layout,
+            Some(Phase {
+                start_ns: 300,
+                end_ns: 300
+            })
+        );
+        assert_eq!(
+            record.after_paint,
+            Some(Phase {
+                start_ns: 500,
+                end_ns: 500
+            })
+        );
     }
 
     #[test]

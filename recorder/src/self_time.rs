@@ -100,6 +100,8 @@ struct Histograms {
     frames: Histogram,
     /// Time per call at each frame site (10 ns buckets), by [`FrameSite::index`].
     sites: [Histogram; 9],
+    /// Time the poll wrapper spent waking the parked writer thread (10 ns buckets).
+    writer_wakes: Histogram,
     /// Time drawing a frame's pixels (`GDKRECORD_PIXELS`), per rendered frame (10 µs
     /// buckets); not in `frames`, whose buckets end at 100 µs.
     pixels: Histogram,
@@ -115,6 +117,7 @@ fn histograms() -> &'static Histograms {
             other_events: Histogram::new(10),
             frames: Histogram::new(100),
             sites: [const { Histogram::new(10) }; 9],
+            writer_wakes: Histogram::new(10),
             pixels: Histogram::new(10_000),
         })
     })
@@ -226,6 +229,16 @@ impl Timer {
         }
     }
 
+    /// The poll wrapper's wake-up of the parked writer thread ends.
+    #[inline(always)]
+    pub(crate) fn stop_writer_wake(self) {
+        if let Some(start) = self.0 {
+            histograms()
+                .writer_wakes
+                .add(monotonic_ns().saturating_sub(start));
+        }
+    }
+
     /// Some work for the current frame ends at `site`; `frame_done` when its Frame record
     /// was written.
     #[inline(always)]
@@ -284,11 +297,12 @@ pub(crate) fn report(total_bytes: u64) -> String {
         String::new()
     };
     format!(
-        "gdkrecord self-time: {} {} {} {}{pixels} event_bytes_per_event={bytes_per_event:.1} log_bytes={total_bytes} warm_event_ns={}{sites}",
+        "gdkrecord self-time: {} {} {} {} {}{pixels} event_bytes_per_event={bytes_per_event:.1} log_bytes={total_bytes} warm_event_ns={}{sites}",
         histograms.events.summary("events"),
         histograms.pointer_events.summary("pointer_events"),
         histograms.other_events.summary("other_events"),
         histograms.frames.summary("frames"),
+        histograms.writer_wakes.summary("writer_wakes"),
         WARM_EVENT_NS.load(Ordering::Relaxed)
     )
 }

@@ -418,6 +418,9 @@ fn watchdog(config: &Config) {
             samples = 0;
             next_sample_at = now;
         }
+        // The main loop wakes the writer only before it polls: records its handlers made
+        // before blocking would wait until the stall ends.
+        crate::queue::wake_writer_if_records_wait();
         if now >= next_sample_at {
             if let Some(sample) = take_sample(busy_since) {
                 record_sample(busy_since, sample);

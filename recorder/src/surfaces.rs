@@ -14,7 +14,7 @@ use crate::clock;
 use crate::ffi::{is_a, type_name_of};
 use crate::hot::HOT;
 use crate::session::{with_session, Session};
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 /// What the recorder keeps about a live surface.
 #[derive(Debug, Clone, Copy, Default)]
@@ -152,13 +152,19 @@ impl Session {
         width: i32,
         height: i32,
     ) {
-        // Every frame, the size is the one already recorded: only that check is inline.
         let unchanged = self
             .surfaces
             .get_mut(surface as usize)
             .is_some_and(|info| info.size == (width, height));
         if !unchanged {
             unsafe { self.size_changed(surface, width, height) };
+        }
+        if self
+            .surfaces
+            .get(surface as usize)
+            .is_some_and(|info| info.size == (width, height))
+        {
+            LAST_SIZE.remember(surface as usize, width, height);
         }
     }
 
@@ -182,6 +188,47 @@ impl Session {
             width,
             height,
         }));
+    }
+}
+
+/// The surface whose size was checked last and that size, as recorded: every frame
+/// `GdkSurface::layout` gives the same, and this line is all that check then reads (not
+/// the session's tables). Main thread only; forgotten with the surface.
+#[repr(C, align(64))]
+#[derive(Debug)]
+pub(crate) struct LastSize {
+    surface: AtomicUsize,
+    /// Width in the high 32 bits, height in the low ones.
+    size: AtomicU64,
+}
+
+pub(crate) static LAST_SIZE: LastSize = LastSize {
+    surface: AtomicUsize::new(0),
+    size: AtomicU64::new(0),
+};
+
+impl LastSize {
+    fn pack(width: i32, height: i32) -> u64 {
+        u64::from(width as u32) << 32 | u64::from(height as u32)
+    }
+
+    /// Whether `surface`'s recorded size is `width` × `height`, as far as this line knows.
+    #[inline(always)]
+    pub(crate) fn is(&self, surface: usize, width: i32, height: i32) -> bool {
+        self.surface.load(Ordering::Relaxed) == surface
+            && self.size.load(Ordering::Relaxed) == Self::pack(width, height)
+    }
+
+    fn remember(&self, surface: usize, width: i32, height: i32) {
+        self.size
+            .store(Self::pack(width, height), Ordering::Relaxed);
+        self.surface.store(surface, Ordering::Relaxed);
+    }
+
+    fn forget(&self, surface: usize) {
+        if self.surface.load(Ordering::Relaxed) == surface {
+            self.surface.store(0, Ordering::Relaxed);
+        }
     }
 }
 
@@ -226,6 +273,7 @@ unsafe extern "C" fn on_surface_finalized(_data: *mut c_void, where_the_object_w
             if HOT.last_surface.load(Ordering::Relaxed) == where_the_object_was as usize {
                 HOT.last_surface.store(0, Ordering::Relaxed);
             }
+            LAST_SIZE.forget(where_the_object_was as usize);
             let key = where_the_object_was as usize;
             if let Some(info) = session.surfaces.remove(key) {
                 session.write(Record::SurfaceDestroyed(SurfaceDestroyed {

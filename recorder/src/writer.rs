@@ -2,9 +2,12 @@
 //! (varint length, CRC-32, payload) and copies them into the memory-mapped file.
 //!
 //! It drains every [`ACTIVE_PERIOD`] while records come and parks after [`IDLE_BEFORE_PARK`]
-//! without any, with no timeout; the first record after that wakes it (`writer_wake.rs`),
-//! so it never wakes while the app's main loop sleeps. So a record reaches the page cache
-//! (where it survives SIGKILL) within [`ACTIVE_PERIOD`]; on a crash signal the handler in
+//! without any, with no timeout; the main loop wakes it when it is about to sleep in poll
+//! with records waiting, or the stall watchdog when a handler keeps the loop from polling
+//! (`queue.rs`, `writer_wake.rs`), so it never wakes while the app's main loop sleeps. So
+//! a record reaches the page cache (where it survives SIGKILL) within [`ACTIVE_PERIOD`]
+//! while records come; after a quiet spell, within that of the end of the main-loop
+//! iteration that made it (or of the stall threshold, in a blocked handler). On a crash signal the handler in
 //! `crash.rs` drains what is left before the process dies, and at exit the atexit handler
 //! does, then writes the End record. With `GDKRECORD_SYNC=1` each record is written by the
 //! thread that makes it instead ([`write_now`]).
@@ -141,6 +144,9 @@ impl FileState {
                 }
                 let bytes = self.write(&Record::Event(event));
                 self_time::count_event_bytes(bytes);
+            }
+            Entry::Frame(frame) => {
+                self.write(&frame.to_record());
             }
             // Packing allocates: a crash signal's drain leaves the frame without pixels.
             Entry::Pixels(patch) if in_signal_handler => {

@@ -1,17 +1,19 @@
 //! Parking and waking the writer thread, race-free with nothing on the hooks' side.
 //!
-//! The writer parks, with no timeout, once records stop coming (`writer.rs`); the first
-//! record after that wakes it: the hook that pushed it reads the writer's parked flag,
-//! on the cache line it writes anyway, and calls `unpark` only when the flag is up. So an
-//! app whose main loop sleeps gets no wake-up from the recorder.
+//! The writer parks, with no timeout, once records stop coming (`writer.rs`). Records
+//! pushed after that wake it: for the main thread's ring, the poll wrapper reads the
+//! writer's parked flag before the main loop sleeps and calls `unpark` only when the
+//! flag is up and records wait (`queue::wake_writer_if_records_wait`); the other
+//! threads' pushes wake it at once. So an app whose main loop sleeps gets no wake-up
+//! from the recorder, and no hook pays for a wake-up.
 //!
 //! A record pushed just as the writer decides to park must still wake it, which takes a
-//! store-load barrier between the hook's push and its read of the flag: a fence in every
-//! hook. The writer, which parks rarely, pays for it instead with
+//! store-load barrier between the push and the read of the flag: a fence on the main
+//! thread. The writer, which parks rarely, pays for it instead with
 //! `membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED)` between raising its flag and looking
 //! at the queue a last time: that makes every running thread of the process execute a
-//! full barrier, so either the hook's push is visible to the writer's last look or the
-//! hook's read of the flag sees it raised. Where the kernel lacks membarrier (Linux
+//! full barrier, so either the push is visible to the writer's last look or the later
+//! read of the flag sees it raised. Where the kernel lacks membarrier (Linux
 //! before 4.14, or a seccomp filter), the writer parks for at most [`PARK_TIMEOUT`].
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -59,18 +61,20 @@ fn heavy_fence() -> bool {
             == 0
 }
 
-/// Wakes the writer thread if it is parked (`parked` is its flag); called by whoever
-/// just pushed a record.
+/// Wakes the writer thread if it is parked (`parked` is its flag); called after a
+/// record was pushed. Returns whether it woke it.
 #[inline(always)]
-pub(crate) fn wake(parked: &AtomicBool) {
+pub(crate) fn wake(parked: &AtomicBool) -> bool {
     // The push before must not be moved after the read of the flag by the compiler (the
     // CPU's reordering is the writer's membarrier's business, see the module docs).
     std::sync::atomic::compiler_fence(Ordering::SeqCst);
     if parked.load(Ordering::Relaxed) && parked.swap(false, Ordering::Relaxed) {
         if let Some(thread) = WRITER_THREAD.get() {
             thread.unpark();
+            return true;
         }
     }
+    false
 }
 
 /// Parks the writer thread, raising `parked` meanwhile, unless `nothing_waiting` says

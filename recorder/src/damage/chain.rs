@@ -2,11 +2,13 @@
 //! that lets a subclass's vfunc chain up to its patched parent through the wrapper.
 
 use std::cell::Cell;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicU8, AtomicUsize, Ordering};
 
+use gdkrecord_format::Renderer;
 use glib_sys::GType;
 
 use super::patch::{patches, Patches, PATCH_GENERATION};
+use super::Drawer;
 
 thread_local! {
     /// The GType whose original `render` is running on this thread (0: none), for
@@ -33,6 +35,12 @@ pub(super) struct Chain {
     generation: AtomicU64,
     patched_type: AtomicUsize,
     original: AtomicUsize,
+    /// The renderer or draw context of the last call on the main thread (0: none) and
+    /// what it drew into: the session's drawer table, for the one that draws every frame,
+    /// on the line this wrapper reads anyway.
+    drawer: AtomicUsize,
+    drawer_surface: AtomicUsize,
+    drawer_renderer: AtomicU8,
 }
 
 impl Chain {
@@ -44,7 +52,33 @@ impl Chain {
             generation: AtomicU64::new(u64::MAX),
             patched_type: AtomicUsize::new(0),
             original: AtomicUsize::new(0),
+            drawer: AtomicUsize::new(0),
+            drawer_surface: AtomicUsize::new(0),
+            drawer_renderer: AtomicU8::new(0),
         }
+    }
+
+    /// What `drawer` drew into last time, if it was the last one seen (main thread).
+    #[inline(always)]
+    pub(super) fn cached_drawer(&self, drawer: usize) -> Option<Drawer> {
+        (self.drawer.load(Ordering::Relaxed) == drawer).then(|| Drawer {
+            surface: self.drawer_surface.load(Ordering::Relaxed),
+            renderer: Renderer(self.drawer_renderer.load(Ordering::Relaxed)),
+        })
+    }
+
+    /// Remembers what `drawer` draws into (main thread).
+    pub(super) fn remember_drawer(&self, drawer: usize, known: Drawer) {
+        self.drawer.store(0, Ordering::Relaxed);
+        self.drawer_surface.store(known.surface, Ordering::Relaxed);
+        self.drawer_renderer
+            .store(known.renderer.0, Ordering::Relaxed);
+        self.drawer.store(drawer, Ordering::Relaxed);
+    }
+
+    /// Forgets the last drawer (its widget was unrealized: the address may come back).
+    pub(super) fn forget_drawer(&self) {
+        self.drawer.store(0, Ordering::Relaxed);
     }
 
     /// The cached resolution of `instance_type`, if still valid.

@@ -26,7 +26,7 @@ use gdk4_sys::{GdkDrawContext, GdkSurface};
 use gdkrecord_format::{Damage, Record, Renderer};
 use gsk4_sys::{GskRenderNode, GskRenderer};
 
-use self::chain::{END_FRAME, RENDER};
+use self::chain::{Chain, END_FRAME, RENDER};
 use self::layouts::PaintedArg;
 use self::patch::{capturing, scan_draw_contexts, END_FRAME_PROOF, RENDER_PROOF, SCAN_CONTEXTS};
 pub(crate) use self::patch::{check_layout, patch_renderer, status};
@@ -77,27 +77,35 @@ unsafe fn renderer_kind<T>(instance: *mut T) -> Renderer {
     }
 }
 
-/// Records `region` as drawn now (Damage, or Painted when `painted`) by `drawer` (a
-/// renderer or draw context), on the surface and by the renderer `drawn_by` names when
-/// the drawer is new; timed as frame work from `started` (the wrapper's entry, a
+/// Records `region` as drawn now (Damage from `render`'s `chain`, Painted from
+/// `end_frame`'s) by `drawer` (a renderer or draw context), on the surface and by the
+/// renderer `drawn_by` names when the drawer is new; timed as frame work from `started` (the wrapper's entry, a
 /// CLOCK_MONOTONIC reading that is also the record's time); a panic stops the recording.
 #[inline(always)]
 fn record_timed(
     started: u64,
     region: *const CairoRegion,
-    painted: bool,
+    chain: &Chain,
     drawer: usize,
     drawn_by: impl FnOnce() -> Drawer,
 ) {
+    let painted = std::ptr::eq(chain, &END_FRAME);
     crate::guard((), || {
         let timer = Timer::start_at(started);
         let t_ns = clock::since_start(started);
         with_session(|session| {
-            let drawer = match session.drawers.get_mut(drawer) {
-                Some(known) => *known,
-                None => new_drawer(session, drawer, drawn_by),
+            let known = match chain.cached_drawer(drawer) {
+                Some(known) => known,
+                None => {
+                    let known = match session.drawers.get_mut(drawer) {
+                        Some(known) => *known,
+                        None => new_drawer(session, drawer, drawn_by),
+                    };
+                    chain.remember_drawer(drawer, known);
+                    known
+                }
             };
-            unsafe { record_region(session, drawer, region, painted, t_ns) };
+            unsafe { record_region(session, known, region, painted, t_ns) };
         });
         timer.stop_frame_work(
             if painted {
@@ -134,6 +142,14 @@ unsafe fn record_large_region(
     } else {
         Record::Damage(damage)
     });
+}
+
+/// Forgets every renderer and draw context seen (a native widget was unrealized: they
+/// went with it, and their addresses may come back for others).
+pub(crate) fn forget_drawers(session: &mut Session) {
+    session.drawers.clear();
+    RENDER.forget_drawer();
+    END_FRAME.forget_drawer();
 }
 
 /// Looks a drawer seen for the first time up, and remembers it.
@@ -180,7 +196,7 @@ unsafe fn record_region(
         })
     };
     if n <= INLINE_RECTS {
-        queue::send_entry(Entry::Region(inline), true);
+        queue::send_in_place(inline, Entry::Region);
     } else {
         unsafe { record_large_region(session, inline, region) };
     }
@@ -217,7 +233,7 @@ unsafe extern "C" fn render_wrapper(
                 || patch::prove_render(renderer, root as usize, clip as usize))
         {
             recorded = true;
-            record_timed(started, clip, false, renderer as usize, || unsafe {
+            record_timed(started, clip, &RENDER, renderer as usize, || unsafe {
                 Drawer {
                     surface: gsk4_sys::gsk_renderer_get_surface(renderer) as usize,
                     renderer: renderer_kind(renderer),
@@ -267,12 +283,18 @@ unsafe extern "C" fn end_frame_wrapper(
         if capturing()
             && (!END_FRAME_PROOF.checking() || patch::prove_end_frame(context, painted as usize))
         {
-            record_timed(started, painted.cast(), true, context as usize, || unsafe {
-                Drawer {
-                    surface: gdk4_sys::gdk_draw_context_get_surface(context) as usize,
-                    renderer: renderer_kind(context),
-                }
-            });
+            record_timed(
+                started,
+                painted.cast(),
+                &END_FRAME,
+                context as usize,
+                || unsafe {
+                    Drawer {
+                        surface: gdk4_sys::gdk_draw_context_get_surface(context) as usize,
+                        renderer: renderer_kind(context),
+                    }
+                },
+            );
         }
     }
     let Some((gtype, original)) = original else {

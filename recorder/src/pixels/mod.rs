@@ -17,7 +17,6 @@
 
 use std::cell::RefCell;
 use std::collections::HashMap;
-use std::ffi::{c_double, c_int, c_void};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use gdk4_sys::GdkSurface;
@@ -31,6 +30,9 @@ use crate::ffi::{is_a, CairoRegion};
 use crate::queue::{self, Entry};
 use crate::session::with_session;
 use crate::{clock, region, self_time};
+
+mod draw;
+use self::draw::draw;
 
 /// Whether pixels are recorded (`GDKRECORD_PIXELS`).
 static ENABLED: AtomicBool = AtomicBool::new(false);
@@ -135,29 +137,6 @@ impl State {
         self.second_bytes = self.second_bytes.saturating_add(bytes);
         true
     }
-}
-
-type CairoSurface = c_void;
-type Cairo = c_void;
-const CAIRO_FORMAT_ARGB32: c_int = 0;
-const CAIRO_STATUS_SUCCESS: c_int = 0;
-
-extern "C" {
-    fn cairo_image_surface_create_for_data(
-        data: *mut u8,
-        format: c_int,
-        width: c_int,
-        height: c_int,
-        stride: c_int,
-    ) -> *mut CairoSurface;
-    fn cairo_surface_status(surface: *mut CairoSurface) -> c_int;
-    fn cairo_surface_flush(surface: *mut CairoSurface);
-    fn cairo_surface_destroy(surface: *mut CairoSurface);
-    fn cairo_create(target: *mut CairoSurface) -> *mut Cairo;
-    fn cairo_status(cr: *mut Cairo) -> c_int;
-    fn cairo_scale(cr: *mut Cairo, sx: c_double, sy: c_double);
-    fn cairo_translate(cr: *mut Cairo, tx: c_double, ty: c_double);
-    fn cairo_destroy(cr: *mut Cairo);
 }
 
 /// Records the pixels of the frame GSK just rendered with `renderer` from `root`
@@ -363,49 +342,6 @@ fn bands(rect: Rect, scale: u32) -> Vec<Rect> {
         .step_by(rows as usize)
         .map(|y| [rect[0], rect[1] + y, rect[2], rows.min(rect[3] - y)])
         .collect()
-}
-
-/// Draws `root` clipped to `rect` (application pixels) at `scale` into a new buffer of
-/// premultiplied B, G, R, A; `None` when cairo fails.
-///
-/// # Safety
-/// `root` is a valid render node.
-unsafe fn draw(root: *mut GskRenderNode, rect: Rect, scale: u32) -> Option<Vec<u8>> {
-    let width = rect[2].checked_mul(scale as i32)?;
-    let height = rect[3].checked_mul(scale as i32)?;
-    let stride = width.checked_mul(4)?;
-    // Zeroed: what the nodes leave uncovered (a window's shadow) stays transparent.
-    let mut data = vec![0u8; stride as usize * height as usize];
-    unsafe {
-        let target = cairo_image_surface_create_for_data(
-            data.as_mut_ptr(),
-            CAIRO_FORMAT_ARGB32,
-            width,
-            height,
-            stride,
-        );
-        if cairo_surface_status(target) != CAIRO_STATUS_SUCCESS {
-            cairo_surface_destroy(target);
-            return None;
-        }
-        let cr = cairo_create(target);
-        cairo_scale(cr, f64::from(scale), f64::from(scale));
-        cairo_translate(cr, -f64::from(rect[0]), -f64::from(rect[1]));
-        gsk4_sys::gsk_render_node_draw(root, cr.cast());
-        let ok = cairo_status(cr) == CAIRO_STATUS_SUCCESS;
-        cairo_destroy(cr);
-        cairo_surface_flush(target);
-        cairo_surface_destroy(target);
-        if !ok {
-            return None;
-        }
-    }
-    // The format's byte order is little-endian ARGB32's.
-    #[cfg(target_endian = "big")]
-    for pixel in data.chunks_exact_mut(4) {
-        pixel.reverse();
-    }
-    Some(data)
 }
 
 /// Where a popup sits over its parent, or `None` for other surfaces.

@@ -102,9 +102,11 @@ struct Histograms {
     sites: [Histogram; 9],
     /// Time the poll wrapper spent waking the parked writer thread (10 ns buckets).
     writer_wakes: Histogram,
-    /// Time drawing a frame's pixels (`GDKRECORD_PIXELS`), per rendered frame (10 µs
-    /// buckets); not in `frames`, whose buckets end at 100 µs.
+    /// Time drawing a frame's pixels (`GDKRECORD_PIXELS`), per rendered frame, patches
+    /// (10 µs buckets) and whole pictures (100 µs buckets); not in `frames`, whose
+    /// buckets end at 100 µs.
     pixels: Histogram,
+    pixels_whole: Histogram,
 }
 
 static HISTOGRAMS: OnceLock<Box<Histograms>> = OnceLock::new();
@@ -119,6 +121,7 @@ fn histograms() -> &'static Histograms {
             sites: [const { Histogram::new(10) }; 9],
             writer_wakes: Histogram::new(10),
             pixels: Histogram::new(10_000),
+            pixels_whole: Histogram::new(100_000),
         })
     })
 }
@@ -257,12 +260,17 @@ impl Timer {
     }
 }
 
-/// A frame's pixels were drawn from `started` (a [`monotonic_ns`] reading) until now.
-pub(crate) fn time_pixels(started: u64) {
+/// A frame's pixels were drawn from `started` (a [`monotonic_ns`] reading) until now:
+/// a `whole` picture of the surface, or patches.
+pub(crate) fn time_pixels(started: u64, whole: bool) {
     if enabled() {
-        histograms()
-            .pixels
-            .add(monotonic_ns().saturating_sub(started));
+        let histograms = histograms();
+        let histogram = if whole {
+            &histograms.pixels_whole
+        } else {
+            &histograms.pixels
+        };
+        histogram.add(monotonic_ns().saturating_sub(started));
     }
 }
 
@@ -291,11 +299,14 @@ pub(crate) fn report(total_bytes: u64) -> String {
             )
         })
         .collect();
-    let pixels = if histograms.pixels.count() > 0 {
-        format!(" {}", histograms.pixels.summary("pixels"))
-    } else {
-        String::new()
-    };
+    let pixels: String = [
+        (&histograms.pixels, "pixels"),
+        (&histograms.pixels_whole, "pixels_whole"),
+    ]
+    .iter()
+    .filter(|(histogram, _)| histogram.count() > 0)
+    .map(|(histogram, name)| format!(" {}", histogram.summary(name)))
+    .collect();
     format!(
         "gdkrecord self-time: {} {} {} {} {}{pixels} event_bytes_per_event={bytes_per_event:.1} log_bytes={total_bytes} warm_event_ns={}{sites}",
         histograms.events.summary("events"),

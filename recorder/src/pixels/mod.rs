@@ -169,13 +169,13 @@ pub(crate) unsafe fn capture(
             frame => frame,
         };
         let t_ns = clock::since_start(started);
-        STATE.with(|state| {
+        let whole = STATE.with(|state| {
             let Ok(mut state) = state.try_borrow_mut() else {
-                return;
+                return false;
             };
-            unsafe { capture_surface(&mut state, surface, id, frame, t_ns, root, clip) };
+            unsafe { capture_surface(&mut state, surface, id, frame, t_ns, root, clip) }
         });
-        self_time::time_pixels(started);
+        self_time::time_pixels(started, whole);
     });
 }
 
@@ -189,7 +189,7 @@ unsafe fn frame_counter(surface: *mut GdkSurface) -> i64 {
     }
 }
 
-/// [`capture`] once the surface is known.
+/// [`capture`] once the surface is known; whether it drew a whole picture.
 ///
 /// # Safety
 /// As [`capture`]; `surface` is the renderer's surface.
@@ -201,7 +201,7 @@ unsafe fn capture_surface(
     t_ns: u64,
     root: *mut GskRenderNode,
     clip: *const CairoRegion,
-) {
+) -> bool {
     let (width, height, scale) = unsafe {
         (
             gdk4_sys::gdk_surface_get_width(surface),
@@ -210,7 +210,7 @@ unsafe fn capture_surface(
         )
     };
     if width <= 0 || height <= 0 {
-        return;
+        return false;
     }
     let picture = state.pictures.entry(id).or_default();
     let full = !picture.whole
@@ -222,7 +222,7 @@ unsafe fn capture_surface(
         unsafe { patch_rects(clip, width, height) }
     };
     if rects.is_empty() {
-        return;
+        return false;
     }
     let skip = |reason| {
         queue::send(
@@ -243,7 +243,7 @@ unsafe fn capture_surface(
     if !scale_ok {
         picture.whole = false;
         skip(PixelsSkipReason::FAILED);
-        return;
+        return false;
     }
     let popup_moved = unsafe { popup_position(surface) }
         .filter(|position| picture.popup_position != Some(*position));
@@ -252,7 +252,7 @@ unsafe fn capture_surface(
     if !admitted {
         picture.whole = false;
         skip(PixelsSkipReason::BUDGET);
-        return;
+        return false;
     }
     if let Some((x, y)) = popup_moved {
         picture.popup_position = Some((x, y));
@@ -277,7 +277,7 @@ unsafe fn capture_surface(
                 None => {
                     picture.whole = false;
                     skip(PixelsSkipReason::FAILED);
-                    return;
+                    return false;
                 }
             }
         }
@@ -290,6 +290,7 @@ unsafe fn capture_surface(
     for patch in patches {
         queue::send_entry(Entry::Pixels(Box::new(PixelPatch::new(patch))), true);
     }
+    full
 }
 
 /// The rectangles to capture for a repaint within `clip` (null: everything), cut to the

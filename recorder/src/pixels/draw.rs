@@ -49,7 +49,7 @@ impl Bounds {
     }
 
     /// The rectangle in the coordinates of a child drawn through `x' = x * sx + dx`.
-    fn into_child(&self, sx: f32, sy: f32, dx: f32, dy: f32) -> Bounds {
+    fn seen_by_child(&self, sx: f32, sy: f32, dx: f32, dy: f32) -> Bounds {
         let (x0, x1) = ((self.x - dx) / sx, (self.x + self.width - dx) / sx);
         let (y0, y1) = ((self.y - dy) / sy, (self.y + self.height - dy) / sy);
         Bounds {
@@ -207,7 +207,7 @@ unsafe fn draw_within(node: *mut GskRenderNode, cr: *mut Cairo, area: &Bounds, d
             draw_within(
                 gsk_transform_node_get_child(node),
                 cr,
-                &area.into_child(sx, sy, dx, dy),
+                &area.seen_by_child(sx, sy, dx, dy),
                 depth + 1,
             );
             cairo_restore(cr);
@@ -229,7 +229,7 @@ mod tests {
             height: 40.0,
         };
         // Child drawn translated by (5, 10) and scaled 2×: its (x, y) lands at 2x+5, 2y+10.
-        let child = area.into_child(2.0, 2.0, 5.0, 10.0);
+        let child = area.seen_by_child(2.0, 2.0, 5.0, 10.0);
         assert_eq!(
             child,
             Bounds {
@@ -240,7 +240,7 @@ mod tests {
             }
         );
         // A mirrored axis keeps a positive size.
-        let flipped = area.into_child(-1.0, 1.0, 0.0, 0.0);
+        let flipped = area.seen_by_child(-1.0, 1.0, 0.0, 0.0);
         assert_eq!((flipped.x, flipped.width), (-40.0, 30.0));
         assert!(area.meets(&Bounds {
             x: 39.0,

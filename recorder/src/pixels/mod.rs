@@ -2,10 +2,11 @@
 //! after GSK rendered a frame, the wrapped `render` (damage/mod.rs) hands its root node
 //! and clip here, and the root node is drawn again with GSK's public
 //! `gsk_render_node_draw()` into cairo image buffers covering the clip's rectangles (at the
-//! surface's scale): a surface's first frame, a frame after a resize, a frame after
-//! frames without pixels and a repaint 10 s or more after the last whole picture cover
-//! the whole surface, so the pictures composed from the patches are always whole and a
-//! reader can start composing at most 10 s of repaints back. The main thread only draws into a fresh buffer and queues it
+//! surface's scale): a surface's first frame, a frame after a resize and a frame after
+//! frames without pixels cover the whole surface, so the pictures composed from the
+//! patches are always whole. The writer thread adds a whole picture of each surface every
+//! 10 s of repaints from the patches it wrote (`wholes.rs`), so a reader can start
+//! composing at most 10 s of repaints back, at no cost to the main thread. The main thread only draws into a fresh buffer and queues it
 //! (`queue::Entry::Pixels`); the writer thread packs it with LZ4 and writes it.
 //!
 //! Off by default: then the render wrapper reads one flag and nothing else changes.
@@ -32,7 +33,9 @@ use crate::session::with_session;
 use crate::{clock, region, self_time};
 
 mod draw;
+mod wholes;
 use self::draw::draw;
+pub(crate) use self::wholes::Wholes;
 
 /// Whether pixels are recorded (`GDKRECORD_PIXELS`).
 static ENABLED: AtomicBool = AtomicBool::new(false);
@@ -47,9 +50,6 @@ const MAX_IN_FLIGHT: u64 = 64 << 20;
 /// A clip of more rectangles than this is captured as its bounding box (each rectangle
 /// costs a walk of the node tree).
 const MAX_PATCH_RECTS: usize = 8;
-/// A repaint at least this long after a surface's last whole picture gets a whole one
-/// again, so a reader (the viewer) composes any moment from the last few seconds.
-const WHOLE_PICTURE_EVERY_NS: u64 = 10_000_000_000;
 
 /// Reads `GDKRECORD_PIXELS` and `GDKRECORD_PIXELS_MB_PER_S`.
 pub(crate) fn init_from_env() {
@@ -84,6 +84,11 @@ impl PixelPatch {
     pub(crate) fn packed(&self) -> Record {
         Record::Pixels(self.0.packed())
     }
+
+    /// The raw patch.
+    pub(crate) fn raw(&self) -> &Pixels {
+        &self.0
+    }
 }
 
 impl Drop for PixelPatch {
@@ -101,8 +106,6 @@ struct Picture {
     whole: bool,
     /// The popup position last recorded.
     popup_position: Option<(i32, i32)>,
-    /// When the last whole picture was taken.
-    whole_at_ns: u64,
 }
 
 /// The main thread's pixel state: pictures by surface id (never reused in a recording),
@@ -213,9 +216,7 @@ unsafe fn capture_surface(
         return false;
     }
     let picture = state.pictures.entry(id).or_default();
-    let full = !picture.whole
-        || picture.size != (width, height, scale)
-        || t_ns.saturating_sub(picture.whole_at_ns) >= WHOLE_PICTURE_EVERY_NS;
+    let full = !picture.whole || picture.size != (width, height, scale);
     let rects = if full {
         vec![[0, 0, width, height]]
     } else {
@@ -284,9 +285,6 @@ unsafe fn capture_surface(
     }
     picture.whole = true;
     picture.size = (width, height, scale as i32);
-    if full {
-        picture.whole_at_ns = t_ns;
-    }
     for patch in patches {
         queue::send_entry(Entry::Pixels(Box::new(PixelPatch::new(patch))), true);
     }

@@ -85,17 +85,47 @@ fn click_colors() -> [Rgb; 4] {
     [1.0, 0.75, 0.5, 0.25].map(|a| mix(SURFACE, CLICK_RGB, a))
 }
 
-/// Draws `picture` (the app's pixels) scaled into `x0..x1` × `y0..y1`, over the surface
-/// colour where it is transparent.
-fn draw_picture(canvas: &mut Canvas, picture: &Picture, span: [i64; 4], layout: &Layout) {
-    let [x0, y0, x1, y1] = span;
-    let per_pixel = f64::from(picture.scale) / layout.scale;
-    for y in y0.max(0)..y1.min(i64::from(canvas.height)) {
-        let py = ((y - y0) as f64 * per_pixel) as u32;
-        for x in x0.max(0)..x1.min(i64::from(canvas.width)) {
-            let px = ((x - x0) as f64 * per_pixel) as u32;
-            let i = ((y * i64::from(canvas.width) + x) * 3) as usize;
-            canvas.rgb[i..i + 3].copy_from_slice(&picture.rgb_over(px, py, SURFACE));
+/// The app's pixels scaled to the GIF, kept while the picture and its place stay the
+/// same (most frames change a few pixels, or none when only a popup moved elsewhere).
+#[derive(Debug, Default)]
+pub struct ScaledPicture {
+    key: Option<(u64, [i64; 4])>,
+    rgb: Vec<u8>,
+}
+
+impl ScaledPicture {
+    /// Draws `picture` (version `version`) scaled into `x0..x1` × `y0..y1`, over the
+    /// surface colour where it is transparent.
+    fn draw(
+        &mut self,
+        canvas: &mut Canvas,
+        (picture, version): (&Picture, u64),
+        span: [i64; 4],
+        layout: &Layout,
+    ) {
+        let [x0, y0, x1, y1] = span;
+        let (cx0, cx1) = (x0.max(0), x1.min(i64::from(canvas.width)));
+        let (cy0, cy1) = (y0.max(0), y1.min(i64::from(canvas.height)));
+        if cx0 >= cx1 || cy0 >= cy1 {
+            return;
+        }
+        let row = ((cx1 - cx0) * 3) as usize;
+        if self.key != Some((version, span)) {
+            self.key = Some((version, span));
+            self.rgb.clear();
+            let per_pixel = f64::from(picture.scale) / layout.scale;
+            for y in cy0..cy1 {
+                let py = ((y - y0) as f64 * per_pixel) as u32;
+                for x in cx0..cx1 {
+                    let px = ((x - x0) as f64 * per_pixel) as u32;
+                    self.rgb
+                        .extend_from_slice(&picture.rgb_over(px, py, SURFACE));
+                }
+            }
+        }
+        for (i, y) in (cy0..cy1).enumerate() {
+            let at = ((y * i64::from(canvas.width) + cx0) * 3) as usize;
+            canvas.rgb[at..at + row].copy_from_slice(&self.rgb[i * row..(i + 1) * row]);
         }
     }
 }
@@ -108,15 +138,16 @@ pub fn draw_frame(
     view: &FrameView<'_>,
     fade: u32,
     extra: &Caption,
-    picture: Option<&Picture>,
+    picture: Option<((&Picture, u64), &mut ScaledPicture)>,
 ) {
     canvas.clear(BACKDROP);
     let (x0, y0) = (MARGIN, MARGIN);
     let (sx0, sx1) = layout.span(0, view.size[0], x0);
     let (sy0, sy1) = layout.span(0, view.size[1], y0);
     canvas.fill(sx0, sy0, sx1, sy1, SURFACE);
-    if let Some(picture) = picture {
-        draw_picture(canvas, picture, [sx0, sy0, sx1, sy1], layout);
+    let with_pixels = picture.is_some();
+    if let Some((picture, scaled)) = picture {
+        scaled.draw(canvas, picture, [sx0, sy0, sx1, sy1], layout);
     }
     let colors = damage_colors(fade);
     for rect in &view.damage {
@@ -124,7 +155,7 @@ pub fn draw_frame(
         let (ax, bx) = layout.span(rect.rect[0], rect.rect[2], x0);
         let (ay, by) = layout.span(rect.rect[1], rect.rect[3], y0);
         let (ax, ay, bx, by) = (ax.max(sx0), ay.max(sy0), bx.min(sx1), by.min(sy1));
-        if picture.is_some() {
+        if with_pixels {
             // Over the app's pixels the damage is outlined, the fresh one twice.
             canvas.outline(ax, ay, bx, by, color);
             if rect.age == 0 && bx - ax > 2 && by - ay > 2 {
@@ -307,6 +338,7 @@ pub fn write_gif(
     }
 
     let mut canvas = Canvas::new(layout.width, layout.height, BACKDROP);
+    let mut scaled = ScaledPicture::default();
     let mut previous: Option<Vec<u8>> = None;
     let mut indices = Vec::new();
     let mut shown_until = 0.0f64;
@@ -320,7 +352,14 @@ pub fn write_gif(
         let picture = pictures
             .as_deref_mut()
             .and_then(|p| p.at(view.frame.end_ns.max(view.frame.start_ns)));
-        draw_frame(&mut canvas, layout, &view, fade, &caption, picture.as_ref());
+        draw_frame(
+            &mut canvas,
+            layout,
+            &view,
+            fade,
+            &caption,
+            picture.map(|p| (p, &mut scaled)),
+        );
         palette.indices(&canvas, &mut indices);
         let delay = if n + 1 < count {
             // Catch up with the recording's clock, never faster than players allow.

@@ -137,7 +137,10 @@ pub fn run(args: &ExposuresArgs) -> Result<ExitCode> {
     if args.heatmap {
         let heat = replay.heatmap(1, true);
         // The app as it looked at the end of the range, under the heat.
-        let picture = cursor.as_mut().and_then(|c| c.at(last));
+        let picture = cursor
+            .as_mut()
+            .and_then(|c| c.at(last))
+            .map(|(p, _)| p.clone());
         let title = format!("Repaints of {info}");
         let program = timeline
             .header()

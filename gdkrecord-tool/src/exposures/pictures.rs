@@ -18,6 +18,11 @@ pub struct PictureCursor {
     pending: Option<Record>,
     pictures: Pictures,
     surface: SurfaceId,
+    /// The picture composed last, and how many times it changed (a drawing of it can be
+    /// reused while this stays the same).
+    composed: Option<Picture>,
+    version: u64,
+    dirty: bool,
 }
 
 impl PictureCursor {
@@ -31,12 +36,16 @@ impl PictureCursor {
             pending: None,
             pictures: Pictures::default(),
             surface,
+            composed: None,
+            version: 0,
+            dirty: true,
         })
     }
 
     /// The surface's picture with every record up to `t_ns` applied (`None` before its
-    /// first pixels). Times only move forward: an earlier `t_ns` gives the same picture.
-    pub fn at(&mut self, t_ns: Nanos) -> Option<Picture> {
+    /// first pixels), and its version (it changed when the version did). Times only move
+    /// forward: an earlier `t_ns` gives the same picture.
+    pub fn at(&mut self, t_ns: Nanos) -> Option<(&Picture, u64)> {
         loop {
             let record = match self.pending.take() {
                 Some(record) => record,
@@ -51,8 +60,13 @@ impl PictureCursor {
                 self.pending = Some(record);
                 break;
             }
-            self.pictures.push(&record);
+            self.dirty |= self.pictures.push(&record).is_some();
         }
-        self.pictures.compose(self.surface)
+        if self.dirty {
+            self.dirty = false;
+            self.composed = self.pictures.compose(self.surface);
+            self.version += 1;
+        }
+        self.composed.as_ref().map(|p| (p, self.version))
     }
 }

@@ -136,13 +136,13 @@ fn write(path: &Path, records: &[Record]) {
     std::fs::write(path, writer.finish().unwrap()).unwrap();
 }
 
-/// Width, height and RGBA pixels of a PNG.
+/// Width, height and pixels (RGBA, or RGB for the heatmap) of a PNG.
 fn decode_png(path: &Path) -> (u32, u32, Vec<u8>) {
     let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(path).unwrap()));
     let mut reader = decoder.read_info().unwrap();
     let mut pixels = vec![0; reader.output_buffer_size().unwrap()];
     let info = reader.next_frame(&mut pixels).unwrap();
-    assert_eq!(info.color_type, png::ColorType::Rgba);
+    pixels.truncate(info.buffer_size());
     (info.width, info.height, pixels)
 }
 
@@ -189,6 +189,7 @@ fn frames_writes_one_png_per_repainted_frame_with_popups_in_place() {
     let second = png(1);
     assert_eq!(rgb_at(&second, 5, 5), RED);
     assert_eq!(rgb_at(&second, 8, 8), GREY, "outside the patch");
+    assert_eq!(first.2.len(), 40 * 20 * 4, "RGBA");
     let with_popup = png(2);
     assert_eq!(rgb_at(&with_popup, 37, 13), GREEN);
     assert_eq!(
@@ -311,5 +312,71 @@ fn stats_says_what_the_pixels_take() {
     assert!(
         text.contains("pixels     3 patches (2 of whole pictures)"),
         "{text}"
+    );
+}
+
+/// The RGB of pixel (`x`, `y`) of decoded pixels with `channels` bytes a pixel.
+fn rgb_of(pixels: &[u8], width: u32, channels: u32, x: u32, y: u32) -> [u8; 3] {
+    let i = ((y * width + x) * channels) as usize;
+    [pixels[i], pixels[i + 1], pixels[i + 2]]
+}
+
+#[test]
+fn exposures_draw_over_the_recorded_pixels() {
+    let dir = scratch("frames-exposures");
+    let mut records = recording();
+    // Damage where frame 2 painted red, so the heatmap and the GIF have something to show.
+    records.insert(
+        3,
+        Record::Damage(Damage {
+            t_ns: 30 * MS,
+            surface: WINDOW,
+            frame: 2,
+            renderer: Renderer::CAIRO,
+            rects: vec![[4, 4, 4, 4]],
+        }),
+    );
+    write(&dir.join("rec.gdkrecord"), &records);
+    let out = tool(
+        &dir,
+        &["exposures", "rec.gdkrecord", "--heatmap", "-o", "heat.png"],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // The surface is drawn 16 px from the left, 80 px from the top, unscaled; the app's
+    // picture (grey, a red square) shows in grey under the heat.
+    let heat = decode_png(&dir.join("heat.png"));
+    let (width, pixels) = (heat.0, &heat.2);
+    let channels = (pixels.len() / (heat.0 * heat.1) as usize) as u32;
+    let grey_area = rgb_of(pixels, width, channels, 16 + 30, 80 + 15);
+    let red_square = rgb_of(pixels, width, channels, 16 + 5, 80 + 5);
+    assert!(
+        grey_area.iter().all(|&c| c > 60),
+        "the never repainted grey window shows through: {grey_area:?}"
+    );
+    assert_ne!(grey_area, red_square, "the repainted red square differs");
+
+    let out = tool(&dir, &["exposures", "rec.gdkrecord", "-o", "anim.gif"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut options = gif::DecodeOptions::new();
+    options.set_color_output(gif::ColorOutput::RGBA);
+    let mut decoder = options
+        .read_info(std::fs::File::open(dir.join("anim.gif")).unwrap())
+        .unwrap();
+    let width = u32::from(decoder.width());
+    let first = decoder.read_next_frame().unwrap().unwrap().buffer.to_vec();
+    // The surface is drawn 12 px from the corner: the app's grey, not the plain surface
+    // colour drawn without pixels (246, 246, 248).
+    let surface = rgb_of(&first, width, 4, 12 + 30, 12 + 15);
+    assert!(
+        surface.iter().all(|&c| (180..=215).contains(&c)),
+        "the app's grey in the GIF: {surface:?}"
     );
 }

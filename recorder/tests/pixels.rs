@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use gdkrecord_format::{EventType, Pixels, Reader, Record, SurfaceId};
+use gdkrecord_format::{EventType, Pixels, PixelsSkipReason, Reader, Record, SurfaceId};
 use gdkrecord_replay::{Picture, Pictures};
 use x11rb::protocol::xproto::{ConnectionExt, ImageFormat};
 
@@ -189,6 +189,16 @@ fn screen_matches_the_recording(ctx: &Ctx, window: &str, log: &Path) -> TestResu
 impl Ctx {
     /// The counter with pixels on, drawn with cairo, its cursor not blinking; its window.
     fn start_counter(&self, log: &Path, args: &[&str]) -> Result<(App, String), String> {
+        self.start_counter_with(log, args, &[])
+    }
+
+    /// [`Ctx::start_counter`] with more environment.
+    fn start_counter_with(
+        &self,
+        log: &Path,
+        args: &[&str],
+        env: &[(&str, &str)],
+    ) -> Result<(App, String), String> {
         let config = self.work.join("no-blink");
         std::fs::create_dir_all(config.join("gtk-4.0")).map_err(|e| e.to_string())?;
         std::fs::write(
@@ -202,7 +212,8 @@ impl Ctx {
             .args(args)
             .env("GSK_RENDERER", "cairo")
             .env("GDKRECORD_PIXELS", "1")
-            .env("XDG_CONFIG_HOME", &config);
+            .env("XDG_CONFIG_HOME", &config)
+            .envs(env.iter().copied());
         let app = self.spawn(command)?;
         app.lines_until("ready")?;
         let window = self.window_of(app.pid())?;
@@ -407,8 +418,57 @@ fn check_tool_outputs(ctx: &Ctx, log: &Path) -> TestResult {
     Ok(())
 }
 
+/// Over the budget (here 0 MiB a second: one frame's pixels a second), frames are recorded
+/// without pixels, each with a `pixels-skipped` record, and the next pixels are a whole
+/// picture again, so the composed picture is never left stale.
+fn frames_over_the_budget_are_skipped_then_pictured_whole(ctx: &Ctx) -> TestResult {
+    let log = ctx.log_path("budget");
+    let (app, window) = ctx.start_counter_with(&log, &[], &[("GDKRECORD_PIXELS_MB_PER_S", "0")])?;
+    let records = wait_for_log(&log, "three frames over the budget", |r| {
+        r.iter()
+            .filter(
+                |r| matches!(r, Record::PixelsSkipped(s) if s.reason == PixelsSkipReason::BUDGET),
+            )
+            .count()
+            >= 3
+    })?;
+    ctx.quit(app, &window)?;
+    let mut after_skip = false;
+    let mut wholes_after_skips = 0;
+    for record in &records {
+        match record {
+            Record::PixelsSkipped(_) => after_skip = true,
+            Record::Pixels(p) if after_skip => {
+                ensure!(
+                    p.full,
+                    "the first pixels after a skipped frame are not whole: {p:?}"
+                );
+                after_skip = false;
+                wholes_after_skips += 1;
+            }
+            _ => {}
+        }
+    }
+    ensure!(
+        wholes_after_skips >= 2,
+        "{wholes_after_skips} whole pictures after skips"
+    );
+    let out = Command::new(ctx.bin("gdkrecord-tool"))
+        .args(["stats", &log.display().to_string(), "--json"])
+        .output()
+        .map_err(|e| e.to_string())?;
+    let stats: serde_json::Value =
+        serde_json::from_slice(&out.stdout).map_err(|e| format!("stats --json: {e}"))?;
+    ensure!(
+        stats["pixels"]["skipped_over_budget"].as_u64() >= Some(3),
+        "stats: {}",
+        stats["pixels"]
+    );
+    Ok(())
+}
+
 fn main() -> std::process::ExitCode {
-    let tests: [Test; 2] = [
+    let tests: [Test; 3] = [
         (
             "a_click_changes_the_label_and_nothing_else",
             a_click_changes_the_label_and_nothing_else,
@@ -416,6 +476,10 @@ fn main() -> std::process::ExitCode {
         (
             "the_blinking_square_alternates",
             the_blinking_square_alternates,
+        ),
+        (
+            "frames_over_the_budget_are_skipped_then_pictured_whole",
+            frames_over_the_budget_are_skipped_then_pictured_whole,
         ),
     ];
     support::run(

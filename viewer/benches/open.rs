@@ -159,7 +159,9 @@ fn write_with_pixels(out: impl std::io::Write, min_bytes: u64) -> u64 {
         records += 1;
         writer.write(&record).unwrap();
     };
-    let picture: Vec<u8> = (0..800 * 600 * 4u32).map(|i| (i / 4 % 800 / 4) as u8).collect();
+    let picture: Vec<u8> = (0..800 * 600 * 4u32)
+        .map(|i| (i / 4 % 800 / 4) as u8)
+        .collect();
     for record in Reader::new(&session[..]).unwrap().map(Result::unwrap) {
         let damage = match &record {
             Record::Damage(d) if d.surface == SurfaceId(1) => Some(d.clone()),
@@ -169,11 +171,24 @@ fn write_with_pixels(out: impl std::io::Write, min_bytes: u64) -> u64 {
         let Some(d) = damage else { continue };
         if d.t_ns >= next_whole {
             next_whole = d.t_ns + 10_000_000_000;
-            let whole = Pixels::raw(d.t_ns, d.surface, d.frame, 1, true, [0, 0, 800, 600], picture.clone());
+            let whole = Pixels::raw(
+                d.t_ns,
+                d.surface,
+                d.frame,
+                1,
+                true,
+                [0, 0, 800, 600],
+                picture.clone(),
+            );
             put(&mut writer, Record::Pixels(whole.packed()));
         }
         for rect in &d.rects {
-            let rect = [rect[0].max(0), rect[1].max(0), rect[2].clamp(1, 64), rect[3].clamp(1, 64)];
+            let rect = [
+                rect[0].max(0),
+                rect[1].max(0),
+                rect[2].clamp(1, 64),
+                rect[3].clamp(1, 64),
+            ];
             let data = vec![(d.frame % 251) as u8; (rect[2] * rect[3] * 4) as usize];
             let patch = Pixels::raw(d.t_ns, d.surface, d.frame, 1, false, rect, data);
             put(&mut writer, Record::Pixels(patch.packed()));

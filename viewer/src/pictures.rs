@@ -57,23 +57,29 @@ pub struct PictureState {
     window: Option<(Nanos, Nanos)>,
     next: usize,
     t_ns: Nanos,
+    /// Pixel patches before this time are skipped: whole pictures came after them.
+    start_ns: Nanos,
     pictures: Pictures,
     /// The last picture composed, and for which surface, while nothing changed.
     composed: Option<(SurfaceId, Arc<Picture>)>,
 }
 
 impl PictureState {
-    /// `surface`'s picture at `t_ns` from `records` (the window spanning `window`).
+    /// `surface`'s picture at `t_ns` from `records` (the window spanning `window`);
+    /// `start_ns` is where its last whole pictures start ([`span_start`]): starting over,
+    /// the patches before it are skipped (a small file's window is the whole file).
     pub fn at(
         &mut self,
         window: (Nanos, Nanos),
         records: &[Located],
         surface: SurfaceId,
         t_ns: Nanos,
+        start_ns: Option<Nanos>,
     ) -> Option<Arc<Picture>> {
         if self.window != Some(window) || t_ns < self.t_ns {
             *self = PictureState {
                 window: Some(window),
+                start_ns: start_ns.unwrap_or(0),
                 ..PictureState::default()
             };
         }
@@ -86,8 +92,11 @@ impl PictureState {
             if record.t_ns() > t_ns && !matches!(record, Record::Frame(_)) {
                 break;
             }
-            changed |= self.pictures.push(record).is_some();
             self.next += 1;
+            if matches!(record, Record::Pixels(p) if p.t_ns < self.start_ns) {
+                continue;
+            }
+            changed |= self.pictures.push(record).is_some();
         }
         match &self.composed {
             Some((shown, picture)) if *shown == surface && !changed => Some(picture.clone()),
@@ -133,7 +142,7 @@ mod tests {
         let window = (0, 100);
         let at = |state: &mut PictureState, t| {
             state
-                .at(window, &records, SurfaceId(1), t)
+                .at(window, &records, SurfaceId(1), t, None)
                 .map(|p| p.bgra_at(1, 1)[0])
         };
         assert_eq!(at(&mut state, 5), None, "before the first picture");

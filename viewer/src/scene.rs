@@ -265,11 +265,13 @@ impl SceneSource {
             .size_at(surface, size_t)
             .map_or([0, 0], |(w, h)| [w, h]);
         // What the app showed once the frame shown was drawn.
+        let start = pictures::span_start(&self.index, surface, size_t);
         let picture = self.pictures.at(
             (window.from_ns, window.to_ns),
             &window.records,
             surface,
             size_t,
+            start,
         );
         let mut moment = Moment::default();
         match replay.view() {

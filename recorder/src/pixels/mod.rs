@@ -1,13 +1,13 @@
 //! Pixels of what was repainted (`GDKRECORD_PIXELS=1`, `gdkrecord-tool record --pixels`):
 //! after GSK rendered a frame, the wrapped `render` (damage/mod.rs) hands its root node
-//! and clip here, and the root node is drawn again with GSK's public
-//! `gsk_render_node_draw()` into cairo image buffers covering the clip's rectangles (at the
-//! surface's scale): a surface's first frame, a frame after a resize and a frame after
-//! frames without pixels cover the whole surface, so the pictures composed from the
-//! patches are always whole. The writer thread adds a whole picture of each surface every
-//! 10 s of repaints from the patches it wrote (`wholes.rs`), so a reader can start
-//! composing at most 10 s of repaints back, at no cost to the main thread. The main thread only draws into a fresh buffer and queues it
-//! (`queue::Entry::Pixels`); the writer thread packs it with LZ4 and writes it.
+//! and clip here, and the nodes meeting each of the clip's rectangles are drawn again with
+//! GSK's public `gsk_render_node_draw()` into a cairo image of the rectangle at the
+//! surface's scale (`draw.rs`). A surface's first frame, a frame after a resize and a
+//! frame after frames without pixels cover the whole surface, so the pictures composed
+//! from the patches are always whole. The main thread only draws into a fresh buffer and
+//! queues it (`queue::Entry::Pixels`); the writer thread packs it with LZ4, writes it,
+//! and adds a whole picture of each surface every 10 s of repaints from the patches it
+//! wrote (`wholes.rs`), so a reader starts composing at most 10 s of repaints back.
 //!
 //! Off by default: then the render wrapper reads one flag and nothing else changes.
 //! Bounded: at most `GDKRECORD_PIXELS_MB_PER_S` MiB of pixels (decoded) a second, and
@@ -108,8 +108,8 @@ struct Picture {
     popup_position: Option<(i32, i32)>,
 }
 
-/// The main thread's pixel state: pictures by surface id (never reused in a recording),
-/// and the bytes captured in the current second.
+/// The main thread's pixel state: pictures by surface id (never reused in a recording;
+/// a few bytes for each surface seen), and the bytes captured in the current second.
 #[derive(Debug, Default)]
 struct State {
     pictures: HashMap<SurfaceId, Picture>,

@@ -7,6 +7,4 @@ fn main() {
     // The hooks are in `.text.hot.*` sections: keep them together (a few code pages that
     // stay in the TLB) instead of spread over the library.
     println!("cargo:rustc-cdylib-link-arg=-Wl,-z,keep-text-section-prefix");
-    // cairo_region_num_rectangles / cairo_region_get_rectangle (declared in ffi.rs).
-    println!("cargo:rustc-link-lib=cairo");
 }

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-/// Record the event loop of GTK 4 programs, and read what was recorded.
+/// Record the event loop of GTK 3 and GTK 4 programs, and read what was recorded.
 #[derive(Debug, Parser)]
 #[command(name = "gdkrecord-tool", version, about, long_about = None)]
 pub struct Cli {
@@ -15,14 +15,15 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run a GTK 4 program with the recorder loaded.
+    /// Run a GTK 3 or GTK 4 program with the recorder loaded (the one for its GTK).
     #[command(
-        after_help = "EXAMPLES:\n  gdkrecord-tool record -- ./myprog --its-args\n  gdkrecord-tool record -o run.gdkrecord -- gtk4-widget-factory\n  GDKRECORD_SYNC=1 gdkrecord-tool record -- ./myprog   # nothing lost even to SIGKILL\n  GDKRECORD_KEYS=redacted gdkrecord-tool record -- ./myprog   # what was typed left out\n  gdkrecord-tool record --pixels -o run.gdkrecord -- ./myprog   # with what it drew\n\nThe recording is created 0600; a file already there is kept as NAME.old.\nThe recorder also reads GDKRECORD_SYNC, GDKRECORD_KEYS (all, redacted),\nGDKRECORD_DAMAGE, GDKRECORD_MAINLOOP, GDKRECORD_DISPATCH_US, GDKRECORD_STALL_MS,\nGDKRECORD_STALL_SAMPLE_MS and GDKRECORD_SELF_TIME: see docs/guide.md."
+        after_help = "EXAMPLES:\n  gdkrecord-tool record -- ./myprog --its-args\n  gdkrecord-tool record -o run.gdkrecord -- gtk4-widget-factory\n  gdkrecord-tool record -- mousepad   # GTK 3: through GTK_MODULES, kept with yours\n  GDKRECORD_SYNC=1 gdkrecord-tool record -- ./myprog   # nothing lost even to SIGKILL\n  GDKRECORD_KEYS=redacted gdkrecord-tool record -- ./myprog   # what was typed left out\n  gdkrecord-tool record --pixels -o run.gdkrecord -- ./myprog   # with what it drew (GTK 4)\n\nThe recording is created 0600; a file already there is kept as NAME.old.\nThe recorder also reads GDKRECORD_SYNC, GDKRECORD_KEYS (all, redacted),\nGDKRECORD_DAMAGE, GDKRECORD_MAINLOOP, GDKRECORD_DISPATCH_US, GDKRECORD_STALL_MS,\nGDKRECORD_STALL_SAMPLE_MS and GDKRECORD_SELF_TIME: see docs/guide.md."
     )]
     Record(RecordArgs),
-    /// Print the directory to put in GTK_PATH to record any GTK 4 program.
+    /// Print the directory to put in GTK_PATH to record any GTK 4 program, or any GTK 3
+    /// program with GTK_MODULES=gdkrecord.
     #[command(
-        after_help = "EXAMPLES:\n  GTK_PATH=$(gdkrecord-tool module-dir) ./myprog\n  GDKRECORD_FILENAME=run.gdkrecord GTK_PATH=$(gdkrecord-tool module-dir) gtk4-demo"
+        after_help = "EXAMPLES:\n  GTK_PATH=$(gdkrecord-tool module-dir) ./myprog\n  GDKRECORD_FILENAME=run.gdkrecord GTK_PATH=$(gdkrecord-tool module-dir) gtk4-demo\n  GTK_PATH=$(gdkrecord-tool module-dir) GTK_MODULES=gdkrecord gtk3-widget-factory"
     )]
     ModuleDir(ModuleDirArgs),
     /// Print the records of a recording as text, JSONL, JSON, CSV or XML.

@@ -20,7 +20,8 @@ use gdkrecord_format::{Frame, Header, Nanos, Record, SurfaceId, PHASE_NAMES};
 use serde::Serialize;
 
 use crate::cli::ExportArgs;
-use crate::formats::fields::{render_json, visit_fields, FieldVisitor};
+use crate::formats::fields::{visit_fields, FieldVisitor};
+use crate::formats::json_value::render_json;
 use crate::input;
 use crate::output;
 use crate::stalls::{stall_place, StallInfo};

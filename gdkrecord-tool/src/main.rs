@@ -5,7 +5,6 @@ use std::process::ExitCode;
 use clap::Parser;
 
 mod check;
-mod cli;
 mod diff;
 mod dump;
 mod export;
@@ -25,7 +24,10 @@ mod stats;
 mod symbolize;
 mod terminal;
 
-use cli::{Cli, Command};
+// The command line is the library's (`gdkrecord_tool::cli`), which the man page and
+// completion generator reads too; `crate::cli` keeps naming it for the commands.
+use gdkrecord_tool::cli;
+use gdkrecord_tool::cli::{Cli, Command};
 
 fn main() -> ExitCode {
     output::note_closed_stdout();

@@ -1,5 +1,7 @@
-//! `gdkrecord-tool record [-o FILE] -- CMD ARGS`: runs CMD with the recorder on GTK_PATH,
-//! forwards the signals sent to us, exits with CMD's status and says where the recording is.
+//! `gdkrecord-tool record [-o FILE] -- CMD ARGS`: runs CMD with the recorder on GTK_PATH
+//! (and `gdkrecord` added to GTK_MODULES, which only GTK 3 reads: each GTK finds its own
+//! library there, see `module_dir.rs`), forwards the signals sent to us, exits with CMD's
+//! status and says where the recording is.
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
@@ -9,7 +11,7 @@ use std::sync::atomic::{AtomicI32, Ordering};
 use anyhow::{Context, Result};
 
 use crate::cli::RecordArgs;
-use crate::module_dir::ensure_module_dir;
+use crate::module_dir::{ensure_module_dir, GTK3_MODULE};
 
 /// The child's pid for the signal handler (0: none yet).
 static CHILD_PID: AtomicI32 = AtomicI32::new(0);
@@ -57,6 +59,24 @@ pub fn gtk_path(module_dir: &Path, existing: Option<OsString>) -> OsString {
     path
 }
 
+/// GTK_MODULES with `gdkrecord` added after the user's modules (once).
+pub fn gtk_modules(existing: Option<OsString>) -> OsString {
+    let existing = existing.unwrap_or_default();
+    let already = existing
+        .to_string_lossy()
+        .split([':', ','])
+        .any(|name| name.trim() == GTK3_MODULE);
+    if already {
+        return existing;
+    }
+    let mut modules = existing;
+    if !modules.is_empty() {
+        modules.push(":");
+    }
+    modules.push(GTK3_MODULE);
+    modules
+}
+
 /// The recording the child wrote: `-o`, else `<pid>-*.gdkrecord` in the working directory.
 fn find_recording(output: Option<&Path>, pid: u32) -> Option<PathBuf> {
     if let Some(output) = output {
@@ -92,10 +112,13 @@ pub fn run(args: &RecordArgs) -> Result<ExitCode> {
     let module_dir = ensure_module_dir()?;
     let (program, program_args) = args.command.split_first().context("no command to record")?;
     let mut command = std::process::Command::new(program);
-    command.args(program_args).env(
-        "GTK_PATH",
-        gtk_path(&module_dir, std::env::var_os("GTK_PATH")),
-    );
+    command
+        .args(program_args)
+        .env(
+            "GTK_PATH",
+            gtk_path(&module_dir, std::env::var_os("GTK_PATH")),
+        )
+        .env("GTK_MODULES", gtk_modules(std::env::var_os("GTK_MODULES")));
     if let Some(output) = &args.output {
         command.env("GDKRECORD_FILENAME", output);
     }
@@ -113,7 +136,7 @@ pub fn run(args: &RecordArgs) -> Result<ExitCode> {
     match find_recording(args.output.as_deref(), child.id()) {
         Some(path) => eprintln!("gdkrecord-tool: recording: {}", path.display()),
         None => eprintln!(
-            "gdkrecord-tool: no recording was written ({} is not a GTK 4 program, or it never opened a display)",
+            "gdkrecord-tool: no recording was written ({} is not a GTK 3 or GTK 4 program, or it never opened a display)",
             program.to_string_lossy()
         ),
     }
@@ -136,5 +159,16 @@ mod tests {
         assert_eq!(gtk_path(dir, None), "/m");
         assert_eq!(gtk_path(dir, Some("".into())), "/m");
         assert_eq!(gtk_path(dir, Some("/a:/b".into())), "/m:/a:/b");
+    }
+
+    #[test]
+    fn gtk_modules_keeps_the_users_modules_and_adds_ours_once() {
+        assert_eq!(gtk_modules(None), "gdkrecord");
+        assert_eq!(gtk_modules(Some("".into())), "gdkrecord");
+        assert_eq!(
+            gtk_modules(Some("canberra-gtk-module".into())),
+            "canberra-gtk-module:gdkrecord"
+        );
+        assert_eq!(gtk_modules(Some("a,gdkrecord".into())), "a,gdkrecord");
     }
 }

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Recorder overhead benchmark (results in docs/benchmarks.md, "## Recorder").
 #
-# Runs the `counter` sample (release build) under a private Xvfb, RUNS times without and
+# Runs the `counter` sample (release build; TOOLKIT=gtk3: its GTK 3 twin in C,
+# samples/gtk3/counter.c, compiled here with -O2, recorded by libgdkrecord_gtk3.so through
+# GTK_MODULES) under a private Xvfb (BENCH_DISPLAY=N: on display :N), RUNS times without and
 # RUNS times with the recorder, each time feeding it the same xdotool script (MOTIONS
 # pointer motions, CLICKS button clicks, KEYS typed keys, then Ctrl+Q). Reports:
 # - with the recorder, its own time on the main thread (GDKRECORD_SELF_TIME=1): ns per
@@ -13,7 +15,7 @@
 # - how often the main loop woke the parked writer thread before polling, and what that cost;
 # - the app's CPU time (user+sys) with and without, medians and their ratio.
 #
-# Usage: recorder/bench/run.sh   (env: RUNS=5 MOTIONS=1500 CLICKS=100 KEYS=100 PACE=0.002 NO_BUILD=1)
+# Usage: recorder/bench/run.sh   (env: TOOLKIT=gtk4|gtk3 RUNS=5 MOTIONS=1500 CLICKS=100 KEYS=100 PACE=0.002 NO_BUILD=1)
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -23,21 +25,32 @@ CLICKS=${CLICKS:-100}
 KEYS=${KEYS:-100}
 PACE=${PACE:-0.002}  # seconds between motions; 0 sends them back to back (warm caches)
 TARGET=${CARGO_TARGET_DIR:-$ROOT/target}/release
+TOOLKIT=${TOOLKIT:-gtk4}
+case $TOOLKIT in
+    gtk4) APP=("$TARGET/counter") LIBRARY=$TARGET/libgdkrecord.so MODULE_DIR=4.0.0/media MODULES="" ;;
+    gtk3) APP=("$TARGET/counter-gtk3") LIBRARY=$TARGET/libgdkrecord_gtk3.so
+          MODULE_DIR=3.0.0/modules MODULES=gdkrecord ;;
+    *) echo "run.sh: TOOLKIT is gtk4 or gtk3" >&2; exit 2 ;;
+esac
 
 for tool in Xvfb xdotool /usr/bin/time; do
     command -v "$tool" >/dev/null || { echo "run.sh: $tool is missing (apt-get install xvfb xdotool time)" >&2; exit 1; }
 done
 if [[ -z ${NO_BUILD:-} ]]; then
-    (cd "$ROOT" && cargo build --release -q -p gdkrecord-recorder -p gdkrecord-samples)
+    (cd "$ROOT" && cargo build --release -q -p gdkrecord-recorder -p gdkrecord-recorder-gtk3 -p gdkrecord-samples)
 fi
-for file in "$TARGET/libgdkrecord.so" "$TARGET/counter"; do
+if [[ $TOOLKIT == gtk3 ]]; then
+    # shellcheck disable=SC2046 # pkg-config's flags are words
+    cc -O2 -o "$TARGET/counter-gtk3" "$ROOT/samples/gtk3/counter.c" $(pkg-config --cflags --libs gtk+-3.0)
+fi
+for file in "$LIBRARY" "${APP[0]}"; do
     [[ -e $file ]] || { echo "run.sh: $file is missing" >&2; exit 1; }
 done
 
 WORK=$(mktemp -d)
-mkdir -p "$WORK/gtk-path/4.0.0/media"
-ln -s "$TARGET/libgdkrecord.so" "$WORK/gtk-path/4.0.0/media/libgdkrecord.so"
-Xvfb -displayfd 3 -screen 0 1280x1024x24 -nolisten tcp 3>"$WORK/display" 2>/dev/null &
+mkdir -p "$WORK/gtk-path/$MODULE_DIR"
+ln -s "$LIBRARY" "$WORK/gtk-path/$MODULE_DIR/libgdkrecord.so"
+Xvfb ${BENCH_DISPLAY:+":$BENCH_DISPLAY"} -displayfd 3 -screen 0 1280x1024x24 -nolisten tcp 3>"$WORK/display" 2>/dev/null &
 XVFB=$!
 trap 'kill $XVFB 2>/dev/null; rm -rf "$WORK"' EXIT
 for _ in $(seq 100); do [[ -s $WORK/display ]] && break; sleep 0.05; done
@@ -62,11 +75,11 @@ INPUT+=(key ctrl+q)
 
 # run_once on|off -> prints "cpu_s events event_median event_p99 event_mean frames frame_median frame_p99 frame_mean bytes_per_event warm_event_ns"
 run_once() {
-    local mode=$1 gtk_path=""
-    [[ $mode == on ]] && gtk_path="$WORK/gtk-path"
+    local mode=$1 gtk_path="" modules=""
+    [[ $mode == on ]] && gtk_path="$WORK/gtk-path" modules=$MODULES
     rm -f "$WORK/out" "$WORK/err" "$WORK/run.gdkrecord"
-    GTK_PATH=$gtk_path GDKRECORD_SYNC=${SYNC:-0} GDKRECORD_SELF_TIME=1 GDKRECORD_FILENAME="$WORK/run.gdkrecord" \
-        /usr/bin/time -f "%U %S" -o "$WORK/time" "$TARGET/counter" --print-layout >"$WORK/out" 2>"$WORK/err" &
+    GTK_PATH=$gtk_path GTK_MODULES=$modules GDKRECORD_SYNC=${SYNC:-0} GDKRECORD_SELF_TIME=1 GDKRECORD_FILENAME="$WORK/run.gdkrecord" \
+        /usr/bin/time -f "%U %S" -o "$WORK/time" "${APP[@]}" --print-layout >"$WORK/out" 2>"$WORK/err" &
     local timer=$!
     for _ in $(seq 400); do grep -q '^ready$' "$WORK/out" 2>/dev/null && break; sleep 0.05; done
     local app
@@ -97,7 +110,7 @@ run_once() {
 
 median() { sort -g | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
 
-echo "counter, $MOTIONS motions ($PACE s apart) + $CLICKS clicks + $KEYS keys per run, $RUNS runs each, display $DISPLAY, load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "$TOOLKIT counter, $MOTIONS motions ($PACE s apart) + $CLICKS clicks + $KEYS keys per run, $RUNS runs each, display $DISPLAY, load $(cut -d' ' -f1-3 /proc/loadavg)"
 FORMAT='%-4s %-3s %6s %6s %9s %9s %9s %6s %9s %9s %9s %7s %7s %9s\n'
 printf "$FORMAT" mode run cpu_s events ev_med_ns ev_p99_ns ev_mean fr fr_med_ns fr_p99_ns fr_mean B/event warm_ns writer_ms
 : >"$WORK/results"

@@ -15,6 +15,7 @@
 //!   [`canvas::GrvCanvas`] and [`timeline::GrvTimeline`] drawing with cairo.
 //! - A 1 GB recording opens in about a second (see `docs/benchmarks.md`, `## Viewer`).
 
+pub mod about;
 pub mod app;
 pub mod canvas;
 pub mod describe;

@@ -552,6 +552,26 @@ fn the_binary_survives_a_bad_argument(ctx: &Ctx) {
     assert!(alive, "and the app did not crash");
 }
 
+/// The main menu's About item (`app.about`) shows the version, over the window.
+fn the_about_dialog_shows_the_version(ctx: &Ctx) {
+    let window = ctx.open(&ctx.fixture);
+    WidgetExt::activate_action(&window, "app.about", None).expect("app.about exists");
+    let mut dialog = None;
+    pump_until(Duration::from_secs(10), || {
+        dialog = gtk::Window::list_toplevels()
+            .into_iter()
+            .find_map(|w| w.downcast::<gtk::AboutDialog>().ok())
+            .filter(|d| d.is_visible());
+        dialog.is_some()
+    });
+    let dialog = dialog.expect("an About dialog appears");
+    assert_eq!(dialog.version().as_deref(), Some(env!("CARGO_PKG_VERSION")));
+    assert_eq!(dialog.program_name().as_deref(), Some("gdkrecord viewer"));
+    assert_eq!(dialog.transient_for().as_ref(), Some(window.upcast_ref()));
+    dialog.close();
+    window.close();
+}
+
 fn main() {
     let (xvfb, app) = gui::start_gtk();
     let dir = std::env::temp_dir().join(format!("gdkrecord-viewer-gui-{}", std::process::id()));
@@ -564,7 +584,7 @@ fn main() {
         dir: dir.clone(),
         fixture,
     };
-    let tests: [(&str, Test); 13] = [
+    let tests: [(&str, Test); 14] = [
         (
             "damage_pixels_follow_the_frames",
             damage_pixels_follow_the_frames,
@@ -595,6 +615,10 @@ fn main() {
         (
             "the_binary_survives_a_bad_argument",
             the_binary_survives_a_bad_argument,
+        ),
+        (
+            "the_about_dialog_shows_the_version",
+            the_about_dialog_shows_the_version,
         ),
     ];
     let filter: Vec<String> = std::env::args()

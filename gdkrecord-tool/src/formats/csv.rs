@@ -9,7 +9,8 @@ use std::io::{self, Write};
 use gdkrecord_format::{Record, RecordKind};
 use serde::Serialize;
 
-use super::fields::{field_names, render_flat, visit_fields, FieldVisitor, Flat, Floats};
+use super::fields::{field_names, visit_fields, FieldVisitor};
+use super::flat::{render_flat, Flat, Floats};
 use super::RecordWriter;
 
 /// Writes CSV rows straight into the output; one buffer is reused for every row.

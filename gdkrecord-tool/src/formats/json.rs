@@ -11,7 +11,8 @@ use gdkrecord_format::Record;
 
 use serde::Serialize;
 
-use super::fields::{render_json, visit_fields, FieldVisitor};
+use super::fields::{visit_fields, FieldVisitor};
+use super::json_value::render_json;
 use super::RecordWriter;
 
 /// Writes records as serde_json objects, straight into the output.

@@ -10,7 +10,9 @@ use crate::cli::DumpFormat;
 
 pub mod csv;
 pub mod fields;
+pub mod flat;
 pub mod json;
+pub mod json_value;
 pub mod text;
 pub mod xml;
 

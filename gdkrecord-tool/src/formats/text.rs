@@ -19,7 +19,8 @@ use std::io::{self, Write};
 use gdkrecord_format::{Record, PHASE_NAMES};
 use serde::Serialize;
 
-use super::fields::{render_flat, visit_fields, FieldVisitor, Flat, Floats};
+use super::fields::{visit_fields, FieldVisitor};
+use super::flat::{render_flat, Flat, Floats};
 use super::RecordWriter;
 
 /// Writes one line per record.

@@ -14,11 +14,14 @@ use plotters::prelude::*;
 use crate::cli::GraphArgs;
 use crate::input::{Filter, Recording};
 
+mod chart;
 mod data;
 mod draw;
 pub mod font;
+mod labels;
+mod panels;
 
-pub use draw::thousands;
+pub use labels::thousands;
 
 /// Runs `graph`.
 pub fn run(args: &GraphArgs) -> Result<ExitCode> {

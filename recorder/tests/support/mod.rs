@@ -60,9 +60,42 @@ impl Drop for Xvfb {
     }
 }
 
-/// Starts `Xvfb -displayfd`, which picks a free display number and tells us which.
+/// Starts `Xvfb -displayfd`, which tells us its display number once it accepts clients:
+/// a free number of its choosing, or the first free one of `GDKRECORD_TEST_DISPLAYS`
+/// (`71-74`: for machines where display numbers are shared out between people).
 fn start_xvfb() -> Result<(Xvfb, String), String> {
-    let mut child = Command::new("Xvfb")
+    let range = std::env::var("GDKRECORD_TEST_DISPLAYS").ok();
+    let numbers: Vec<Option<u32>> = match range.as_deref().and_then(|r| r.split_once('-')) {
+        Some((first, last)) => {
+            let first: u32 = first
+                .trim()
+                .parse()
+                .map_err(|_| "GDKRECORD_TEST_DISPLAYS: not N-M")?;
+            let last: u32 = last
+                .trim()
+                .parse()
+                .map_err(|_| "GDKRECORD_TEST_DISPLAYS: not N-M")?;
+            (first..=last).map(Some).collect()
+        }
+        None => vec![None],
+    };
+    let mut last_error = String::from("GDKRECORD_TEST_DISPLAYS is an empty range");
+    for number in numbers {
+        match start_xvfb_on(number) {
+            Ok(started) => return Ok(started),
+            Err(e) => last_error = e,
+        }
+    }
+    Err(last_error)
+}
+
+/// Starts Xvfb on display `number` (None: any free one).
+fn start_xvfb_on(number: Option<u32>) -> Result<(Xvfb, String), String> {
+    let mut command = Command::new("Xvfb");
+    if let Some(number) = number {
+        command.arg(format!(":{number}"));
+    }
+    let mut child = command
         .args([
             "-displayfd",
             "1",
@@ -85,7 +118,7 @@ fn start_xvfb() -> Result<(Xvfb, String), String> {
     }
     ensure!(
         !number.trim().is_empty(),
-        "Xvfb did not report its display number"
+        "Xvfb did not report its display number (taken?)"
     );
     Ok((xvfb, format!(":{}", number.trim())))
 }

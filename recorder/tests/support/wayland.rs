@@ -37,7 +37,17 @@ impl Weston {
         std::fs::create_dir_all(&runtime_dir).map_err(|e| e.to_string())?;
         std::fs::set_permissions(&runtime_dir, std::fs::Permissions::from_mode(0o700))
             .map_err(|e| e.to_string())?;
-        let socket = format!("gdkrecord-test-{}", std::process::id());
+        // `wayland-<suite>-<pid>`, after the work directory `gdkrecord-<suite>-<pid>`.
+        let suite_and_pid = ctx
+            .work
+            .file_name()
+            .map(|n| {
+                n.to_string_lossy()
+                    .trim_start_matches("gdkrecord-")
+                    .to_owned()
+            })
+            .unwrap_or_else(|| std::process::id().to_string());
+        let socket = format!("wayland-{suite_and_pid}");
         let child = Command::new("weston")
             .args([
                 "--backend=x11-backend.so",

@@ -65,6 +65,7 @@ pub fn start_gtk() -> (Xvfb, gtk::Application) {
     app.register(gtk::gio::Cancellable::NONE)
         .expect("application registers");
     gdkrecord_viewer::app::set_accels(&app);
+    gdkrecord_viewer::app::add_app_actions(&app);
     (xvfb, app)
 }
 

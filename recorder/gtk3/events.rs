@@ -1,0 +1,382 @@
+//! GDK 3's event handler: every event GDK hands to GTK passes here first
+//! (`gdk_event_handler_set`, chained to `gtk_main_do_event`). Input becomes Event records
+//! with GTK 4's fields and numbering, `GDK_EXPOSE` becomes Damage records, `GDK_CONFIGURE`
+//! Size records and `GDK_WINDOW_STATE` State records, all in surface coordinates
+//! (`surfaces.rs`).
+//!
+//! Events are read from GDK 3's public event structs (`ffi.rs`): no getter calls on the
+//! way, and no private layout to prove.
+
+use std::ffi::c_int;
+
+use gdkrecord_core::clock;
+use gdkrecord_core::ffi::c_string;
+use gdkrecord_core::hot::HOT;
+use gdkrecord_core::key_names::{self, KeyName};
+use gdkrecord_core::queue::{self, Entry, KeyEvent, PointerEvent};
+use gdkrecord_core::self_time::{FrameSite, Timer};
+use gdkrecord_core::session::{on_main_thread, recording};
+use gdkrecord_format::{
+    is_text_keyval, CrossingMode, Event, EventType, Modifiers, NotifyType, Record, ScrollDirection,
+    SurfaceId,
+};
+use glib_sys::gpointer;
+use std::sync::atomic::Ordering;
+
+use crate::exposures;
+use crate::ffi::{self, event_type as gdk3, GdkEvent, GdkWindow};
+use crate::surfaces::Target;
+use crate::tables::with_tables;
+
+/// The handler GDK calls for each event: records it, then lets GTK handle it.
+pub(crate) unsafe extern "C" fn on_event(event: *mut GdkEvent, _data: gpointer) {
+    gdkrecord_core::guard((), || {
+        if !event.is_null() {
+            unsafe { record(event) };
+        }
+    });
+    unsafe { ffi::gtk_main_do_event(event) };
+}
+
+/// GTK 4's `GdkEventType` for a GDK 3 input event type; None for what is not input
+/// (exposes, configures, maps...) and for GDK 3's extra 2BUTTON/3BUTTON presses, which
+/// GDK 3 sends besides the presses themselves (GTK 4 has no such events).
+fn input_type(gdk3_type: c_int) -> Option<EventType> {
+    Some(match gdk3_type {
+        gdk3::DELETE => EventType::DELETE,
+        gdk3::MOTION_NOTIFY => EventType::MOTION_NOTIFY,
+        gdk3::BUTTON_PRESS => EventType::BUTTON_PRESS,
+        gdk3::BUTTON_RELEASE => EventType::BUTTON_RELEASE,
+        gdk3::KEY_PRESS => EventType::KEY_PRESS,
+        gdk3::KEY_RELEASE => EventType::KEY_RELEASE,
+        gdk3::ENTER_NOTIFY => EventType::ENTER_NOTIFY,
+        gdk3::LEAVE_NOTIFY => EventType::LEAVE_NOTIFY,
+        gdk3::FOCUS_CHANGE => EventType::FOCUS_CHANGE,
+        gdk3::PROXIMITY_IN => EventType::PROXIMITY_IN,
+        gdk3::PROXIMITY_OUT => EventType::PROXIMITY_OUT,
+        gdk3::DRAG_ENTER => EventType::DRAG_ENTER,
+        gdk3::DRAG_LEAVE => EventType::DRAG_LEAVE,
+        gdk3::DRAG_MOTION => EventType::DRAG_MOTION,
+        gdk3::DROP_START => EventType::DROP_START,
+        gdk3::SCROLL => EventType::SCROLL,
+        gdk3::GRAB_BROKEN => EventType::GRAB_BROKEN,
+        gdk3::TOUCH_BEGIN => EventType::TOUCH_BEGIN,
+        gdk3::TOUCH_UPDATE => EventType::TOUCH_UPDATE,
+        gdk3::TOUCH_END => EventType::TOUCH_END,
+        gdk3::TOUCH_CANCEL => EventType::TOUCH_CANCEL,
+        gdk3::TOUCHPAD_SWIPE => EventType::TOUCHPAD_SWIPE,
+        gdk3::TOUCHPAD_PINCH => EventType::TOUCHPAD_PINCH,
+        gdk3::PAD_BUTTON_PRESS => EventType::PAD_BUTTON_PRESS,
+        gdk3::PAD_BUTTON_RELEASE => EventType::PAD_BUTTON_RELEASE,
+        gdk3::PAD_RING => EventType::PAD_RING,
+        gdk3::PAD_STRIP => EventType::PAD_STRIP,
+        gdk3::PAD_GROUP_MODE => EventType::PAD_GROUP_MODE,
+        _ => return None,
+    })
+}
+
+/// Records `event`.
+///
+/// # Safety
+/// `event` is a valid GdkEvent.
+#[link_section = ".text.hot.gdkrecord"]
+unsafe fn record(event: *mut GdkEvent) {
+    let any = unsafe { &*event.cast::<ffi::EventAny>() };
+    if !recording() {
+        if !any.window.is_null() {
+            // The display opened before the module could watch for it.
+            crate::start_with_default_display();
+        }
+        return;
+    }
+    if any.window.is_null() || !on_main_thread() {
+        return;
+    }
+    let monotonic = clock::monotonic_ns();
+    let t_ns = clock::since_start(monotonic);
+    match any.event_type {
+        gdk3::MOTION_NOTIFY | gdk3::BUTTON_PRESS | gdk3::BUTTON_RELEASE => {
+            let timer = Timer::start_at(monotonic);
+            unsafe { record_pointer(event, any.event_type, any.window, t_ns) };
+            timer.stop_event(true);
+        }
+        gdk3::EXPOSE if crate::damage_on() => {
+            let timer = Timer::start_at(monotonic);
+            unsafe { record_expose(event, any.window, t_ns) };
+            timer.stop_frame_work(FrameSite::Damage, false);
+        }
+        gdk3::CONFIGURE => {
+            let timer = Timer::start_at(monotonic);
+            let configure = unsafe { &*event.cast::<ffi::EventConfigure>() };
+            let target = unsafe { Target::of(any.window) };
+            if target.surface == any.window {
+                with_tables(|tables| unsafe {
+                    tables.configured(any.window, configure.width, configure.height)
+                });
+            }
+            timer.stop_frame_work(FrameSite::Layout, false);
+        }
+        gdk3::WINDOW_STATE => {
+            let state = unsafe { &*event.cast::<ffi::EventWindowState>() };
+            if unsafe { Target::of(any.window) }.surface == any.window {
+                with_tables(|tables| unsafe {
+                    tables.state_changed(any.window, state.new_window_state)
+                });
+            }
+        }
+        other => {
+            if let Some(event_type) = input_type(other) {
+                let timer = Timer::start_at(monotonic);
+                unsafe { record_input(event, event_type, any.window, t_ns) };
+                timer.stop_event(false);
+            }
+        }
+    }
+}
+
+/// A motion or button event, from the public struct, in surface coordinates.
+///
+/// # Safety
+/// `event` is a valid motion or button event of `window`.
+#[inline(always)]
+unsafe fn record_pointer(
+    event: *mut GdkEvent,
+    gdk3_type: c_int,
+    window: *mut GdkWindow,
+    t_ns: u64,
+) {
+    // The common case touches no table and calls nothing: the event is on the surface
+    // window seen last (a surface is its own target, at no offset).
+    let (surface, target) = if HOT.last_surface.load(Ordering::Relaxed) == window as usize {
+        let at_origin = Target {
+            surface: window,
+            dx: 0,
+            dy: 0,
+        };
+        (
+            SurfaceId(HOT.last_surface_id.load(Ordering::Relaxed)),
+            at_origin,
+        )
+    } else {
+        let target = unsafe { Target::of(window) };
+        match with_tables(|tables| unsafe { tables.surface_id(target.surface) }) {
+            Some(id) => (id, target),
+            None => return,
+        }
+    };
+    let pointer = if gdk3_type == gdk3::MOTION_NOTIFY {
+        let motion = unsafe { &*event.cast::<ffi::EventMotion>() };
+        PointerEvent {
+            t_ns,
+            x: motion.x + f64::from(target.dx),
+            y: motion.y + f64::from(target.dy),
+            surface,
+            time_ms: motion.time,
+            modifiers: motion.state,
+            button: None,
+            event_type: EventType::MOTION_NOTIFY,
+        }
+    } else {
+        let button = unsafe { &*event.cast::<ffi::EventButton>() };
+        PointerEvent {
+            t_ns,
+            x: button.x + f64::from(target.dx),
+            y: button.y + f64::from(target.dy),
+            surface,
+            time_ms: button.time,
+            modifiers: button.state,
+            button: Some(button.button),
+            event_type: if gdk3_type == gdk3::BUTTON_PRESS {
+                EventType::BUTTON_PRESS
+            } else {
+                EventType::BUTTON_RELEASE
+            },
+        }
+    };
+    queue::send_in_place(pointer, Entry::Pointer);
+}
+
+/// Any other input event: keys (their names from GDK's table, as on GTK 4), crossing,
+/// focus, scroll, touch, pads.
+///
+/// # Safety
+/// `event` is a valid event of `window` of the GDK 3 type `event_type` stands for.
+#[inline(never)]
+unsafe fn record_input(
+    event: *mut GdkEvent,
+    event_type: EventType,
+    window: *mut GdkWindow,
+    t_ns: u64,
+) {
+    let target = unsafe { Target::of(window) };
+    if matches!(event_type, EventType::KEY_PRESS | EventType::KEY_RELEASE) {
+        let key = unsafe { &*event.cast::<ffi::EventKey>() };
+        let mut entry = KeyEvent {
+            t_ns,
+            surface: SurfaceId(0),
+            time_ms: key.time,
+            modifiers: key.state,
+            keycode: u32::from(key.hardware_keycode),
+            keyval: key.keyval,
+            name: KeyName::default(),
+            event_type,
+            redacted: false,
+        };
+        if key_names::redacting() && is_text_keyval(entry.keyval) {
+            entry.redact();
+        }
+        let usable = key_names::usable();
+        let entry = with_tables(|tables| {
+            entry.surface = unsafe { tables.surface_id(target.surface) };
+            if usable && entry.keyval != 0 {
+                entry.name = unsafe { tables.key_name(entry.keyval) };
+            }
+            entry
+        });
+        let Some(entry) = entry else { return };
+        if usable {
+            queue::send_entry(Entry::Key(entry), true);
+        } else {
+            let mut record = entry.to_event_unnamed();
+            if !entry.redacted && entry.keyval != 0 {
+                record.key = Some(unsafe { c_string(ffi::gdk_keyval_name(entry.keyval)) });
+            }
+            queue::send(Record::Event(record), true);
+        }
+        return;
+    }
+    let (dx, dy) = (f64::from(target.dx), f64::from(target.dy));
+    let mut record = Event::new(t_ns, SurfaceId(0), event_type, 0);
+    let mut sequence = None;
+    match event_type {
+        EventType::ENTER_NOTIFY | EventType::LEAVE_NOTIFY => {
+            let crossing = unsafe { &*event.cast::<ffi::EventCrossing>() };
+            record.time_ms = crossing.time;
+            record.x = Some(crossing.x + dx);
+            record.y = Some(crossing.y + dy);
+            record.modifiers = Some(Modifiers(crossing.state));
+            record.crossing_mode = u8::try_from(crossing.mode).ok().map(CrossingMode);
+            record.crossing_detail = u8::try_from(crossing.detail).ok().map(NotifyType);
+        }
+        EventType::FOCUS_CHANGE => {
+            let focus = unsafe { &*event.cast::<ffi::EventFocus>() };
+            record.focus_in = Some(focus.focus_in != 0);
+        }
+        EventType::SCROLL => {
+            let scroll = unsafe { &*event.cast::<ffi::EventScroll>() };
+            record.time_ms = scroll.time;
+            record.x = Some(scroll.x + dx);
+            record.y = Some(scroll.y + dy);
+            record.modifiers = Some(Modifiers(scroll.state));
+            record.scroll_direction = u8::try_from(scroll.direction).ok().map(ScrollDirection);
+            if scroll.direction == ffi::SCROLL_SMOOTH {
+                record.dx = Some(scroll.delta_x);
+                record.dy = Some(scroll.delta_y);
+            }
+        }
+        EventType::TOUCH_BEGIN
+        | EventType::TOUCH_UPDATE
+        | EventType::TOUCH_END
+        | EventType::TOUCH_CANCEL => {
+            let touch = unsafe { &*event.cast::<ffi::EventTouch>() };
+            record.time_ms = touch.time;
+            record.x = Some(touch.x + dx);
+            record.y = Some(touch.y + dy);
+            record.modifiers = Some(Modifiers(touch.state));
+            let ends = matches!(event_type, EventType::TOUCH_END | EventType::TOUCH_CANCEL);
+            sequence = Some((touch.sequence as usize, ends));
+        }
+        _ => {}
+    }
+    let record = with_tables(|tables| {
+        record.surface = unsafe { tables.surface_id(target.surface) };
+        if let Some((raw, ends)) = sequence {
+            record.sequence = Some(tables.sequence_number(raw, ends));
+        }
+        record
+    });
+    if let Some(record) = record {
+        queue::send(Record::Event(record), true);
+    }
+}
+
+/// A `GDK_EXPOSE`: its region, moved by the window's offset in its surface, added to
+/// the surface's exposure of the frame being painted (`exposures.rs`).
+///
+/// # Safety
+/// `event` is a valid expose event of `window`.
+#[inline(never)]
+unsafe fn record_expose(event: *mut GdkEvent, window: *mut GdkWindow, t_ns: u64) {
+    let expose = unsafe { &*event.cast::<ffi::EventExpose>() };
+    let surface_window = unsafe { ffi::gdk_window_get_toplevel(window) };
+    let target = if surface_window.is_null() || surface_window == window {
+        Target {
+            surface: window,
+            dx: 0,
+            dy: 0,
+        }
+    } else {
+        let native = unsafe { ffi::gdk_window_has_native(window) } != 0;
+        if !native && exposures::CHILDREN_INSIDE.trusted() {
+            // Inside its surface's expose, proven on this process (`exposures.rs`).
+            return;
+        }
+        let target = unsafe { Target::of_child(window, surface_window) };
+        let check = !native && exposures::CHILDREN_INSIDE.checking();
+        return unsafe { add_expose(target, expose, t_ns, check) };
+    };
+    unsafe { add_expose(target, expose, t_ns, false) };
+}
+
+/// Adds `expose` of the window `target` places to its surface's exposure.
+///
+/// # Safety
+/// `expose` is a valid expose event of that window.
+unsafe fn add_expose(target: Target, expose: &ffi::EventExpose, t_ns: u64, check_child: bool) {
+    with_tables(|tables| {
+        let surface = unsafe { tables.surface_id(target.surface) };
+        let in_cycle = tables.current_frame >= 0;
+        let frame = if in_cycle {
+            tables.current_frame
+        } else {
+            // The app forced a repaint outside the frame clock's paint: the clock's frame.
+            let clock = unsafe { ffi::gdk_window_get_frame_clock(target.surface) };
+            if clock.is_null() {
+                -1
+            } else {
+                unsafe { ffi::gdk_frame_clock_get_frame_counter(clock) }
+            }
+        };
+        let offset = (target.dx, target.dy);
+        let check_child = check_child && in_cycle;
+        let exposures = &mut tables.exposures;
+        unsafe { exposures.add(surface, frame, offset, expose.region, t_ns, check_child) };
+        if !in_cycle {
+            exposures.flush();
+        }
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gdk3_input_types_get_gtk4_numbers_and_the_rest_none() {
+        assert_eq!(
+            input_type(gdk3::MOTION_NOTIFY),
+            Some(EventType::MOTION_NOTIFY)
+        );
+        assert_eq!(
+            input_type(gdk3::BUTTON_PRESS),
+            Some(EventType::BUTTON_PRESS)
+        );
+        assert_eq!(input_type(gdk3::KEY_RELEASE), Some(EventType::KEY_RELEASE));
+        assert_eq!(input_type(gdk3::SCROLL), Some(EventType::SCROLL));
+        assert_eq!(input_type(gdk3::TOUCH_END), Some(EventType::TOUCH_END));
+        // 2BUTTON_PRESS, 3BUTTON_PRESS, EXPOSE, CONFIGURE, MAP: not input records.
+        for other in [5, 6, gdk3::EXPOSE, gdk3::CONFIGURE, 14] {
+            assert_eq!(input_type(other), None, "{other}");
+        }
+    }
+}

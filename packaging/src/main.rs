@@ -170,7 +170,16 @@ mod tests {
         let text = String::from_utf8_lossy(record);
         assert!(text.starts_with(".ie"), "{text}");
         assert!(text.contains(".TH gdkrecord-tool-record 1"), "{text}");
-        assert!(text.contains("program with the recorder loaded"), "{text}");
+        let tool = gdkrecord_tool::command();
+        let about = tool
+            .find_subcommand("record")
+            .and_then(|record| record.get_about())
+            .expect("record has a summary")
+            .to_string();
+        assert!(
+            text.contains(&about.replace('-', "\\-")),
+            "{about:?} in {text}"
+        );
         assert!(text.contains("GDKRECORD_SYNC"), "after_help kept: {text}");
         let viewer = &pages.last().unwrap().1;
         let text = String::from_utf8_lossy(viewer);

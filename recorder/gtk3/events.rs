@@ -308,7 +308,11 @@ unsafe fn record_input(
 #[inline(never)]
 unsafe fn record_expose(event: *mut GdkEvent, window: *mut GdkWindow, t_ns: u64) {
     let expose = unsafe { &*event.cast::<ffi::EventExpose>() };
-    let surface_window = unsafe { ffi::gdk_window_get_toplevel(window) };
+    let surface_window = if HOT.last_surface.load(Ordering::Relaxed) == window as usize {
+        window
+    } else {
+        unsafe { ffi::gdk_window_get_toplevel(window) }
+    };
     let target = if surface_window.is_null() || surface_window == window {
         Target {
             surface: window,

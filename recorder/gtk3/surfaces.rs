@@ -40,6 +40,14 @@ impl Target {
     /// `window` is a valid GdkWindow.
     #[inline(always)]
     pub(crate) unsafe fn of(window: *mut GdkWindow) -> Target {
+        // The surface seen last is a surface: no need to ask GDK (most events and exposes).
+        if HOT.last_surface.load(Ordering::Relaxed) == window as usize {
+            return Target {
+                surface: window,
+                dx: 0,
+                dy: 0,
+            };
+        }
         let surface = unsafe { ffi::gdk_window_get_toplevel(window) };
         if surface == window || surface.is_null() {
             return Target {

@@ -124,7 +124,7 @@ fn counter_records_input_exposures_frames(ctx: &Ctx) -> TestResult {
     })?;
     ctx.xdotool(&["key", "Escape"])?;
     ctx.resize(&window, 520, 260)?;
-    let records = wait_for_log(&log, "keys, the resize and its exposure", |r| {
+    let records = wait_for_log(&log, "keys, the resize, its exposure and a blink", |r| {
         events(r)
             .filter(|e| e.event_type == EventType::KEY_RELEASE)
             .count()
@@ -133,6 +133,9 @@ fn counter_records_input_exposures_frames(ctx: &Ctx) -> TestResult {
                 .any(|r| matches!(r, Record::Size(s) if (s.width, s.height) == (520, 260)))
             && damages(r).any(|d| covers(&d.rects, [400, 200, 120, 60]))
             && damage_covers_after(r, click_ns, SQUARE)
+            // A blink repaints the square alone (a child window, offset into the window),
+            // beside whatever else that frame repainted (the entry's blinking cursor).
+            && damages(r).any(|d| d.rects.contains(&SQUARE))
     })?;
     quit_with_ctrl_q(ctx, &window)?;
     let (status, stderr) = app.wait()?;
@@ -176,12 +179,6 @@ fn counter_records_input_exposures_frames(ctx: &Ctx) -> TestResult {
     ensure!(
         damage_covers_after(&records, click_ns, [LABEL_AT.0, LABEL_AT.1, 8, 8]),
         "no exposure over the label after the click"
-    );
-    // The square's own exposures are exactly it (a child window, offset into the window),
-    // beside whatever else the frame repainted (the entry's blinking cursor).
-    ensure!(
-        damages(&records).any(|d| d.rects.contains(&SQUARE)),
-        "no exposure of exactly the square {SQUARE:?}"
     );
     Ok(())
 }
@@ -235,7 +232,13 @@ fn debian_app_is_recorded(
         after_kill.len()
     );
     check_header(&records, "x11")?;
-    ensure!(header(&records)?.program == program, "program name");
+    // GLib names a GApplication's program after its application id when the program
+    // did not name itself (sid's mousepad: `org.xfce.mousepad`).
+    let recorded = &header(&records)?.program;
+    ensure!(
+        recorded == program || recorded.rsplit('.').next() == Some(program),
+        "program name {recorded:?}, expected {program:?} or an application id ending in it"
+    );
     let top = toplevel(&records)?;
     ensure!(
         top.widget_type

@@ -154,10 +154,7 @@ impl FileState {
                 self.write(&frame.to_record());
             }
             // Packing allocates: a crash signal's drain leaves the frame without pixels.
-            Entry::Pixels(patch) if in_signal_handler => {
-                let _ = patch;
-                self.dropped += 1;
-            }
+            Entry::Pixels(_) if in_signal_handler => self.dropped += 1,
             Entry::Pixels(patch) => {
                 self.write(&patch.packed());
                 for whole in self.wholes.paint(patch.raw()) {

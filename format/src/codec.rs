@@ -4,6 +4,10 @@ use crate::names::{
     CaptureState, CrossingMode, DamageVfunc, EndReason, EventType, Modifiers, NotifyType, Renderer,
     ScrollDirection, SurfaceKind, ToplevelState,
 };
+use crate::pixels::{
+    decode_pixels, decode_pixels_skipped, decode_popup_position, encode_pixels,
+    encode_pixels_skipped, encode_popup_position,
+};
 use crate::records::*;
 use crate::wire::{Get, Malformed, Put};
 
@@ -200,6 +204,9 @@ pub fn encode_payload(record: &Record, out: &mut Vec<u8>) {
             put.varint(l.work_ns);
             put.varint(l.poll_ns);
         }
+        Record::Pixels(p) => encode_pixels(p, &mut put),
+        Record::PopupPosition(p) => encode_popup_position(p, &mut put),
+        Record::PixelsSkipped(p) => encode_pixels_skipped(p, &mut put),
     }
 }
 
@@ -518,6 +525,9 @@ pub(crate) fn decode_payload(payload: &[u8]) -> Result<Decoded, Malformed> {
             work_ns: get.varint()?,
             poll_ns: get.varint()?,
         }),
+        RecordKind::Pixels => Record::Pixels(decode_pixels(t_ns, &mut get)?),
+        RecordKind::PopupPosition => Record::PopupPosition(decode_popup_position(t_ns, &mut get)?),
+        RecordKind::PixelsSkipped => Record::PixelsSkipped(decode_pixels_skipped(t_ns, &mut get)?),
     };
     // Fields appended by a later minor version are allowed after the known ones.
     Ok(Decoded::Record(record))

@@ -52,6 +52,10 @@
 //! | 16 | stall-sample | varint t_ns − stall_start_ns, stack |
 //! | 17 | damage-capture | string class_name, u8 vfunc (0 render, 1 end-frame), string damage_layout, u8 state (0 patched, 1 proven, 2 refused), string note |
 //! | 18 | loop-summary (version 2) | varint iterations, varint work_ns, varint poll_ns: the main loop over `t_ns .. t_ns + work_ns + poll_ns` |
+//! | 19–21 | reserved | |
+//! | 22 | pixels | varint surface, signed frame, varint scale (1 ..= 8), u8 flags (bit 0: full picture), 4 signed (x, y, width, height: application pixels), u8 codec (0 raw, 1 lz4 block), varint data length, data: `width × scale` × `height × scale` pixels of 4 bytes, premultiplied B, G, R, A, rows top to bottom, decoded |
+//! | 23 | popup-position | varint surface, signed x, signed y: the popup's top-left corner in its parent's surface coordinates |
+//! | 24 | pixels-skipped | varint surface, signed frame, u8 reason (0 budget, 1 failed) |
 //!
 //! Version 2 differs from version 1 only in the main loop's records: version 1 has a
 //! `loop-iteration` record for every iteration; version 2 has a `loop-summary` per
@@ -66,7 +70,8 @@
 //! and stopped there; the program went on).
 //!
 //! A record holds no more than the recorder produces: at most [`MAX_ARGS`] arguments,
-//! [`MAX_STACK_FRAMES`] frames per stack and [`MAX_RECTS`] rectangles per region. A frame
+//! [`MAX_STACK_FRAMES`] frames per stack, [`MAX_RECTS`] rectangles per region, and pixels
+//! of at most [`MAX_PIXEL_BYTES`] decoded (a scale of at most [`MAX_PIXEL_SCALE`]). A frame
 //! claiming more is corrupt: a reader's memory follows what it keeps, never what a count
 //! claims. A [`Reader`] lists the first [`ISSUES_LISTED`] stretches it skips and counts the
 //! rest ([`Reader::skipped`]).
@@ -98,6 +103,7 @@
 mod codec;
 mod file;
 mod names;
+mod pixels;
 mod records;
 mod redact;
 mod wire;
@@ -110,8 +116,12 @@ pub use file::{
     Skipped, Writer, FILE_HEADER_LEN, FORMAT_VERSION, ISSUES_LISTED, MAGIC,
 };
 pub use names::{
-    CaptureState, CrossingMode, DamageVfunc, EndReason, EventType, Modifiers, NotifyType, Renderer,
-    ScrollDirection, SurfaceKind, ToplevelState,
+    CaptureState, CrossingMode, DamageVfunc, EndReason, EventType, Modifiers, NotifyType,
+    PixelCodec, PixelsSkipReason, Renderer, ScrollDirection, SurfaceKind, ToplevelState,
+};
+pub use pixels::{
+    PixelError, Pixels, PixelsSkipped, PopupPosition, MAX_PIXEL_BYTES, MAX_PIXEL_SCALE,
+    PIXEL_BAND_BYTES,
 };
 pub use records::{
     CodeAddress, Damage, DamageCapture, Dispatch, End, Event, Frame, FrameTimings, Header,

@@ -210,6 +210,24 @@ nick_enum! {
     }
 }
 
+nick_enum! {
+    /// How the pixels of a [`crate::Pixels`] record are stored: `raw` (the bytes as
+    /// they are) or `lz4` (one LZ4 block, as `lz4_flex::block` writes it).
+    PixelCodec {
+        RAW = 0 => "raw",
+        LZ4 = 1 => "lz4",
+    }
+}
+
+nick_enum! {
+    /// Why a rendered frame has no [`crate::Pixels`] records: `budget` (the pixel bytes
+    /// per second cap was reached), `failed` (the recorder could not draw the frame).
+    PixelsSkipReason {
+        BUDGET = 0 => "budget",
+        FAILED = 1 => "failed",
+    }
+}
+
 /// Names of bit flags, in bit order.
 fn flag_names(bits: u32, table: &[(u32, &'static str)]) -> Vec<std::borrow::Cow<'static, str>> {
     let mut names = Vec::new();

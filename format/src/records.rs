@@ -11,6 +11,7 @@ use crate::names::{
     CaptureState, CrossingMode, DamageVfunc, EndReason, EventType, Modifiers, NotifyType, Renderer,
     ScrollDirection, SurfaceKind, ToplevelState,
 };
+use crate::pixels::{Pixels, PixelsSkipped, PopupPosition};
 
 /// Nanoseconds since the recording started (CLOCK_MONOTONIC minus [`Header::start_monotonic_ns`]).
 pub type Nanos = u64;
@@ -76,6 +77,12 @@ pub enum Record {
     /// The default main context's iterations over a stretch of one second (format
     /// version 2).
     LoopSummary(LoopSummary),
+    /// One rectangle of a surface as the app drew it in a frame (recorded with pixels on).
+    Pixels(Pixels),
+    /// Where a popup sits over its parent (recorded with pixels on, to place its picture).
+    PopupPosition(PopupPosition),
+    /// A frame rendered without pixels (over the budget, or the recorder failed to draw it).
+    PixelsSkipped(PixelsSkipped),
 }
 
 impl Record {
@@ -99,6 +106,9 @@ impl Record {
             Record::StallSample(r) => r.t_ns,
             Record::DamageCapture(r) => r.t_ns,
             Record::LoopSummary(r) => r.t_ns,
+            Record::Pixels(r) => r.t_ns,
+            Record::PopupPosition(r) => r.t_ns,
+            Record::PixelsSkipped(r) => r.t_ns,
         }
     }
 
@@ -123,6 +133,9 @@ impl Record {
             Record::StallSample(_) => RecordKind::StallSample,
             Record::DamageCapture(_) => RecordKind::DamageCapture,
             Record::LoopSummary(_) => RecordKind::LoopSummary,
+            Record::Pixels(_) => RecordKind::Pixels,
+            Record::PopupPosition(_) => RecordKind::PopupPosition,
+            Record::PixelsSkipped(_) => RecordKind::PixelsSkipped,
         }
     }
 
@@ -146,6 +159,9 @@ impl Record {
             Record::Frame(r) => Some(r.surface),
             Record::FrameTimings(r) => Some(r.surface),
             Record::Damage(r) | Record::Painted(r) => Some(r.surface),
+            Record::Pixels(r) => Some(r.surface),
+            Record::PopupPosition(r) => Some(r.surface),
+            Record::PixelsSkipped(r) => Some(r.surface),
         }
     }
 }
@@ -173,11 +189,15 @@ pub enum RecordKind {
     StallSample = 16,
     DamageCapture = 17,
     LoopSummary = 18,
+    // 19 ..= 21: reserved for the compact frame records.
+    Pixels = 22,
+    PopupPosition = 23,
+    PixelsSkipped = 24,
 }
 
 impl RecordKind {
     /// Every kind, in code order.
-    pub const ALL: [RecordKind; 18] = [
+    pub const ALL: [RecordKind; 21] = [
         RecordKind::Header,
         RecordKind::Surface,
         RecordKind::SurfaceDestroyed,
@@ -196,6 +216,9 @@ impl RecordKind {
         RecordKind::StallSample,
         RecordKind::DamageCapture,
         RecordKind::LoopSummary,
+        RecordKind::Pixels,
+        RecordKind::PopupPosition,
+        RecordKind::PixelsSkipped,
     ];
 
     /// The kind with binary code `code`.
@@ -224,6 +247,9 @@ impl RecordKind {
             RecordKind::StallSample => "stall-sample",
             RecordKind::DamageCapture => "damage-capture",
             RecordKind::LoopSummary => "loop-summary",
+            RecordKind::Pixels => "pixels",
+            RecordKind::PopupPosition => "popup-position",
+            RecordKind::PixelsSkipped => "pixels-skipped",
         }
     }
 

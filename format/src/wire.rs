@@ -32,8 +32,13 @@ impl Put<'_> {
     }
 
     pub fn str(&mut self, s: &str) {
-        self.varint(s.len() as u64);
-        self.0.extend_from_slice(s.as_bytes());
+        self.bytes(s.as_bytes());
+    }
+
+    /// A varint byte length, then the bytes.
+    pub fn bytes(&mut self, b: &[u8]) {
+        self.varint(b.len() as u64);
+        self.0.extend_from_slice(b);
     }
 
     /// A presence byte, then the string when present.
@@ -112,11 +117,17 @@ impl<'a> Get<'a> {
     }
 
     pub fn str(&mut self) -> Result<String, Malformed> {
+        Ok(String::from_utf8_lossy(self.bytes()?).into_owned())
+    }
+
+    /// A varint byte length and that many bytes, which must be there: a length claiming
+    /// more than the payload holds is malformed, so nothing is allocated for it.
+    pub fn bytes(&mut self) -> Result<&'a [u8], Malformed> {
         let len = usize::try_from(self.varint()?).map_err(|_| Malformed)?;
         let end = self.pos.checked_add(len).ok_or(Malformed)?;
         let bytes = self.bytes.get(self.pos..end).ok_or(Malformed)?;
         self.pos = end;
-        Ok(String::from_utf8_lossy(bytes).into_owned())
+        Ok(bytes)
     }
 
     pub fn opt_str(&mut self) -> Result<Option<String>, Malformed> {

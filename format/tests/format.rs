@@ -225,6 +225,58 @@ fn sample_records_v1() -> Vec<Record> {
     ]
 }
 
+/// The records a recording made with pixels on adds: a full picture in two bands (raw and
+/// LZ4), a patch at scale 2, a popup's position, a frame without pixels.
+fn sample_pixel_records() -> Vec<Record> {
+    let gradient = |len: usize| (0..len).map(|i| (i * 7 % 251) as u8).collect::<Vec<u8>>();
+    let top = Pixels::raw(
+        5_000_000,
+        SurfaceId(1),
+        7,
+        1,
+        true,
+        [0, 0, 4, 2],
+        gradient(32),
+    );
+    let mut bottom = Pixels::raw(
+        5_000_000,
+        SurfaceId(1),
+        7,
+        1,
+        true,
+        [0, 2, 4, 1],
+        gradient(16),
+    );
+    bottom.compress();
+    let mut label = Pixels::raw(
+        5_400_000,
+        SurfaceId(1),
+        8,
+        2,
+        false,
+        [1, 1, 3, 2],
+        vec![0x80; 6 * 4 * 4],
+    );
+    label.compress();
+    vec![
+        Record::Pixels(top),
+        Record::Pixels(bottom),
+        Record::Pixels(label),
+        Record::PopupPosition(PopupPosition {
+            t_ns: 5_500_000,
+            surface: SurfaceId(2),
+            x: 120,
+            y: -8,
+        }),
+        Record::PixelsSkipped(PixelsSkipped {
+            t_ns: 5_600_000,
+            surface: SurfaceId(1),
+            frame: 9,
+            reason: PixelsSkipReason::BUDGET,
+        }),
+    ]
+}
+
 fn encode(records: &[Record]) -> Vec<u8> {
     let mut w = Writer::new(Vec::new()).unwrap();
     for r in records {
@@ -241,7 +293,8 @@ fn read_all(bytes: &[u8]) -> (Vec<Record>, Vec<ReadIssue>) {
 
 #[test]
 fn every_record_kind_round_trips() {
-    let records = sample_records();
+    let mut records = sample_records();
+    records.extend(sample_pixel_records());
     let kinds: std::collections::BTreeSet<_> = records.iter().map(Record::kind).collect();
     assert_eq!(
         kinds.len(),
@@ -277,6 +330,35 @@ fn json_round_trips_and_keeps_the_contract_names() {
         damage["rects"],
         serde_json::json!([[11, 57, 375, 42], [-5, 0, 20, 25]])
     );
+}
+
+#[test]
+fn pixels_json_gives_the_data_size_not_the_data() {
+    let records = sample_pixel_records();
+    let json = serde_json::to_value(&records[0]).unwrap();
+    assert_eq!(
+        json,
+        serde_json::json!({"kind": "pixels", "t_ns": 5_000_000, "surface": 1, "frame": 7,
+            "scale": 1, "full": true, "rect": [0, 0, 4, 2], "codec": "raw", "data_bytes": 32})
+    );
+    let label = serde_json::to_value(&records[2]).unwrap();
+    assert_eq!(label["codec"], "lz4");
+    assert_eq!(
+        serde_json::to_value(&records[4]).unwrap()["reason"],
+        "budget"
+    );
+    assert_eq!(serde_json::to_value(&records[3]).unwrap()["x"], 120);
+    for record in records {
+        let back: Record = serde_json::from_value(serde_json::to_value(&record).unwrap()).unwrap();
+        match (back, record) {
+            (Record::Pixels(back), Record::Pixels(mut record)) => {
+                assert!(back.data.is_empty());
+                record.data.clear();
+                assert_eq!(back, record);
+            }
+            (back, record) => assert_eq!(back, record),
+        }
+    }
 }
 
 #[test]
@@ -472,6 +554,95 @@ fn golden_v2_reads_forever() {
     let back: Vec<Record> = reader.by_ref().map(Result::unwrap).collect();
     assert_eq!(back, sample_records());
     assert!(reader.issues().is_empty());
+}
+
+/// The pixel records of every format version that has them, read forever (kinds 22-24
+/// came within version 2: a reader that does not know them skips them).
+#[test]
+fn golden_v2_pixels_reads_forever() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/golden/v2-pixels.gdkrecord"
+    );
+    let mut records = sample_records();
+    let end = records.pop();
+    records.extend(sample_pixel_records());
+    records.extend(end);
+    if std::env::var_os("GDKRECORD_BLESS").is_some() && !std::path::Path::new(path).exists() {
+        std::fs::write(path, encode(&records)).unwrap();
+    }
+    let bytes = std::fs::read(path).unwrap();
+    let mut reader = Reader::new(&bytes[..]).unwrap();
+    let back: Vec<Record> = reader.by_ref().map(Result::unwrap).collect();
+    assert_eq!(back, records);
+    assert!(reader.issues().is_empty());
+    let Record::Pixels(label) = &back[back.len() - 4] else {
+        panic!("not the label patch: {:?}", back[back.len() - 4]);
+    };
+    assert_eq!(label.decode().unwrap(), vec![0x80; 96]);
+}
+
+/// Hostile pixel records: the reader allocates for what the payload holds and the caps
+/// allow, never for what a field claims.
+#[test]
+fn pixel_records_beyond_the_caps_are_corrupt() {
+    let good = sample_records()[1].clone();
+    let Record::Pixels(patch) = sample_pixel_records()[0].clone() else {
+        panic!("the first pixel sample is not pixels");
+    };
+    let over: Vec<Pixels> = vec![
+        Pixels {
+            scale: MAX_PIXEL_SCALE + 1,
+            ..patch.clone()
+        },
+        Pixels {
+            scale: 0,
+            ..patch.clone()
+        },
+        Pixels {
+            rect: [0, 0, 2049, 2048],
+            ..patch.clone()
+        },
+        Pixels {
+            rect: [0, 0, 0, 2],
+            ..patch.clone()
+        },
+        // Raw data must be exactly the rectangle's.
+        Pixels {
+            rect: [0, 0, 4, 3],
+            ..patch.clone()
+        },
+    ];
+    for record in over {
+        let (back, issues) = read_all(&encode(&[Record::Pixels(record.clone()), good.clone()]));
+        assert_eq!(back, std::slice::from_ref(&good), "{record:?} read");
+        assert_eq!(issues.len(), 1);
+        assert_eq!(issues[0].problem, Problem::Corrupt);
+    }
+    // A data length claiming more than the payload holds.
+    let mut payload = Vec::new();
+    encode_payload(&Record::Pixels(patch), &mut payload);
+    let data_len_at = payload.len() - 33;
+    assert_eq!(payload[data_len_at], 32);
+    payload[data_len_at] = 0xff;
+    payload.splice(data_len_at + 1..data_len_at + 1, [0xff, 0xff, 0x07]);
+    let mut bytes = file_header().to_vec();
+    bytes.push(payload.len() as u8);
+    bytes.extend_from_slice(&crc32fast::hash(&payload).to_le_bytes());
+    bytes.extend_from_slice(&payload);
+    encode_record(&good, &mut bytes);
+    let (back, issues) = read_all(&bytes);
+    assert_eq!(back, std::slice::from_ref(&good));
+    assert_eq!(issues[0].problem, Problem::Corrupt, "{issues:?}");
+    // LZ4 data claiming the largest rectangle decodes to an error, with one allocation.
+    let mut huge = Pixels::raw(1, SurfaceId(1), 1, 1, false, [0, 0, 2, 2], vec![0; 16]);
+    huge.compress();
+    huge.rect = [0, 0, 2048, 2048];
+    let (back, _) = read_all(&encode(&[Record::Pixels(huge)]));
+    let Record::Pixels(huge) = &back[0] else {
+        panic!("{back:?}");
+    };
+    assert_eq!(huge.decode(), Err(PixelError::BadData(MAX_PIXEL_BYTES)));
 }
 
 /// A stack, an argv or a region one past what the recorder produces.

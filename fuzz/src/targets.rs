@@ -1,10 +1,10 @@
-//! What each input is given to: the format crate's reader, the replay model the GIF,
+//! What each input is given to: the format crate's reader (pixel patches decoded), the replay model the GIF,
 //! heatmap and viewer share, the viewer's index (in a forked child), and every reading
 //! command of `gdkrecord-tool` (the real binary).
 
 use std::path::Path;
 
-use gdkrecord_format::Reader;
+use gdkrecord_format::{Reader, Record};
 use gdkrecord_replay::{Replay, TimelineBuilder};
 
 #[path = "../../viewer/src/index.rs"]
@@ -23,6 +23,9 @@ pub fn in_process(path: &Path, bytes: &[u8]) {
             match record {
                 Ok(record) => {
                     std::hint::black_box(serde_json::to_string(&record).ok());
+                    if let Record::Pixels(pixels) = &record {
+                        std::hint::black_box(pixels.decode().ok());
+                    }
                     builder.push(&record);
                 }
                 Err(_) => break,
@@ -52,7 +55,7 @@ pub fn in_process(path: &Path, bytes: &[u8]) {
 /// The reading commands, each with the arguments a user would give (outputs in `work`).
 pub fn tool_commands(input: &str, work: &Path) -> Vec<Vec<String>> {
     let out = |name: &str| work.join(name).display().to_string();
-    let commands: [&[&str]; 11] = [
+    let commands: [&[&str]; 12] = [
         &["dump", input, "--format", "jsonl"],
         &["dump", input, "--format", "csv"],
         &["stats", input],
@@ -81,6 +84,7 @@ pub fn tool_commands(input: &str, work: &Path) -> Vec<Vec<String>> {
             &out("replay.gif"),
         ],
         &["redact", input, "-o", &out("redacted.gdkrecord")],
+        &["frames", input, "--max-frames", "20", "-o", &out("frames")],
     ];
     commands
         .iter()

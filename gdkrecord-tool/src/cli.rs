@@ -17,7 +17,7 @@ pub struct Cli {
 pub enum Command {
     /// Run a GTK 3 or GTK 4 program with the recorder loaded (the one for its GTK).
     #[command(
-        after_help = "EXAMPLES:\n  gdkrecord-tool record -- ./myprog --its-args\n  gdkrecord-tool record -o run.gdkrecord -- gtk4-widget-factory\n  gdkrecord-tool record -- mousepad   # GTK 3: through GTK_MODULES, kept with yours\n  GDKRECORD_SYNC=1 gdkrecord-tool record -- ./myprog   # nothing lost even to SIGKILL\n  GDKRECORD_KEYS=redacted gdkrecord-tool record -- ./myprog   # what was typed left out\n\nThe recording is created 0600; a file already there is kept as NAME.old.\nThe recorder also reads GDKRECORD_SYNC, GDKRECORD_KEYS (all, redacted),\nGDKRECORD_DAMAGE, GDKRECORD_MAINLOOP, GDKRECORD_DISPATCH_US, GDKRECORD_STALL_MS,\nGDKRECORD_STALL_SAMPLE_MS and GDKRECORD_SELF_TIME: see docs/guide.md."
+        after_help = "EXAMPLES:\n  gdkrecord-tool record -- ./myprog --its-args\n  gdkrecord-tool record -o run.gdkrecord -- gtk4-widget-factory\n  gdkrecord-tool record -- mousepad   # GTK 3: through GTK_MODULES, kept with yours\n  GDKRECORD_SYNC=1 gdkrecord-tool record -- ./myprog   # nothing lost even to SIGKILL\n  GDKRECORD_KEYS=redacted gdkrecord-tool record -- ./myprog   # what was typed left out\n  gdkrecord-tool record --pixels -o run.gdkrecord -- ./myprog   # with what it drew (GTK 4)\n\nThe recording is created 0600; a file already there is kept as NAME.old.\nThe recorder also reads GDKRECORD_SYNC, GDKRECORD_KEYS (all, redacted),\nGDKRECORD_DAMAGE, GDKRECORD_MAINLOOP, GDKRECORD_DISPATCH_US, GDKRECORD_STALL_MS,\nGDKRECORD_STALL_SAMPLE_MS and GDKRECORD_SELF_TIME: see docs/guide.md."
     )]
     Record(RecordArgs),
     /// Print the directory to put in GTK_PATH to record any GTK 4 program, or any GTK 3
@@ -52,6 +52,12 @@ pub enum Command {
         after_help = "EXAMPLES:\n  gdkrecord-tool exposures x.gdkrecord        # writes x.gdkrecord.gif\n  gdkrecord-tool exposures x.gdkrecord --surface 1 --speed 0.5 -o slow.gif\n  gdkrecord-tool exposures x.gdkrecord --heatmap -o heat.png"
     )]
     Exposures(ExposuresArgs),
+    /// Write what a surface looked like after each frame that repainted it, as PNG files
+    /// (recordings made with `record --pixels`).
+    #[command(
+        after_help = "EXAMPLES:\n  gdkrecord-tool record --pixels -o run.gdkrecord -- ./myprog\n  gdkrecord-tool frames run.gdkrecord -o frames/\n  gdkrecord-tool frames run.gdkrecord -o frames/ --from 2.5s --to 3s --surface 1\n\nFiles are named NNNNN-frameCOUNTER-TIMEs.png, in order; popups are drawn over their\nparent where they were. --kind and --type are ignored: every record is read."
+    )]
+    Frames(FramesArgs),
     /// List the stalls of the main loop: when, how long, which source, the blocking stack.
     #[command(
         after_help = "EXAMPLES:\n  gdkrecord-tool stalls x.gdkrecord\n  gdkrecord-tool stalls x.gdkrecord --group          # identical stacks merged\n  gdkrecord-tool stalls x.gdkrecord --from 2s --type button-press,key-press\n  gdkrecord-tool stalls x.gdkrecord --json | jq '.stalls[] | select(.duration_ms > 200)'"
@@ -89,6 +95,11 @@ pub struct RecordArgs {
     /// Where to write the recording (default: `<pid>-<prgname>.gdkrecord` in the working directory).
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Also record the pixels of each repainted region (GDKRECORD_PIXELS=1): `frames`,
+    /// `exposures` and the viewer then show what the app drew. Capped at
+    /// GDKRECORD_PIXELS_MB_PER_S (32) MiB of pixels a second.
+    #[arg(long)]
+    pub pixels: bool,
     /// The program to record and its arguments.
     #[arg(required = true, trailing_var_arg = true, value_name = "CMD")]
     pub command: Vec<std::ffi::OsString>,
@@ -201,6 +212,18 @@ pub struct ExposuresArgs {
     /// Animate at most this many frames (the first ones of the range), so GIFs stay small.
     #[arg(long, default_value_t = 3000, value_name = "N")]
     pub max_frames: usize,
+}
+
+#[derive(Debug, Args)]
+pub struct FramesArgs {
+    #[command(flatten)]
+    pub read: ReadArgs,
+    /// The directory to write the PNG files into (created if missing).
+    #[arg(short, long, value_name = "DIR")]
+    pub output: PathBuf,
+    /// Write at most this many frames (the first ones of the range).
+    #[arg(long, default_value_t = 10_000, value_name = "N")]
+    pub max_frames: u64,
 }
 
 #[derive(Debug, Args)]

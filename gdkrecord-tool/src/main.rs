@@ -11,6 +11,7 @@ mod export;
 mod exposures;
 mod figures;
 mod formats;
+mod frames;
 mod graph;
 mod input;
 mod module_dir;
@@ -41,6 +42,7 @@ fn main() -> ExitCode {
         Command::Export(args) => (export::run(&args), 1),
         Command::Graph(args) => (graph::run(&args), 1),
         Command::Exposures(args) => (exposures::run(&args), 1),
+        Command::Frames(args) => (frames::run(&args), 1),
         Command::Stalls(args) => (stalls::run(&args), 1),
         Command::Redact(args) => (redact::run(&args), 1),
         Command::Diff(args) => (diff::run(&args), 2),

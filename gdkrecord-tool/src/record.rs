@@ -122,6 +122,9 @@ pub fn run(args: &RecordArgs) -> Result<ExitCode> {
     if let Some(output) = &args.output {
         command.env("GDKRECORD_FILENAME", output);
     }
+    if args.pixels {
+        command.env("GDKRECORD_PIXELS", "1");
+    }
     install_forwarding();
     let mut child = command
         .spawn()

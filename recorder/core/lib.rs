@@ -10,7 +10,8 @@
 //!   [`touch_sequences`];
 //! - hand-off: [`ring`] (the single-producer ring and what goes through it), [`queue`]
 //!   (the main thread's ring and the other threads' list), [`writer_wake`];
-//! - file: [`mmap_writer`] (the memory-mapped file), [`writer`] (the writer thread),
+//! - file: [`mmap_writer`] (the memory-mapped file), [`writer`] (the writer thread,
+//!   which packs [`pixels`] and adds whole pictures),
 //!   [`crash`] (drain on a crash signal), [`self_time`] (the recorder's own cost);
 //! - main loop: [`loop_state`] (what the main thread is doing now), [`loop_summary`],
 //!   [`code_address`], [`stall`] (the watchdog), [`mainloop`] (the poll wrapper and
@@ -41,6 +42,7 @@ pub mod loop_state;
 pub mod loop_summary;
 pub mod mainloop;
 pub mod mmap_writer;
+pub mod pixels;
 pub mod queue;
 pub mod region;
 pub mod ring;

@@ -11,6 +11,7 @@ use gdkrecord_format::{
 };
 
 use crate::key_names::KeyName;
+use crate::pixels::PixelPatch;
 
 /// Rectangles a region entry carries inline; larger regions go as a whole [`Record`].
 pub const INLINE_RECTS: usize = 8;
@@ -32,6 +33,8 @@ pub enum Entry {
     Region(InlineRegion) = 2,
     Key(KeyEvent) = 3,
     Frame(FrameEntry) = 4,
+    /// A frame's pixels, drawn by the main thread, packed by the writer (`pixels`).
+    Pixels(Box<PixelPatch>) = 5,
 }
 
 /// An `Entry` variant's layout under `repr(C, u8)`: its tag, then its fields (at the

@@ -102,6 +102,11 @@ struct Histograms {
     sites: [Histogram; 9],
     /// Time the poll wrapper spent waking the parked writer thread (10 ns buckets).
     writer_wakes: Histogram,
+    /// Time drawing a frame's pixels (`GDKRECORD_PIXELS`), per rendered frame, patches
+    /// (10 µs buckets) and whole pictures (100 µs buckets); not in `frames`, whose
+    /// buckets end at 100 µs.
+    pixels: Histogram,
+    pixels_whole: Histogram,
 }
 
 static HISTOGRAMS: OnceLock<Box<Histograms>> = OnceLock::new();
@@ -115,6 +120,8 @@ fn histograms() -> &'static Histograms {
             frames: Histogram::new(100),
             sites: [const { Histogram::new(10) }; 9],
             writer_wakes: Histogram::new(10),
+            pixels: Histogram::new(10_000),
+            pixels_whole: Histogram::new(100_000),
         })
     })
 }
@@ -253,6 +260,20 @@ impl Timer {
     }
 }
 
+/// A frame's pixels were drawn from `started` (a [`monotonic_ns`] reading) until now:
+/// a `whole` picture of the surface, or patches.
+pub fn time_pixels(started: u64, whole: bool) {
+    if enabled() {
+        let histograms = histograms();
+        let histogram = if whole {
+            &histograms.pixels_whole
+        } else {
+            &histograms.pixels
+        };
+        histogram.add(monotonic_ns().saturating_sub(started));
+    }
+}
+
 /// The summary line printed at exit.
 pub fn report(total_bytes: u64) -> String {
     let histograms = histograms();
@@ -278,8 +299,16 @@ pub fn report(total_bytes: u64) -> String {
             )
         })
         .collect();
+    let pixels: String = [
+        (&histograms.pixels, "pixels"),
+        (&histograms.pixels_whole, "pixels_whole"),
+    ]
+    .iter()
+    .filter(|(histogram, _)| histogram.count() > 0)
+    .map(|(histogram, name)| format!(" {}", histogram.summary(name)))
+    .collect();
     format!(
-        "gdkrecord self-time: {} {} {} {} {} event_bytes_per_event={bytes_per_event:.1} log_bytes={total_bytes} warm_event_ns={}{sites}",
+        "gdkrecord self-time: {} {} {} {} {}{pixels} event_bytes_per_event={bytes_per_event:.1} log_bytes={total_bytes} warm_event_ns={}{sites}",
         histograms.events.summary("events"),
         histograms.pointer_events.summary("pointer_events"),
         histograms.other_events.summary("other_events"),

@@ -21,7 +21,7 @@ use gdkrecord_format::{encode_payload, End, EndReason, Record};
 use crate::hot::HOT;
 use crate::mmap_writer::{self, MmapWriter};
 use crate::queue::Entry;
-use crate::{clock, queue, self_time, writer_wake};
+use crate::{clock, pixels, queue, self_time, writer_wake};
 use std::sync::atomic::Ordering;
 
 /// How often the writer drains while records come: what SIGKILL can take, at most.
@@ -33,6 +33,10 @@ const IDLE_BEFORE_PARK: Duration = Duration::from_millis(30);
 
 /// The longest frame head: a 64-bit varint length (10 bytes at most) and a CRC-32.
 const MAX_HEAD: usize = 10 + 4;
+
+/// Bytes of frame buffer kept between records (pixel records are larger: their buffer
+/// is freed after them).
+const FRAME_KEPT: usize = 64 << 10;
 
 /// The file and what was written to it. Its lock makes one consumer of the queue at a time.
 static WRITER: Mutex<Option<FileState>> = Mutex::new(None);
@@ -48,6 +52,8 @@ struct FileState {
     rects: Vec<[i32; 4]>,
     records: u64,
     dropped: u64,
+    /// The surfaces' pictures, for the whole pictures written every 10 s of repaints.
+    wholes: pixels::Wholes,
 }
 
 /// Encodes `record` as a frame into `frame` and returns where the frame starts: the
@@ -124,6 +130,9 @@ impl FileState {
     fn write_entry(&mut self, entry: &Entry, in_signal_handler: bool) {
         match entry {
             Entry::Record(record) => {
+                if let Record::SurfaceDestroyed(destroyed) = record {
+                    self.wholes.forget(destroyed.surface);
+                }
                 let bytes = self.write(record);
                 if matches!(record, Record::Event(_)) {
                     self_time::count_event_bytes(bytes);
@@ -143,6 +152,18 @@ impl FileState {
             }
             Entry::Frame(frame) => {
                 self.write(&frame.to_record());
+            }
+            // Packing allocates: a crash signal's drain leaves the frame without pixels.
+            Entry::Pixels(_) if in_signal_handler => self.dropped += 1,
+            Entry::Pixels(patch) => {
+                self.write(&patch.packed());
+                for whole in self.wholes.paint(patch.raw()) {
+                    self.write(&Record::Pixels(whole.packed()));
+                }
+                // A band of pixels grew the frame buffer to megabytes: give them back.
+                if self.frame.capacity() > FRAME_KEPT {
+                    self.frame = Vec::with_capacity(FRAME_KEPT);
+                }
             }
             Entry::Region(region) => {
                 let record = region.to_record(std::mem::take(&mut self.rects));
@@ -178,6 +199,7 @@ pub(crate) fn open(writer: MmapWriter, path: PathBuf, file_header: &[u8], header
         rects: Vec::with_capacity(queue::INLINE_RECTS),
         records: 0,
         dropped: 0,
+        wholes: pixels::Wholes::default(),
     };
     if let Some(writer) = state.writer.as_mut() {
         if let Err(error) = writer.append(file_header) {
@@ -369,6 +391,7 @@ mod bench {
             rects: Vec::new(),
             records: 0,
             dropped: 0,
+            wholes: pixels::Wholes::default(),
         };
         let n = 1_000_000u64;
         let mut bytes = 0;
@@ -411,6 +434,7 @@ mod tests {
             rects: Vec::new(),
             records: 0,
             dropped: 0,
+            wholes: pixels::Wholes::default(),
         };
         let scale = |t_ns| {
             Record::Scale(Scale {

@@ -25,6 +25,8 @@
 //! - `GDKRECORD_SYNC=1`: write each record from the thread that makes it, at once.
 //! - `GDKRECORD_KEYS=redacted`: keys that type text are recorded without which key it was
 //!   (`key_names.rs`; the rule of `gdkrecord_format::Event::redact_typing`).
+//! - `GDKRECORD_PIXELS=1`: record the pixels of each repainted region (`pixels.rs`), at most
+//!   `GDKRECORD_PIXELS_MB_PER_S` (32) MiB of them a second.
 //! - `GDKRECORD_SELF_TIME=1`: print the recorder's own time per event and per frame at exit.
 //! - `GDKRECORD_STALL_MS` (100), `GDKRECORD_STALL_SAMPLE_MS` (250),
 //!   `GDKRECORD_DISPATCH_US` (1000), `GDKRECORD_SLOW_ITERATION_US` (16000),
@@ -52,6 +54,7 @@ mod events;
 mod ffi;
 mod frames;
 mod hooks;
+mod pixels;
 mod surfaces;
 mod tables;
 
@@ -71,6 +74,7 @@ pub unsafe extern "C" fn g_io_module_load(_module: *mut c_void) {
             self_time::init_from_env();
             gdkrecord_core::writer::init_from_env();
             key_names::init_from_env();
+            pixels::init_from_env();
             damage::check_layout();
             unsafe {
                 hooks::install();

@@ -12,6 +12,8 @@
 //! - **Accumulate** ([`DamageMode::Accumulate`]): every rectangle repainted so far.
 //! - **Heatmap** ([`Replay::heatmap`]): how often each pixel (or cell) was repainted,
 //!   with a logarithmic colour scale ([`heat_color`]).
+//! - **Pictures** ([`Pictures`]): what each surface looked like, composed from the
+//!   `pixels` records of a recording made with pixels on, popups placed over their parent.
 //! - **Stepping**: [`Replay::seek_frame`], [`Replay::next_frame`], [`Replay::prev_frame`],
 //!   [`Replay::seek_time`] (binary search), so a viewer can scrub.
 //!
@@ -57,10 +59,12 @@
 //!   (surface, frame counter) and sorted by start time at the end.
 
 mod heatmap;
+mod pictures;
 mod replay;
 mod timeline;
 
 pub use heatmap::{heat_color, heat_scale, Heatmap, HeatmapBuilder, NEVER_REPAINTED_RGB};
+pub use pictures::{Picture, Pictures, MAX_PICTURES_BYTES, MAX_PICTURE_BYTES};
 pub use replay::{
     fade_alpha, ClickMark, DamageMode, DamageSource, FadingRect, FrameView, Replay, ReplayOptions,
     CLICK_RGB, DAMAGE_RGB, POINTER_RGB,

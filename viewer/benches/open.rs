@@ -1,8 +1,10 @@
 //! Benchmark: opening a big recording and scrubbing through it.
 //!
-//! `cargo bench -p gdkrecord-viewer --bench open -- [MEGABYTES] [--gui]`
+//! `cargo bench -p gdkrecord-viewer --bench open -- [MEGABYTES] [--gui] [--pixels]`
 //!
-//! Generates a synthetic session of MEGABYTES (default 1024) in the temp folder once,
+//! Generates a synthetic session of MEGABYTES (default 1024) in the temp folder once
+//! (with `--pixels`, as recorded with pixels on: a patch for each damage rectangle of the
+//! window and a whole 800×600 picture every 10 s, about 40 % of the bytes),
 //! then measures: the index pass ([`RecordingIndex::build`]); seeks to random times as a
 //! scrub does ([`SceneSource::moment`], lazy decoding around the playhead); and with
 //! `--gui`, on a private Xvfb, the time from `open_path` to the window showing the first
@@ -25,12 +27,20 @@ fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let megabytes: u64 = args.iter().find_map(|a| a.parse().ok()).unwrap_or(1024);
     let with_gui = args.iter().any(|a| a == "--gui");
-    let path = std::env::temp_dir().join(format!("gdkrecord-viewer-bench-{megabytes}M.gdkrecord"));
+    let with_pixels = args.iter().any(|a| a == "--pixels");
+    let path = std::env::temp_dir().join(format!(
+        "gdkrecord-viewer-bench-{megabytes}M{}.gdkrecord",
+        if with_pixels { "-pixels" } else { "" }
+    ));
     if !path.exists() {
         let started = Instant::now();
         let file =
             std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(&path).unwrap());
-        let records = synth::write_session(file, megabytes << 20).unwrap();
+        let records = if with_pixels {
+            write_with_pixels(file, megabytes << 20)
+        } else {
+            synth::write_session(file, megabytes << 20).unwrap()
+        };
         println!(
             "generated {} ({records} records) in {:.2?}",
             path.display(),
@@ -130,4 +140,61 @@ fn peak_rss_kb() -> i64 {
     let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
     unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) };
     usage.ru_maxrss
+}
+
+/// A synthetic session with pixels, of at least `min_bytes`: the session's records with a
+/// patch after each damage of the window (its rectangles, at most 64×64 each) and a
+/// whole 800×600 picture every 10 s; returns how many records it wrote.
+fn write_with_pixels(out: impl std::io::Write, min_bytes: u64) -> u64 {
+    use gdkrecord_format::{Pixels, Reader, Record, SurfaceId, Writer};
+    // The pixels (solid patches, a smooth whole picture: they pack well) add about 60 %.
+    let mut session = Vec::new();
+    synth::write_session(&mut session, min_bytes * 10 / 16).unwrap();
+    let mut writer = Writer::new(out).unwrap();
+    let (mut written, mut records, mut next_whole) = (0u64, 0u64, 0u64);
+    let mut put = |writer: &mut Writer<_>, record: Record| {
+        let mut frame = Vec::new();
+        gdkrecord_format::encode_record(&record, &mut frame);
+        written += frame.len() as u64;
+        records += 1;
+        writer.write(&record).unwrap();
+    };
+    let picture: Vec<u8> = (0..800 * 600 * 4u32)
+        .map(|i| (i / 4 % 800 / 4) as u8)
+        .collect();
+    for record in Reader::new(&session[..]).unwrap().map(Result::unwrap) {
+        let damage = match &record {
+            Record::Damage(d) if d.surface == SurfaceId(1) => Some(d.clone()),
+            _ => None,
+        };
+        put(&mut writer, record);
+        let Some(d) = damage else { continue };
+        if d.t_ns >= next_whole {
+            next_whole = d.t_ns + 10_000_000_000;
+            let whole = Pixels::raw(
+                d.t_ns,
+                d.surface,
+                d.frame,
+                1,
+                true,
+                [0, 0, 800, 600],
+                picture.clone(),
+            );
+            put(&mut writer, Record::Pixels(whole.packed()));
+        }
+        for rect in &d.rects {
+            let rect = [
+                rect[0].max(0),
+                rect[1].max(0),
+                rect[2].clamp(1, 64),
+                rect[3].clamp(1, 64),
+            ];
+            let data = vec![(d.frame % 251) as u8; (rect[2] * rect[3] * 4) as usize];
+            let patch = Pixels::raw(d.t_ns, d.surface, d.frame, 1, false, rect, data);
+            put(&mut writer, Record::Pixels(patch.packed()));
+        }
+    }
+    println!("pixels added: {written} bytes in all");
+    writer.finish().unwrap();
+    records
 }

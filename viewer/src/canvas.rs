@@ -1,12 +1,14 @@
 //! `GrvCanvas`: draws the selected surface at its recorded size (scaled to fit, or
-//! zoomed), its damage (flashing, accumulated or as a heatmap), the pointer, clicks and
-//! a caption of the keys pressed. A pure drawing widget: it has no template, and what it
+//! zoomed): what the app drew there (recordings with pixels), its damage on top
+//! (flashing, accumulated or as a heatmap; each layer can be hidden), the pointer, clicks
+//! and a caption of the keys pressed. A pure drawing widget: it has no template, and what it
 //! draws is a [`Scene`] handed to it by the window.
 
 use std::cell::{Cell, RefCell};
+use std::sync::Arc;
 
 use gdkrecord_format::Rect;
-use gdkrecord_replay::{heat_color, heat_scale, CLICK_RGB, DAMAGE_RGB};
+use gdkrecord_replay::{heat_color, heat_scale, Picture, CLICK_RGB, DAMAGE_RGB};
 use gtk::prelude::*;
 use gtk::subclass::prelude::*;
 use gtk::{cairo, glib, graphene};
@@ -26,6 +28,11 @@ mod imp {
         pub zoom: Cell<Option<f64>>,
         /// The rectangle selected in the side panel.
         pub highlight: Cell<Option<Rect>>,
+        /// Layers hidden by the window's toggles (shown by default).
+        pub hide_pixels: Cell<bool>,
+        pub hide_damage: Cell<bool>,
+        /// The scene's picture as a cairo image, made once per picture.
+        pub image: RefCell<Option<(Arc<Picture>, cairo::ImageSurface)>>,
     }
 
     #[glib::object_subclass]
@@ -143,6 +150,44 @@ impl GrvCanvas {
         self.imp().scene.borrow()
     }
 
+    /// Shows or hides the app's pixels and the damage drawn over them.
+    pub fn set_layers(&self, pixels: bool, damage: bool) {
+        self.imp().hide_pixels.set(!pixels);
+        self.imp().hide_damage.set(!damage);
+        self.queue_draw();
+    }
+
+    /// The scene's picture as a cairo image (ARGB32 is the picture's premultiplied
+    /// B, G, R, A on a little-endian machine), made again only for a new picture.
+    fn picture_image(&self, picture: &Arc<Picture>) -> Result<cairo::ImageSurface, cairo::Error> {
+        if let Some((shown, image)) = &*self.imp().image.borrow() {
+            if Arc::ptr_eq(shown, picture) {
+                return Ok(image.clone());
+            }
+        }
+        let (w, h) = (picture.width as i32, picture.height as i32);
+        let mut image = cairo::ImageSurface::create(cairo::Format::ARgb32, w, h)?;
+        let stride = image.stride() as usize;
+        {
+            let mut data = image.data().map_err(|_| cairo::Error::SurfaceFinished)?;
+            let row = picture.width as usize * 4;
+            for (y, line) in picture.bgra.chunks_exact(row).enumerate() {
+                let at = y * stride;
+                for (to, from) in data[at..at + row]
+                    .chunks_exact_mut(4)
+                    .zip(line.chunks_exact(4))
+                {
+                    let pixel = u32::from_le_bytes([from[0], from[1], from[2], from[3]]);
+                    to.copy_from_slice(&pixel.to_ne_bytes());
+                }
+            }
+        }
+        self.imp()
+            .image
+            .replace(Some((picture.clone(), image.clone())));
+        Ok(image)
+    }
+
     /// Outlines `rect` (surface pixels) on top of everything, or nothing.
     pub fn set_highlight(&self, rect: Option<Rect>) {
         self.imp().highlight.set(rect);
@@ -202,14 +247,43 @@ impl GrvCanvas {
         cr.set_source_rgb(0.98, 0.98, 0.98);
         cr.fill_preserve()?;
         cr.clip();
-        if let Some(heatmap) = &scene.heatmap {
-            draw_heatmap(cr, heatmap)?;
+        let picture = scene
+            .picture
+            .as_ref()
+            .filter(|_| !self.imp().hide_pixels.get());
+        if let Some(picture) = picture {
+            let image = self.picture_image(picture)?;
+            cr.save()?;
+            let device = f64::from(picture.scale.max(1));
+            cr.scale(1.0 / device, 1.0 / device);
+            cr.set_source_surface(&image, 0.0, 0.0)?;
+            cr.source().set_filter(if scale * device >= 1.0 {
+                cairo::Filter::Nearest
+            } else {
+                cairo::Filter::Good
+            });
+            cr.paint()?;
+            cr.restore()?;
         }
+        let hide_damage = self.imp().hide_damage.get();
+        if let Some(heatmap) = scene.heatmap.as_ref().filter(|_| !hide_damage) {
+            if picture.is_some() {
+                // The heat over the app's pixels, which stay readable under it.
+                cr.push_group();
+                draw_heatmap(cr, heatmap)?;
+                cr.pop_group_to_source()?;
+                cr.paint_with_alpha(0.6)?;
+            } else {
+                draw_heatmap(cr, heatmap)?;
+            }
+        }
+        // Over the app's pixels the damage is filled lightly, so what was drawn shows.
+        let fill_alpha = if picture.is_some() { 0.2 } else { 0.45 };
         let [r, g, b] = DAMAGE_RGB.map(|c| f64::from(c) / 255.0);
         // One path per opacity (a handful: one per fading age), filled and stroked once:
         // an accumulated replay can hold tens of thousands of rectangles, and overlapping
         // ones of the same age are shown as their union instead of darkening.
-        let mut start = 0;
+        let mut start = if hide_damage { scene.damage.len() } else { 0 };
         while start < scene.damage.len() {
             let alpha = scene.damage[start].alpha;
             let same = scene.damage[start..]
@@ -221,7 +295,7 @@ impl GrvCanvas {
                 cr.rectangle(x, y, w, h);
             }
             let alpha = f64::from(alpha);
-            cr.set_source_rgba(r, g, b, 0.45 * alpha);
+            cr.set_source_rgba(r, g, b, fill_alpha * alpha);
             cr.fill_preserve()?;
             cr.set_source_rgba(r, g, b, alpha);
             cr.set_line_width(1.5 / scale);

@@ -50,6 +50,16 @@ const PROGRESS_EVERY: u64 = 16 << 20;
 /// a pointer moving at 1000 Hz would otherwise cost more memory than all the frames.
 const MOTION_MARKER_GAP_NS: Nanos = 4_000_000;
 
+/// Where a whole picture of a surface starts (its `full` pixel patches): composing the
+/// surface's pixels at a time needs the records from the last one before it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PictureMark {
+    /// The patch's time.
+    pub t_ns: Nanos,
+    #[allow(missing_docs)]
+    pub surface: SurfaceId,
+}
+
 /// Why a file could not be opened at all (a cut or damaged one still opens, see
 /// [`RecordingIndex::issues`]).
 #[derive(Debug)]
@@ -177,6 +187,11 @@ pub struct RecordingIndex {
     pub stalls: Vec<StallMark>,
     /// Where damage came from: the GTK classes the recorder wrapped and their proofs.
     pub damage_captures: Vec<DamageCapture>,
+    /// Whole pictures (recordings made with pixels on), in file order: one a surface
+    /// every 10 s of repaints at least.
+    pub pictures: Vec<PictureMark>,
+    /// Whether the recording has pixels.
+    pub has_pixels: bool,
     /// The end record, when the recording ended normally.
     pub end: Option<End>,
     /// Stretches of the file that could not be read (cut or corrupt).
@@ -255,6 +270,10 @@ fn scan_part(
                     Found::Mark(Mark::Input(input)) => {
                         index.count(&mut scan, offset, input.t_ns);
                         index.note_input(input);
+                    }
+                    Found::Mark(Mark::Pixels(picture, full)) => {
+                        index.count(&mut scan, offset, picture.t_ns);
+                        index.note_pixels(picture, full);
                     }
                     Found::Record(record) => {
                         index.count(&mut scan, offset, record.t_ns());
@@ -341,6 +360,8 @@ fn merge(parts: Vec<RecordingIndex>) -> RecordingIndex {
         index.sizes.extend(part.sizes);
         index.stalls.extend(part.stalls);
         index.damage_captures.extend(part.damage_captures);
+        index.pictures.extend(part.pictures);
+        index.has_pixels |= part.has_pixels;
         index.end = part.end.or(index.end);
         index.issues.extend(part.issues);
         index.records += part.records;
@@ -410,6 +431,8 @@ fn needs_decoding(code: u8) -> bool {
                 | RecordKind::LoopSummary
                 | RecordKind::Dispatch
                 | RecordKind::StallSample
+                | RecordKind::PopupPosition
+                | RecordKind::PixelsSkipped
         )
     )
 }
@@ -447,10 +470,12 @@ enum Found {
     Skipped(Nanos),
 }
 
-/// The marks read in place from frame and event payloads.
+/// The marks read in place from frame, event and pixels payloads.
 enum Mark {
     Frame(FrameMark),
     Input(InputMark),
+    /// A pixel patch (never decoded by the index pass), and whether it is `full`.
+    Pixels(PictureMark, bool),
 }
 
 impl Mark {
@@ -459,7 +484,8 @@ impl Mark {
     ///
     /// Layout (format crate docs): `u8 kind, varint t_ns`, then for a frame `varint
     /// surface, signed counter, varint end - t_ns`, for an event `varint surface,
-    /// u8 event type`.
+    /// u8 event type`, for pixels `varint surface, signed frame, varint scale, u8 flags`
+    /// (bit 0: full).
     fn read(payload: &[u8], offset: u64) -> Option<Mark> {
         let kind = RecordKind::from_code(*payload.first()?)?;
         let mut get = Get(&payload[1..]);
@@ -483,6 +509,12 @@ impl Mark {
                     surface,
                     event_type,
                 }))
+            }
+            RecordKind::Pixels => {
+                get.varint()?; // the frame
+                get.varint()?; // the scale
+                let flags = *get.0.first()?;
+                Some(Mark::Pixels(PictureMark { t_ns, surface }, flags & 1 != 0))
             }
             _ => None,
         }
@@ -644,6 +676,8 @@ impl RecordingIndex {
             sizes: Vec::new(),
             stalls: Vec::new(),
             damage_captures: Vec::new(),
+            pictures: Vec::new(),
+            has_pixels: false,
             end: None,
             issues: Vec::new(),
             records: 0,
@@ -754,10 +788,36 @@ impl RecordingIndex {
             }),
             Record::End(end) => self.end = Some(end),
             Record::DamageCapture(capture) => self.damage_captures.push(capture),
+            Record::Pixels(p) => self.note_pixels(
+                PictureMark {
+                    t_ns: p.t_ns,
+                    surface: p.surface,
+                },
+                p.full,
+            ),
             // Damage and timings are decoded with their frame when it is shown; scale,
             // state and main-loop records only appear in the records list.
             _ => {}
         }
+    }
+
+    /// Notes a pixel patch: the recording has pixels, and a whole picture starts here.
+    fn note_pixels(&mut self, picture: PictureMark, full: bool) {
+        self.has_pixels = true;
+        // A whole picture of several bands is one mark.
+        if full && self.pictures.last() != Some(&picture) {
+            self.pictures.push(picture);
+        }
+    }
+
+    /// The time of the last whole picture of `surface` at or before `t_ns`.
+    pub fn picture_start(&self, surface: SurfaceId, t_ns: Nanos) -> Option<Nanos> {
+        let after = self.pictures.partition_point(|p| p.t_ns <= t_ns);
+        self.pictures[..after]
+            .iter()
+            .rev()
+            .find(|p| p.surface == surface)
+            .map(|p| p.t_ns)
     }
 
     /// Keeps an input marker, thinning out motion.

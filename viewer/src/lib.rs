@@ -18,7 +18,9 @@
 pub mod about;
 pub mod app;
 pub mod canvas;
+pub mod describe;
 pub mod index;
+pub mod pictures;
 pub mod scene;
 pub mod side_panel;
 pub mod timeline;

@@ -8,12 +8,14 @@
 
 use std::sync::Arc;
 
-use gdkrecord_format::{Nanos, Phase, Record, Rect, SurfaceId, PHASE_NAMES};
+use gdkrecord_format::{Nanos, Phase, Rect, SurfaceId, PHASE_NAMES};
 use gdkrecord_replay::{
-    ClickMark, DamageMode, FadingRect, Heatmap, Replay, ReplayOptions, Timeline, TimelineBuilder,
+    ClickMark, DamageMode, FadingRect, Heatmap, Picture, Replay, ReplayOptions, Timeline,
+    TimelineBuilder,
 };
 
 use crate::index::{FrameMark, Located, RecordingIndex};
+use crate::pictures::{self, PictureState};
 
 /// Recordings up to this size are decoded whole, once.
 pub const WHOLE_FILE_BYTES: u64 = 4 << 20;
@@ -77,6 +79,8 @@ pub struct Scene {
     pub keys: Vec<String>,
     /// `t=1.234s  frame 12/345 (#4711)`, or why there is nothing to show.
     pub caption: String,
+    /// What the app showed at the playhead, popups over it (recordings with pixels).
+    pub picture: Option<Arc<Picture>>,
 }
 
 /// The current frame, for the side panel.
@@ -116,6 +120,9 @@ struct Window {
     to_ns: Nanos,
     timeline: Timeline,
     records: Vec<Located>,
+    /// Indices of `records` in time order (records come in write order: a frame's
+    /// record comes at its end but carries its start).
+    by_time: Vec<u32>,
 }
 
 /// Computes [`Moment`]s for one recording, keeping the last decoded window.
@@ -128,6 +135,8 @@ pub struct SceneSource {
     /// The frames of the surface last asked about, in time order (sorting millions of
     /// frames on every seek would make scrubbing a big file stutter).
     frames: Option<(SurfaceId, Arc<[FrameMark]>)>,
+    /// The app's pixels composed over the window.
+    pictures: PictureState,
 }
 
 impl SceneSource {
@@ -138,6 +147,7 @@ impl SceneSource {
             whole_file_limit: WHOLE_FILE_BYTES,
             window: None,
             frames: None,
+            pictures: PictureState::default(),
         }
     }
 
@@ -179,9 +189,18 @@ impl SceneSource {
         if let Some(oldest) = frames.get(at.saturating_sub(fade)) {
             from = from.min(oldest.t_ns);
         }
+        // The app's pixels are composed from the last whole pictures on.
+        if let Some(start) = pictures::span_start(&self.index, surface, t_ns) {
+            from = from.min(start);
+        }
+        // The frame shown is drawn by its end: its size and pixels come up to there.
+        let shown_end = at
+            .checked_sub(1)
+            .and_then(|i| frames.get(i))
+            .map_or(t_ns, |f| t_ns.max(f.t_ns + u64::from(f.duration_ns)));
         // A frame's records straddle its start time (damage comes during paint, after
         // the cycle started): reach back a little more so the first frame is whole.
-        (from.saturating_sub(FRAME_MARGIN_NS), t_ns)
+        (from.saturating_sub(FRAME_MARGIN_NS), shown_end)
     }
 
     /// Decodes a new window when the current one does not cover what `t_ns` needs.
@@ -203,11 +222,14 @@ impl SceneSource {
         for located in &records {
             builder.push(&located.record);
         }
+        let mut by_time: Vec<u32> = (0..records.len() as u32).collect();
+        by_time.sort_by_key(|&i| records[i as usize].record.t_ns());
         self.window = Some(Window {
             from_ns: from,
             to_ns: to,
             timeline: builder.finish(),
             records,
+            by_time,
         });
         Ok(())
     }
@@ -235,10 +257,22 @@ impl SceneSource {
             replay = replay.with_range(Some(t_ns.saturating_sub(ACCUMULATE_SPAN_NS)), None);
         }
         replay.seek_time(t_ns);
+        // The size the shown frame was drawn at: a first size set during the frame's
+        // layout (a window realized at 1×1) is already the frame's.
+        let size_t = replay.view().map_or(t_ns, |v| v.frame.end_ns.max(t_ns));
         let size = self
             .index
-            .size_at(surface, t_ns)
+            .size_at(surface, size_t)
             .map_or([0, 0], |(w, h)| [w, h]);
+        // What the app showed once the frame shown was drawn.
+        let start = pictures::span_start(&self.index, surface, size_t);
+        let picture = self.pictures.at(
+            (window.from_ns, window.to_ns),
+            &window.records,
+            surface,
+            size_t,
+            start,
+        );
         let mut moment = Moment::default();
         match replay.view() {
             Some(view) => {
@@ -254,6 +288,7 @@ impl SceneSource {
                     pointer: view.pointer,
                     clicks: view.clicks.clone(),
                     keys: view.keys.clone(),
+                    picture,
                     caption: if self.whole_file() || mode == ViewMode::Flash {
                         view.caption()
                     } else {
@@ -277,103 +312,30 @@ impl SceneSource {
                 moment.scene = Scene {
                     size,
                     caption: format!("t={:.3}s  before the first frame", t_ns as f64 / 1e9),
+                    picture,
                     ..Scene::default()
                 };
             }
         }
         let records = &window.records;
-        let after = records.partition_point(|r| r.record.t_ns() <= t_ns);
+        let by_time = &window.by_time;
+        let after = by_time.partition_point(|&i| records[i as usize].record.t_ns() <= t_ns);
         let first = after.saturating_sub(NEARBY_RECORDS);
-        let last = (after + NEARBY_RECORDS).min(records.len());
-        moment.nearby = records[first..last].to_vec();
+        let last = (after + NEARBY_RECORDS).min(by_time.len());
+        moment.nearby = by_time[first..last]
+            .iter()
+            .map(|&i| records[i as usize].clone())
+            .collect();
         moment.current = (after > first).then(|| after - first - 1);
         Ok(moment)
     }
-}
-
-/// A one-line description of a record for the side panel: `+1.234567 s  frame #12 …`.
-pub fn describe(record: &Record) -> String {
-    let what = match record {
-        Record::Header(h) => format!("header {} pid {}", h.program, h.pid),
-        Record::Surface(s) => format!(
-            "surface {} {} {}×{}",
-            s.surface, s.surface_kind, s.width, s.height
-        ),
-        Record::SurfaceDestroyed(s) => format!("surface {} destroyed", s.surface),
-        Record::Size(s) => format!("size {} {}×{}", s.surface, s.width, s.height),
-        Record::Scale(s) => format!("scale {} ×{}", s.surface, s.scale_factor),
-        Record::State(s) => format!("state {} {:?}", s.surface, s.state.names()),
-        Record::Event(e) => {
-            let mut text = format!("{} on {}", e.event_type, e.surface);
-            if let (Some(x), Some(y)) = (e.x, e.y) {
-                text += &format!(" at {x:.0},{y:.0}");
-            }
-            if let Some(button) = e.button {
-                text += &format!(" button {button}");
-            }
-            if let Some(key) = &e.key {
-                text += &format!(" key {key}");
-            }
-            text
-        }
-        Record::Frame(f) => format!(
-            "frame #{} of {}: {:.2} ms",
-            f.counter,
-            f.surface,
-            f.duration_ns() as f64 / 1e6
-        ),
-        Record::FrameTimings(t) => format!("frame-timings #{} of {}", t.counter, t.surface),
-        Record::Damage(d) => format!(
-            "damage #{} of {}: {} rects, {} px²",
-            d.frame,
-            d.surface,
-            d.rects.len(),
-            d.area()
-        ),
-        Record::Painted(d) => format!(
-            "painted #{} of {}: {} rects, {} px²",
-            d.frame,
-            d.surface,
-            d.rects.len(),
-            d.area()
-        ),
-        Record::End(e) => format!("end ({}), {} records", e.reason, e.records),
-        Record::LoopIteration(l) => format!(
-            "loop: {:.2} ms asleep, {:.2} ms working",
-            l.poll_ns as f64 / 1e6,
-            l.work_ns as f64 / 1e6
-        ),
-        Record::LoopSummary(l) => format!(
-            "loop: {} iterations, {:.2} ms working, {:.2} ms asleep",
-            l.iterations,
-            l.work_ns as f64 / 1e6,
-            l.poll_ns as f64 / 1e6
-        ),
-        Record::Dispatch(d) => format!(
-            "dispatch {} {}: {:.2} ms",
-            d.source_type,
-            d.source.as_deref().unwrap_or(""),
-            d.duration_ns as f64 / 1e6
-        ),
-        Record::Stall(s) => format!(
-            "stall {:.1} ms {}",
-            s.duration_ms,
-            s.source.as_deref().unwrap_or("")
-        ),
-        Record::StallSample(s) => format!("stall sample, {} frames deep", s.stack.len()),
-        Record::DamageCapture(c) => format!(
-            "damage capture: {}.{} {} ({})",
-            c.class_name, c.vfunc, c.state, c.damage_layout
-        ),
-    };
-    format!("{:>10.6} s  {what}", record.t_ns() as f64 / 1e9)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use gdkrecord_format::{
-        Damage, Event, EventType, Frame, Renderer, Surface, SurfaceKind, Writer,
+        Damage, Event, EventType, Frame, Pixels, Record, Renderer, Surface, SurfaceKind, Writer,
     };
 
     /// 2000 frames 16 ms apart with a moving pointer, a click every 50 frames and a
@@ -431,15 +393,142 @@ mod tests {
         records
     }
 
-    #[test]
-    fn lazy_windows_show_what_the_whole_file_shows() {
+    /// `records` written to a temporary file named after `test`, and its index.
+    fn indexed(test: &str, records: &[Record]) -> (std::path::PathBuf, Arc<RecordingIndex>) {
         let mut writer = Writer::new(Vec::new()).unwrap();
-        for record in recording() {
-            writer.write(&record).unwrap();
+        for record in records {
+            writer.write(record).unwrap();
         }
-        let path = std::env::temp_dir().join(format!("grv-scene-{}.gdkrecord", std::process::id()));
+        let path =
+            std::env::temp_dir().join(format!("grv-scene-{test}-{}.gdkrecord", std::process::id()));
         std::fs::write(&path, writer.finish().unwrap()).unwrap();
         let index = Arc::new(RecordingIndex::build(&path, &mut |_, _| true).unwrap());
+        (path, index)
+    }
+
+    /// [`recording`] with pixels: each frame paints a 20×20 patch of its own shade where
+    /// its damage is, over whole pictures at the first frame and every 500 frames (as
+    /// the recorder takes one at least every 10 s of repaints).
+    fn recording_with_pixels() -> Vec<Record> {
+        let mut records = Vec::new();
+        for record in recording() {
+            if let Record::Damage(d) = &record {
+                let n = d.frame;
+                if n == 1 || n % 500 == 0 {
+                    records.push(Record::Pixels(Pixels::raw(
+                        d.t_ns,
+                        d.surface,
+                        n,
+                        1,
+                        true,
+                        [0, 0, 640, 480],
+                        vec![(n % 7) as u8 * 30; 640 * 480 * 4],
+                    )));
+                }
+                let patch = Pixels::raw(
+                    d.t_ns,
+                    d.surface,
+                    n,
+                    1,
+                    false,
+                    d.rects[0],
+                    vec![n as u8; 20 * 20 * 4],
+                );
+                records.push(record.clone());
+                records.push(Record::Pixels(patch.packed()));
+            } else {
+                records.push(record);
+            }
+        }
+        records
+    }
+
+    #[test]
+    fn lazy_windows_compose_the_pixels_the_whole_file_composes() {
+        let (path, index) = indexed("pixels", &recording_with_pixels());
+        assert!(index.has_pixels);
+        assert_eq!(index.pictures.len(), 5);
+        let mut whole = SceneSource::new(index.clone());
+        let mut lazy = SceneSource::new(index.clone());
+        lazy.whole_file_limit = 0;
+        let frames = index.frames_of(SurfaceId(1));
+        // Forward, back, across a whole picture, and far from the last one.
+        for n in [10, 1200, 499, 500, 501, 1999, 30] {
+            let t = frames[n].t_ns + 1_000_000;
+            let a = whole.moment(SurfaceId(1), t, ViewMode::Flash).unwrap();
+            let b = lazy.moment(SurfaceId(1), t, ViewMode::Flash).unwrap();
+            let (a, b) = (a.scene.picture.unwrap(), b.scene.picture.unwrap());
+            assert!(a == b, "the pictures differ at frame {}", n + 1);
+            let rect = index
+                .decode_window(t - 1_000_000, t)
+                .unwrap()
+                .into_iter()
+                .find_map(|l| match l.record {
+                    Record::Damage(d) => Some(d.rects[0]),
+                    _ => None,
+                })
+                .unwrap();
+            assert_eq!(
+                a.bgra_at(rect[0] as u32 + 5, rect[1] as u32 + 5)[0],
+                (n + 1) as u8,
+                "frame {}'s patch is on top",
+                n + 1
+            );
+        }
+        std::fs::remove_file(&path).unwrap();
+    }
+
+    /// Regression: frame records come after the records of their cycle but carry its
+    /// start, so the list around the playhead was out of time order.
+    #[test]
+    fn records_around_the_playhead_are_in_time_order() {
+        let (path, index) = indexed("order", &recording());
+        let mut source = SceneSource::new(index.clone());
+        let t = index.frames_of(SurfaceId(1))[40].t_ns + 600_000;
+        let moment = source.moment(SurfaceId(1), t, ViewMode::Flash).unwrap();
+        let times: Vec<u64> = moment.nearby.iter().map(|l| l.record.t_ns()).collect();
+        assert!(times.windows(2).all(|w| w[0] <= w[1]), "{times:?}");
+        let current = moment.current.unwrap();
+        assert!(times[current] <= t && times.get(current + 1).is_none_or(|&n| n > t));
+        std::fs::remove_file(&path).unwrap();
+    }
+
+    /// Regression: a window realized at 1×1 gets its size in its first frame's layout;
+    /// the viewer showed that frame at 1×1.
+    #[test]
+    fn a_size_set_during_a_frame_is_the_frames() {
+        let mut records = recording();
+        if let Record::Surface(s) = &mut records[0] {
+            (s.width, s.height) = (1, 1);
+        }
+        let first = records
+            .iter()
+            .find_map(|r| match r {
+                Record::Frame(f) => Some(f.clone()),
+                _ => None,
+            })
+            .unwrap();
+        records.insert(
+            1,
+            Record::Size(gdkrecord_format::Size {
+                t_ns: first.t_ns + 1_000_000,
+                surface: SurfaceId(1),
+                width: 640,
+                height: 480,
+            }),
+        );
+        let (path, index) = indexed("size", &records);
+        let mut source = SceneSource::new(index);
+        let moment = source
+            .moment(SurfaceId(1), first.t_ns, ViewMode::Flash)
+            .unwrap();
+        assert_eq!(moment.scene.size, [640, 480]);
+        std::fs::remove_file(&path).unwrap();
+    }
+
+    #[test]
+    fn lazy_windows_show_what_the_whole_file_shows() {
+        let (path, index) = indexed("lazy", &recording());
         let mut whole = SceneSource::new(index.clone());
         let mut lazy = SceneSource::new(index.clone());
         lazy.whole_file_limit = 0;

@@ -2,7 +2,8 @@
 //!
 //! Each picture shows the surface at its recorded size (outlined, on a dark backdrop as
 //! large as the largest size it had), the damage of the current frame in [`DAMAGE_RGB`]
-//! and of the previous frames fading towards the surface colour, the pointer, recent
+//! and of the previous frames fading towards the surface colour (with pixels recorded:
+//! the app's own picture at the end of the frame, the damage outlined over it), the pointer, recent
 //! clicks as rings, and a caption strip with the time, the frame counter, the frame's
 //! duration, recent keys and shortened idle gaps.
 //!
@@ -16,9 +17,10 @@ use std::io::BufWriter;
 use std::path::Path;
 
 use anyhow::{Context, Result};
-use gdkrecord_replay::{FrameView, Replay, CLICK_RGB, DAMAGE_RGB};
+use gdkrecord_replay::{FrameView, Picture, Replay, CLICK_RGB, DAMAGE_RGB};
 
 use super::canvas::{mix, Canvas, Palette, Rgb};
+use super::pictures::PictureCursor;
 
 /// Longest time one picture stays up, hundredths of a second.
 pub const IDLE_CAP_CS: f64 = 50.0;
@@ -83,25 +85,85 @@ fn click_colors() -> [Rgb; 4] {
     [1.0, 0.75, 0.5, 0.25].map(|a| mix(SURFACE, CLICK_RGB, a))
 }
 
-/// Draws one frame's picture.
+/// The app's pixels scaled to the GIF, kept while the picture and its place stay the
+/// same (most frames change a few pixels, or none when only a popup moved elsewhere).
+#[derive(Debug, Default)]
+pub struct ScaledPicture {
+    key: Option<(u64, [i64; 4])>,
+    rgb: Vec<u8>,
+}
+
+impl ScaledPicture {
+    /// Draws `picture` (version `version`) scaled into `x0..x1` × `y0..y1`, over the
+    /// surface colour where it is transparent.
+    fn draw(
+        &mut self,
+        canvas: &mut Canvas,
+        (picture, version): (&Picture, u64),
+        span: [i64; 4],
+        layout: &Layout,
+    ) {
+        let [x0, y0, x1, y1] = span;
+        let (cx0, cx1) = (x0.max(0), x1.min(i64::from(canvas.width)));
+        let (cy0, cy1) = (y0.max(0), y1.min(i64::from(canvas.height)));
+        if cx0 >= cx1 || cy0 >= cy1 {
+            return;
+        }
+        let row = ((cx1 - cx0) * 3) as usize;
+        if self.key != Some((version, span)) {
+            self.key = Some((version, span));
+            self.rgb.clear();
+            let per_pixel = f64::from(picture.scale) / layout.scale;
+            for y in cy0..cy1 {
+                let py = ((y - y0) as f64 * per_pixel) as u32;
+                for x in cx0..cx1 {
+                    let px = ((x - x0) as f64 * per_pixel) as u32;
+                    self.rgb
+                        .extend_from_slice(&picture.rgb_over(px, py, SURFACE));
+                }
+            }
+        }
+        for (i, y) in (cy0..cy1).enumerate() {
+            let at = ((y * i64::from(canvas.width) + cx0) * 3) as usize;
+            canvas.rgb[at..at + row].copy_from_slice(&self.rgb[i * row..(i + 1) * row]);
+        }
+    }
+}
+
+/// Draws one frame's picture; `picture` is what the app showed at its end, when the
+/// recording has pixels.
 pub fn draw_frame(
     canvas: &mut Canvas,
     layout: &Layout,
     view: &FrameView<'_>,
     fade: u32,
     extra: &Caption,
+    picture: Option<((&Picture, u64), &mut ScaledPicture)>,
 ) {
     canvas.clear(BACKDROP);
     let (x0, y0) = (MARGIN, MARGIN);
     let (sx0, sx1) = layout.span(0, view.size[0], x0);
     let (sy0, sy1) = layout.span(0, view.size[1], y0);
     canvas.fill(sx0, sy0, sx1, sy1, SURFACE);
+    let with_pixels = picture.is_some();
+    if let Some((picture, scaled)) = picture {
+        scaled.draw(canvas, picture, [sx0, sy0, sx1, sy1], layout);
+    }
     let colors = damage_colors(fade);
     for rect in &view.damage {
         let color = colors[(rect.age as usize).min(colors.len() - 1)];
         let (ax, bx) = layout.span(rect.rect[0], rect.rect[2], x0);
         let (ay, by) = layout.span(rect.rect[1], rect.rect[3], y0);
-        canvas.fill(ax.max(sx0), ay.max(sy0), bx.min(sx1), by.min(sy1), color);
+        let (ax, ay, bx, by) = (ax.max(sx0), ay.max(sy0), bx.min(sx1), by.min(sy1));
+        if with_pixels {
+            // Over the app's pixels the damage is outlined, the fresh one twice.
+            canvas.outline(ax, ay, bx, by, color);
+            if rect.age == 0 && bx - ax > 2 && by - ay > 2 {
+                canvas.outline(ax + 1, ay + 1, bx - 1, by - 1, color);
+            }
+        } else {
+            canvas.fill(ax, ay, bx, by, color);
+        }
     }
     canvas.outline(sx0, sy0, sx1, sy1, OUTLINE);
     let clicks = click_colors();
@@ -210,6 +272,7 @@ pub fn write_gif(
     layout: &Layout,
     speed: f64,
     budget_ms: f64,
+    mut pictures: Option<&mut PictureCursor>,
 ) -> Result<Written> {
     let shown = path.display();
     let fade = replay.options().fade_frames.max(1);
@@ -232,6 +295,12 @@ pub fn write_gif(
         [CAPTION_TEXT, NOTE_TEXT, SLOW_TEXT]
             .into_iter()
             .flat_map(|c| (1..16).map(move |k| mix(CAPTION_BG, c, k as f32 / 16.0))),
+    )
+    // With the app's pixels: greys, most of what a GTK theme draws.
+    .chain(
+        (0..32u8)
+            .filter(|_| pictures.is_some())
+            .map(|k| [k * 8 + 4; 3]),
     )
     .collect();
     let mut palette = Palette::new(fixed);
@@ -269,6 +338,7 @@ pub fn write_gif(
     }
 
     let mut canvas = Canvas::new(layout.width, layout.height, BACKDROP);
+    let mut scaled = ScaledPicture::default();
     let mut previous: Option<Vec<u8>> = None;
     let mut indices = Vec::new();
     let mut shown_until = 0.0f64;
@@ -279,7 +349,17 @@ pub fn write_gif(
             idle_note: idle_notes[n].take(),
             budget_ms,
         };
-        draw_frame(&mut canvas, layout, &view, fade, &caption);
+        let picture = pictures
+            .as_deref_mut()
+            .and_then(|p| p.at(view.frame.end_ns.max(view.frame.start_ns)));
+        draw_frame(
+            &mut canvas,
+            layout,
+            &view,
+            fade,
+            &caption,
+            picture.map(|p| (p, &mut scaled)),
+        );
         palette.indices(&canvas, &mut indices);
         let delay = if n + 1 < count {
             // Catch up with the recording's clock, never faster than players allow.

@@ -1,12 +1,13 @@
 //! `exposures --heatmap`: one PNG whose colour at each pixel says how often the surface
-//! was repainted there, with a title and a logarithmic colour scale labelled in repaints.
+//! was repainted there, with a title and a logarithmic colour scale labelled in repaints;
+//! over the app's own pixels (in grey, at the end of the range) when they were recorded.
 
 use std::path::Path;
 
 use anyhow::Result;
-use gdkrecord_replay::{heat_color, heat_scale, Heatmap, NEVER_REPAINTED_RGB};
+use gdkrecord_replay::{heat_color, heat_scale, Heatmap, Picture, NEVER_REPAINTED_RGB};
 
-use super::canvas::{Canvas, Rgb};
+use super::canvas::{mix, Canvas, Rgb};
 use crate::graph::{thousands, write_png};
 
 const BACKGROUND: Rgb = [255, 255, 255];
@@ -27,6 +28,7 @@ pub fn write_heatmap(
     title: &str,
     subtitle: &str,
     max_width: u32,
+    picture: Option<&Picture>,
 ) -> Result<()> {
     let [sw, sh] = heat.size();
     let scale = (f64::from(max_width) / f64::from(sw.max(1)))
@@ -64,7 +66,20 @@ pub fn write_heatmap(
     let (x0, y0) = (MARGIN, TITLE_H + MARGIN);
     for py in 0..ph {
         for px in 0..pw {
-            let color = heat.color(hottest[(py * pw + px) as usize]);
+            let count = hottest[(py * pw + px) as usize];
+            let mut color = heat.color(count);
+            if let Some(picture) = picture {
+                // The app's pixels in grey under the heat, so a spot can be named.
+                let per_pixel = f64::from(picture.scale) / scale;
+                let [r, g, b] = picture.rgb_over(
+                    (f64::from(px) * per_pixel) as u32,
+                    (f64::from(py) * per_pixel) as u32,
+                    BACKGROUND,
+                );
+                let grey = ((u32::from(r) * 3 + u32::from(g) * 6 + u32::from(b)) / 10) as u8;
+                let strength = if count == 0 { 0.35 } else { 0.7 };
+                color = mix([grey; 3], color, strength);
+            }
             let i = (((y0 + py) * width + x0 + px) * 3) as usize;
             canvas.rgb[i..i + 3].copy_from_slice(&color);
         }

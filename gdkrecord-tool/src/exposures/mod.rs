@@ -15,6 +15,7 @@ use crate::input::{Filter, Recording};
 mod animation;
 mod canvas;
 mod heatmap;
+mod pictures;
 
 /// Runs `exposures`.
 pub fn run(args: &ExposuresArgs) -> Result<ExitCode> {
@@ -67,7 +68,9 @@ pub fn run(args: &ExposuresArgs) -> Result<ExitCode> {
     )?;
     recording.show_progress("exposures");
     let mut builder = TimelineBuilder::default();
+    let mut any_pixels = false;
     recording.for_each(|record| {
+        any_pixels |= matches!(record, gdkrecord_format::Record::Pixels(_));
         builder.push(&record);
         Ok(())
     })?;
@@ -126,8 +129,18 @@ pub fn run(args: &ExposuresArgs) -> Result<ExitCode> {
     let last = replay
         .frame_at(replay.frame_count() - 1)
         .map_or(0, |f| f.end_ns);
+    let mut cursor = if any_pixels {
+        Some(pictures::PictureCursor::open(&args.read.file, surface)?)
+    } else {
+        None
+    };
     if args.heatmap {
         let heat = replay.heatmap(1, true);
+        // The app as it looked at the end of the range, under the heat.
+        let picture = cursor
+            .as_mut()
+            .and_then(|c| c.at(last))
+            .map(|(p, _)| p.clone());
         let title = format!("Repaints of {info}");
         let program = timeline
             .header()
@@ -142,7 +155,14 @@ pub fn run(args: &ExposuresArgs) -> Result<ExitCode> {
             max_size[1],
             thousands(u64::from(heat.max()))
         );
-        heatmap::write_heatmap(&output, &heat, &title, &subtitle, args.max_width)?;
+        heatmap::write_heatmap(
+            &output,
+            &heat,
+            &title,
+            &subtitle,
+            args.max_width,
+            picture.as_ref(),
+        )?;
         eprintln!(
             "gdkrecord-tool: wrote {} ({} frames of {info})",
             output.display(),
@@ -153,7 +173,14 @@ pub fn run(args: &ExposuresArgs) -> Result<ExitCode> {
         let budget_ms = timeline
             .refresh_interval_ns()
             .map_or(1000.0 / 60.0, |ns| ns as f64 / 1e6);
-        let written = animation::write_gif(&output, &mut replay, &layout, args.speed, budget_ms)?;
+        let written = animation::write_gif(
+            &output,
+            &mut replay,
+            &layout,
+            args.speed,
+            budget_ms,
+            cursor.as_mut(),
+        )?;
         eprintln!(
             "gdkrecord-tool: wrote {} ({} frames of {info}, {}×{}, plays {:.1} s)",
             output.display(),

@@ -23,8 +23,8 @@ use std::io;
 
 use gdkrecord_format::{
     Damage, DamageCapture, Dispatch, End, Event, Frame, FrameTimings, Header, LoopIteration,
-    LoopSummary, Record, RecordKind, Scale, Size, Stall, StallSample, State, Surface,
-    SurfaceDestroyed,
+    LoopSummary, Pixels, PixelsSkipped, PopupPosition, Record, RecordKind, Scale, Size, Stall,
+    StallSample, State, Surface, SurfaceDestroyed,
 };
 use serde::de::{self, Deserialize, Deserializer, Visitor};
 use serde::ser::{self, Impossible, Serialize, Serializer};
@@ -67,6 +67,9 @@ pub fn field_names(kind: RecordKind) -> Vec<&'static str> {
         RecordKind::StallSample => struct_fields::<StallSample>(),
         RecordKind::DamageCapture => struct_fields::<DamageCapture>(),
         RecordKind::LoopSummary => struct_fields::<LoopSummary>(),
+        RecordKind::Pixels => struct_fields::<Pixels>(),
+        RecordKind::PopupPosition => struct_fields::<PopupPosition>(),
+        RecordKind::PixelsSkipped => struct_fields::<PixelsSkipped>(),
     };
     std::iter::once("kind")
         .chain(fields.iter().copied())

@@ -212,6 +212,34 @@ pub fn write(report: &Report, out: &mut impl Write) -> io::Result<()> {
         )?;
     }
 
+    if let Some(p) = &report.pixels {
+        label(out, "pixels")?;
+        let minutes = report.duration_ms / 60_000.0;
+        write!(
+            out,
+            "{} patches ({} of whole pictures), {} in the file ({} decoded)",
+            p.patches,
+            p.full_patches,
+            mebibytes(p.stored_bytes),
+            mebibytes(p.decoded_bytes)
+        )?;
+        if minutes > 0.0 {
+            write!(
+                out,
+                ", {} a minute",
+                mebibytes((p.stored_bytes as f64 / minutes) as u64)
+            )?;
+        }
+        if p.skipped_over_budget + p.skipped_failed > 0 {
+            write!(
+                out,
+                "; frames without pixels: {} over the budget, {} failed",
+                p.skipped_over_budget, p.skipped_failed
+            )?;
+        }
+        writeln!(out)?;
+    }
+
     let l = &report.input_latency;
     label(out, "latency")?;
     write!(
@@ -433,4 +461,13 @@ fn blame(per_phase: &PerPhase) -> String {
         .map(|(name, n)| format!("{name} {n}"))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// `1.25 MiB`, `340 KiB`, `12 B`.
+fn mebibytes(bytes: u64) -> String {
+    match bytes {
+        0..1024 => format!("{bytes} B"),
+        1024..1_048_576 => format!("{:.0} KiB", bytes as f64 / 1024.0),
+        _ => format!("{:.2} MiB", bytes as f64 / 1_048_576.0),
+    }
 }

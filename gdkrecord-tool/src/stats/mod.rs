@@ -24,6 +24,7 @@ mod frames;
 mod human;
 mod latency;
 mod mainloop;
+mod pixels;
 pub mod summary;
 mod surfaces;
 
@@ -31,6 +32,7 @@ pub use damage::DamageReport;
 pub use frames::FramesReport;
 pub use latency::LatencyReport;
 pub use mainloop::MainLoopReport;
+pub use pixels::PixelsReport;
 pub use surfaces::SurfaceReport;
 
 /// Runs `stats`.
@@ -76,6 +78,9 @@ pub struct Report {
     pub damage: DamageReport,
     pub input_latency: LatencyReport,
     pub main_loop: MainLoopReport,
+    /// Only for recordings made with pixels on.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pixels: Option<PixelsReport>,
 }
 
 /// JSON `recording`.
@@ -156,6 +161,7 @@ pub struct Collector {
     damage: damage::DamageStats,
     latency: latency::LatencyStats,
     main_loop: mainloop::MainLoopStats,
+    pixels: pixels::PixelStats,
 }
 
 impl Collector {
@@ -186,6 +192,7 @@ impl Collector {
             damage: damage::DamageStats::default(),
             latency: latency::LatencyStats::new(header.is_none_or(|h| h.damage_capture)),
             main_loop: mainloop::MainLoopStats::new(header.map_or(1, |h| h.format_version)),
+            pixels: pixels::PixelStats::default(),
         }
     }
 
@@ -219,6 +226,7 @@ impl Collector {
         self.damage.observe(record, &self.surfaces);
         self.latency.observe(record, &self.surfaces);
         self.main_loop.observe(record);
+        self.pixels.observe(record);
     }
 
     /// The report; `file` names the recording.
@@ -237,6 +245,7 @@ impl Collector {
             damage: self.damage.report(),
             input_latency: self.latency.report(frame_budget_ns, &stalls),
             main_loop,
+            pixels: self.pixels.report(),
         }
     }
 }

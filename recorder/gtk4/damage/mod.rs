@@ -208,11 +208,13 @@ unsafe extern "C" fn render_wrapper(
     {
         scan_draw_contexts();
     }
+    let mut recorded = false;
     if let (true, Some(started)) = (outermost, started) {
         if capturing()
             && (!RENDER_PROOF.checking()
                 || patch::prove_render(renderer, root as usize, clip as usize))
         {
+            recorded = true;
             record_timed(started, clip, &RENDER, renderer as usize, || unsafe {
                 Drawer {
                     surface: gsk4_sys::gsk_renderer_get_surface(renderer) as usize,
@@ -229,6 +231,11 @@ unsafe extern "C" fn render_wrapper(
     RENDER.run_as(on_main, gtype, running, || unsafe {
         original(renderer, root, clip)
     });
+    // After the frame went out, so it is not late for its pixels; the caller still
+    // holds `root`. Only calls whose arguments were proven (`recorded`) are drawn.
+    if recorded && crate::pixels::enabled() {
+        unsafe { crate::pixels::capture(renderer, root, clip) };
+    }
 }
 
 /// Forwards both forms of `end_frame` (see [`EndFrameFn`]): the painted region is the

@@ -151,6 +151,7 @@ impl Ctx {
             .env_remove("GDKRECORD_DISPATCH_US")
             .env_remove("GDKRECORD_MAINLOOP")
             .env_remove("GDKRECORD_KEYS")
+            .env_remove("GDKRECORD_PIXELS")
             .stdin(Stdio::null());
         command
     }
@@ -303,6 +304,7 @@ impl App {
     }
 
     /// Kills the program with SIGKILL (no chance to clean up) and reaps it.
+    #[allow(dead_code)] // not every test binary kills its app
     pub fn kill9(&mut self) {
         // SAFETY: kill(2) on our own child's pid, not yet reaped (we wait just after).
         unsafe { libc::kill(self.child.id() as i32, libc::SIGKILL) };

@@ -10,8 +10,9 @@ use gtk::prelude::*;
 use gtk::subclass::prelude::*;
 use gtk::{glib, CompositeTemplate};
 
+use crate::describe::describe;
 use crate::index::RecordingIndex;
-use crate::scene::{describe, Moment};
+use crate::scene::Moment;
 use crate::timeline::FRAME_BUDGET_NS;
 
 mod imp {

@@ -61,6 +61,10 @@ mod imp {
         #[template_child]
         pub mode_dropdown: TemplateChild<gtk::DropDown>,
         #[template_child]
+        pub pixels_toggle: TemplateChild<gtk::ToggleButton>,
+        #[template_child]
+        pub damage_toggle: TemplateChild<gtk::ToggleButton>,
+        #[template_child]
         pub surface_dropdown: TemplateChild<gtk::DropDown>,
         #[template_child]
         pub banner: TemplateChild<gtk::Revealer>,
@@ -177,6 +181,13 @@ impl GdkrecordViewerWindow {
                 window.update();
             }
         ));
+        for toggle in [&imp.pixels_toggle, &imp.damage_toggle] {
+            toggle.connect_toggled(glib::clone!(
+                #[weak(rename_to = window)]
+                self,
+                move |_| window.update_layers()
+            ));
+        }
         // Long sessions have thousands of popups: let the menu be searched by typing.
         imp.surface_dropdown
             .set_expression(Some(&gtk::PropertyExpression::new(
@@ -356,6 +367,8 @@ impl GdkrecordViewerWindow {
             None => imp.banner.set_reveal_child(false),
         }
         imp.side_panel.set_recording(&index);
+        imp.pixels_toggle.set_sensitive(index.has_pixels);
+        self.update_layers();
         imp.source.replace(Some(SceneSource::new(index.clone())));
         let surfaces: Vec<SurfaceId> = index.surfaces.iter().map(|s| s.id).collect();
         let labels: Vec<String> = index.surfaces.iter().map(|s| s.label()).collect();
@@ -486,10 +499,41 @@ impl GdkrecordViewerWindow {
         }
     }
 
+    /// Seeks to the shown surface's first frame with a size: a window realized at 1×1
+    /// gets its size during its first frames' layout.
     fn go_home(&self) {
         self.set_playing(false);
-        let first = self.imp().frames.borrow().first().map_or(0, |f| f.t_ns);
+        let frames = self.imp().frames.borrow().clone();
+        let sized = |f: &&FrameMark| {
+            let end = f.t_ns.saturating_add(u64::from(f.duration_ns));
+            match (self.index(), self.surface()) {
+                (Some(index), Some(surface)) => index
+                    .size_at(surface, end)
+                    .is_some_and(|(w, h)| w > 1 || h > 1),
+                _ => true,
+            }
+        };
+        let first = frames
+            .iter()
+            .find(sized)
+            .or(frames.first())
+            .map_or(0, |f| f.t_ns);
         self.seek(first);
+    }
+
+    /// Sets the Pixels and Damage toggles (what a click on them does).
+    pub fn set_layers(&self, pixels: bool, damage: bool) {
+        self.imp().pixels_toggle.set_active(pixels);
+        self.imp().damage_toggle.set_active(damage);
+    }
+
+    /// Shows or hides the app's pixels and the damage, as the toggles say.
+    fn update_layers(&self) {
+        let imp = self.imp();
+        imp.canvas.set_layers(
+            imp.pixels_toggle.is_active() && imp.pixels_toggle.is_sensitive(),
+            imp.damage_toggle.is_active(),
+        );
     }
 
     fn go_end(&self) {

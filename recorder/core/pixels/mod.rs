@@ -1,0 +1,54 @@
+//! Pixel patches on their way from a front's main thread to the file: the buffer handle
+//! the queue carries ([`PixelPatch`], which counts the bytes waiting for the writer so a
+//! front can bound them), and the whole pictures the writer thread adds every 10 s of
+//! repaints ([`Wholes`]). Drawing the pixels is the front's (GTK 4: `recorder/gtk4/pixels/`).
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use gdkrecord_format::{Pixels, Record};
+
+use crate::queue::{self, Entry};
+
+mod wholes;
+pub use self::wholes::{Wholes, WHOLE_PICTURE_EVERY_NS};
+
+/// Decoded bytes queued and not yet written: bounds the memory a lagging writer holds.
+static IN_FLIGHT: AtomicU64 = AtomicU64::new(0);
+
+/// Decoded pixel bytes queued and not yet written (or dropped).
+pub fn in_flight() -> u64 {
+    IN_FLIGHT.load(Ordering::Relaxed)
+}
+
+/// Sends raw `pixels` to the writer thread, which packs them (from the main thread).
+pub fn send(pixels: Pixels) {
+    queue::send_entry(Entry::Pixels(Box::new(PixelPatch::new(pixels))), true);
+}
+
+/// A patch on its way to the writer thread, holding its share of the bytes in flight
+/// until it is written or dropped.
+#[derive(Debug)]
+pub struct PixelPatch(Pixels);
+
+impl PixelPatch {
+    fn new(pixels: Pixels) -> PixelPatch {
+        IN_FLIGHT.fetch_add(pixels.data.len() as u64, Ordering::Relaxed);
+        PixelPatch(pixels)
+    }
+
+    /// The record to write, packed with LZ4 (on the writer thread).
+    pub(crate) fn packed(&self) -> Record {
+        Record::Pixels(self.0.packed())
+    }
+
+    /// The raw patch.
+    pub(crate) fn raw(&self) -> &Pixels {
+        &self.0
+    }
+}
+
+impl Drop for PixelPatch {
+    fn drop(&mut self) {
+        IN_FLIGHT.fetch_sub(self.0.data.len() as u64, Ordering::Relaxed);
+    }
+}

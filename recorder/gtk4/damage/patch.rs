@@ -385,6 +385,9 @@ fn judge(
         }
         // An empty region is consistent but proves nothing: recorded, not counted.
         Ok(RegionProof::Empty) => true,
+        // A frame of the size before a resize: not counted, and not recorded until the
+        // layout is proven (a resize during the first calls must not turn capture off).
+        Ok(RegionProof::PastTheSurface) => false,
         Err(why) => {
             check.record(false);
             refuse(gtype, vfunc, why);

@@ -384,7 +384,7 @@ pub fn group_stalls(stalls: &[StallInfo], symbolizer: &mut Symbolizer) -> Vec<St
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use gdkrecord_format::{Stall, StallSample, SurfaceId};
 
@@ -397,7 +397,7 @@ mod tests {
         }
     }
 
-    fn stall(t_ns: Nanos, duration_ns: u64) -> Record {
+    pub(in crate::stalls) fn stall(t_ns: Nanos, duration_ns: u64) -> Record {
         Record::Stall(Stall {
             t_ns,
             duration_ns,
@@ -412,7 +412,7 @@ mod tests {
         Record::Event(Event::new(t_ns, SurfaceId(1), event_type, time_ms))
     }
 
-    fn index(records: &[Record]) -> Vec<StallInfo> {
+    pub(in crate::stalls) fn index(records: &[Record]) -> Vec<StallInfo> {
         let mut index = StallIndex::new();
         for record in records {
             index.add(record, &Filter::default());

@@ -235,35 +235,8 @@ fn stalls_json(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use gdkrecord_format::{CodeAddress, Nanos, Record, Stall};
-
-    fn code(offset: u64) -> CodeAddress {
-        CodeAddress {
-            addr: 0x5000 + offset,
-            module: Some("/nonexistent/app".into()),
-            offset,
-            symbol: None,
-        }
-    }
-
-    fn stall(t_ns: Nanos, duration_ns: u64) -> Record {
-        Record::Stall(Stall {
-            t_ns,
-            duration_ns,
-            duration_ms: duration_ns as f64 / 1e6,
-            source: Some("GDK X11 Event source (:99)".into()),
-            samples: 1,
-            stack: vec![code(0x10), code(0x20)],
-        })
-    }
-
-    fn index(records: &[Record]) -> Vec<StallInfo> {
-        let mut index = StallIndex::new();
-        for record in records {
-            index.add(record, &Filter::default());
-        }
-        index.finish()
-    }
+    // The stalls the analysis tests make (`index.rs`).
+    use super::index::tests::{index, stall};
 
     #[test]
     fn list_and_groups_print_locations_when_modules_are_gone() {

@@ -397,10 +397,13 @@ fn wait_idle_holds_input_until_the_app_is_idle(ctx: &Ctx) -> TestResult {
     let mut records = painted_toplevel();
     records.extend(click(300, 1, (100.0, 50.0)));
     records.extend(click(350, 1, (250.0, 80.0)));
-    let mut quit = Event::new(900_000_000, SurfaceId(1), EventType::KEY_PRESS, 900);
-    quit.keyval = Some(0x71);
-    quit.key = Some("q".into());
-    records.push(Record::Event(quit));
+    // `q` quits the blocker when released.
+    for (ms, event_type) in [(900, EventType::KEY_PRESS), (920, EventType::KEY_RELEASE)] {
+        let mut quit = Event::new(ms * 1_000_000, SurfaceId(1), event_type, ms as u32);
+        quit.keyval = Some(0x71);
+        quit.key = Some("q".into());
+        records.push(Record::Event(quit));
+    }
     write_recording(&rec, records, 1_000)?;
     let blocker = ctx.bin("blocker").display().to_string();
     // The X server's times of the two presses, as the new recording has them.

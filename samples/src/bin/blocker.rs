@@ -11,8 +11,10 @@
 //! A worker thread runs its own `GMainContext` with a timeout source named
 //! `blocker-worker` that burns 15 ms every 200 ms: a recorder must leave it alone.
 //!
-//! Keys: `q` quits; `h` runs [`hang_main_loop_forever`] (for recordings of a program
-//! killed while hung).
+//! Keys: `q` quits when released (so a tool that sends the press and then the release
+//! never sends into a window already gone: xdotool would die between the two and leave
+//! the key held down, auto-repeating into the next program); `h` runs
+//! [`hang_main_loop_forever`] (for recordings of a program killed while hung).
 //!
 //! Prints `ready` once the window is shown, `blocked N ms` after each block, and
 //! `worker ticks N` at exit. Exits with status 3 when a sleep came back early, 4 when
@@ -180,15 +182,16 @@ fn build_window(app: &gtk::Application, exit_after: Option<f64>) {
         });
     }
     let keys = gtk::EventControllerKey::new();
-    keys.connect_key_pressed({
+    keys.connect_key_pressed(|_, key, _, _| match key.to_unicode() {
+        Some('h') => hang_main_loop_forever(),
+        _ => glib::Propagation::Proceed,
+    });
+    keys.connect_key_released({
         let app = app.clone();
-        move |_, key, _, _| match key.to_unicode() {
-            Some('q') => {
+        move |_, key, _, _| {
+            if key.to_unicode() == Some('q') {
                 app.quit();
-                glib::Propagation::Stop
             }
-            Some('h') => hang_main_loop_forever(),
-            _ => glib::Propagation::Proceed,
         }
     });
     window.add_controller(keys);

@@ -23,19 +23,27 @@ use gdkrecord_format::{
 use glib_sys::gpointer;
 use std::sync::atomic::Ordering;
 
-use crate::exposures;
 use crate::ffi::{self, event_type as gdk3, GdkEvent, GdkWindow};
 use crate::surfaces::Target;
 use crate::tables::with_tables;
+use crate::{exposures, pixels};
 
 /// The handler GDK calls for each event: records it, then lets GTK handle it.
 pub(crate) unsafe extern "C" fn on_event(event: *mut GdkEvent, _data: gpointer) {
-    gdkrecord_core::guard((), || {
-        if !event.is_null() {
-            unsafe { record(event) };
+    let expose_pixels = gdkrecord_core::guard(false, || {
+        if event.is_null() {
+            return false;
         }
+        unsafe { record(event) };
+        pixels::enabled() && unsafe { (*event.cast::<ffi::EventAny>()).event_type } == gdk3::EXPOSE
     });
     unsafe { ffi::gtk_main_do_event(event) };
+    if expose_pixels {
+        // An expose outside a frame-clock cycle (written at once): GTK painted it now.
+        gdkrecord_core::guard((), || {
+            with_tables(|tables| unsafe { pixels::read_due(tables) });
+        });
+    }
 }
 
 /// GTK 4's `GdkEventType` for a GDK 3 input event type; None for what is not input
@@ -354,7 +362,17 @@ unsafe fn add_expose(target: Target, expose: &ffi::EventExpose, t_ns: u64, check
         let offset = (target.dx, target.dy);
         let check_child = check_child && in_cycle;
         let exposures = &mut tables.exposures;
-        unsafe { exposures.add(surface, frame, offset, expose.region, t_ns, check_child) };
+        unsafe {
+            exposures.add(
+                surface,
+                target.surface,
+                frame,
+                offset,
+                expose.region,
+                t_ns,
+                check_child,
+            )
+        };
         if !in_cycle {
             exposures.flush();
         }

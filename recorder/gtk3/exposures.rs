@@ -16,7 +16,10 @@ use gdkrecord_core::ffi::{CairoRectangleInt, CairoRegion};
 use gdkrecord_core::layout_check::LayoutCheck;
 use gdkrecord_core::queue::{self, Entry, InlineRegion, INLINE_RECTS};
 use gdkrecord_core::region;
-use gdkrecord_format::{Damage, Record, Renderer, SurfaceId};
+use gdkrecord_format::{Damage, Record, Rect, Renderer, SurfaceId};
+
+use crate::ffi::GdkWindow;
+use crate::pixels::{self, Due};
 
 #[link(name = "cairo")]
 extern "C" {
@@ -42,6 +45,9 @@ pub(crate) static CHILDREN_INSIDE: LayoutCheck = LayoutCheck::new();
 #[derive(Debug)]
 pub(crate) struct Exposure {
     surface: SurfaceId,
+    /// The surface's window, for its pixels (checked against the surface table before
+    /// use: it may be gone by the end of the cycle).
+    window: *mut GdkWindow,
     frame: i64,
     /// When the first expose of it came.
     t_ns: u64,
@@ -52,9 +58,10 @@ pub(crate) struct Exposure {
 }
 
 impl Exposure {
-    fn new(surface: SurfaceId, frame: i64, t_ns: u64) -> Exposure {
+    fn new(surface: SurfaceId, window: *mut GdkWindow, frame: i64, t_ns: u64) -> Exposure {
         Exposure {
             surface,
+            window,
             frame,
             t_ns,
             len: 0,
@@ -133,38 +140,44 @@ fn cairo_rect([x, y, width, height]: [i32; 4]) -> CairoRectangleInt {
     }
 }
 
-/// The exposures of the cycle running now, one per surface (a main-thread table).
+/// The exposures of the cycle running now, one per surface (a main-thread table), and
+/// with `GDKRECORD_PIXELS` the repaints written whose pixels are still to be read back.
 #[derive(Debug, Default)]
-pub(crate) struct Exposures(Vec<Exposure>);
+pub(crate) struct Exposures {
+    pending: Vec<Exposure>,
+    pixels_due: Vec<Due>,
+}
 
 impl Exposures {
-    /// Adds the expose `region`, whose window sits at `offset` in `surface`, to the
-    /// surface's exposure of `frame`. `check_child`: the region is a non-native child
-    /// window's, counted for or against [`CHILDREN_INSIDE`].
+    /// Adds the expose `region`, whose window sits at `offset` in `surface` (whose window
+    /// is `window`), to the surface's exposure of `frame`. `check_child`: the region is a
+    /// non-native child window's, counted for or against [`CHILDREN_INSIDE`].
     ///
     /// # Safety
     /// `region` is null or a valid cairo region.
+    #[allow(clippy::too_many_arguments)]
     pub(crate) unsafe fn add(
         &mut self,
         surface: SurfaceId,
+        window: *mut GdkWindow,
         frame: i64,
         offset: (i32, i32),
         region: *const CairoRegion,
         t_ns: u64,
         check_child: bool,
     ) {
-        let at = match self
-            .0
+        let pending = &mut self.pending;
+        let at = match pending
             .iter()
             .position(|e| e.surface == surface && e.frame == frame)
         {
             Some(at) => at,
             None => {
-                self.0.push(Exposure::new(surface, frame, t_ns));
-                self.0.len() - 1
+                pending.push(Exposure::new(surface, window, frame, t_ns));
+                pending.len() - 1
             }
         };
-        let exposure = &mut self.0[at];
+        let exposure = &mut pending[at];
         let mut inside = true;
         unsafe {
             region::for_each_rect(region, |[x, y, width, height]| {
@@ -178,19 +191,37 @@ impl Exposures {
         }
     }
 
-    /// Writes every pending exposure (at the end of a cycle, before its Frame record).
+    /// Writes every pending exposure (at the end of a cycle, before its Frame record),
+    /// keeping what each repainted for its pixels when they are recorded.
     pub(crate) fn flush(&mut self) {
-        for exposure in self.0.drain(..) {
-            if exposure.union.is_null() {
+        let pixels = pixels::enabled();
+        for exposure in self.pending.drain(..) {
+            let rects = if exposure.union.is_null() {
                 write_inline(&exposure);
+                exposure.inline().to_vec()
             } else {
                 // SAFETY: made by `Exposure::add`, owned by it until here.
                 unsafe {
-                    write_region(&exposure);
+                    let rects = region_rects(exposure.union);
+                    write_region(&exposure, &rects);
                     cairo_region_destroy(exposure.union);
+                    rects
                 }
+            };
+            if pixels && !rects.is_empty() {
+                self.pixels_due.push(Due {
+                    window: exposure.window,
+                    surface: exposure.surface,
+                    frame: exposure.frame,
+                    rects,
+                });
             }
         }
+    }
+
+    /// The repaints written whose pixels are to be read back now (the window painted).
+    pub(crate) fn take_pixels_due(&mut self) -> Vec<Due> {
+        std::mem::take(&mut self.pixels_due)
     }
 }
 
@@ -213,13 +244,18 @@ fn write_inline(exposure: &Exposure) {
     );
 }
 
-/// The Damage record of an exposure's union.
+/// The rectangles of a union.
 ///
 /// # Safety
-/// `exposure.union` is a valid cairo region.
-unsafe fn write_region(exposure: &Exposure) {
+/// `union` is a valid cairo region.
+unsafe fn region_rects(union: *const CairoRegion) -> Vec<Rect> {
     let mut rects = Vec::new();
-    unsafe { region::for_each_rect(exposure.union, |rect| rects.push(rect)) };
+    unsafe { region::for_each_rect(union, |rect| rects.push(rect)) };
+    rects
+}
+
+/// The Damage record of an exposure's union, of `rects`.
+fn write_region(exposure: &Exposure, rects: &[Rect]) {
     if rects.is_empty() {
         return;
     }
@@ -229,7 +265,7 @@ unsafe fn write_region(exposure: &Exposure) {
             surface: exposure.surface,
             frame: exposure.frame,
             renderer: Renderer::CAIRO,
-            rects,
+            rects: rects.to_vec(),
         }),
         true,
     );
@@ -245,7 +281,7 @@ mod tests {
 
     #[test]
     fn repeated_and_contained_rectangles_are_kept_once() {
-        let mut e = Exposure::new(SurfaceId(1), 3, 0);
+        let mut e = Exposure::new(SurfaceId(1), std::ptr::null_mut(), 3, 0);
         e.add([300, 20, 24, 24]);
         e.add([300, 20, 24, 24]);
         e.add([304, 24, 4, 4]);
@@ -259,7 +295,7 @@ mod tests {
 
     #[test]
     fn coverage_is_by_one_inline_rectangle_or_by_the_union() {
-        let mut e = Exposure::new(SurfaceId(1), 3, 0);
+        let mut e = Exposure::new(SurfaceId(1), std::ptr::null_mut(), 3, 0);
         e.add([0, 0, 400, 200]);
         assert!(e.covers([300, 20, 24, 24]));
         assert!(!e.covers([390, 190, 24, 24]));
@@ -272,7 +308,7 @@ mod tests {
 
     #[test]
     fn partial_overlaps_become_a_disjoint_union() {
-        let mut e = Exposure::new(SurfaceId(1), 3, 0);
+        let mut e = Exposure::new(SurfaceId(1), std::ptr::null_mut(), 3, 0);
         e.add([0, 0, 10, 10]);
         e.add([5, 5, 10, 10]);
         assert!(!e.union.is_null());

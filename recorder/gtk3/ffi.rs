@@ -277,6 +277,19 @@ extern "C" {
     pub(crate) fn gdk_window_get_state(window: *mut GdkWindow) -> c_uint;
     pub(crate) fn gdk_window_get_frame_clock(window: *mut GdkWindow) -> *mut GdkFrameClock;
     pub(crate) fn gdk_window_get_user_data(window: *mut GdkWindow, data: *mut gpointer);
+    pub(crate) fn gdk_window_get_display(window: *mut GdkWindow) -> *mut c_void;
+    pub(crate) fn gdk_window_get_origin(window: *mut GdkWindow, x: *mut c_int, y: *mut c_int);
+    pub(crate) fn gdk_window_is_destroyed(window: *mut GdkWindow) -> gboolean;
+    pub(crate) fn gdk_window_is_viewable(window: *mut GdkWindow) -> gboolean;
+    pub(crate) fn gdk_cairo_set_source_window(
+        cr: *mut c_void,
+        window: *mut GdkWindow,
+        x: std::ffi::c_double,
+        y: std::ffi::c_double,
+    );
+    /// Deprecated since 3.22 for `gdk_x11_display_error_trap_push()`, which it calls.
+    pub(crate) fn gdk_error_trap_push();
+    pub(crate) fn gdk_error_trap_pop_ignored();
     pub(crate) fn gdk_frame_clock_get_type() -> GType;
     pub(crate) fn gdk_frame_clock_get_frame_counter(clock: *mut GdkFrameClock) -> i64;
     pub(crate) fn gdk_frame_clock_get_history_start(clock: *mut GdkFrameClock) -> i64;

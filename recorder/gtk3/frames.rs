@@ -15,6 +15,7 @@ use glib_sys::{gboolean, gpointer, GTRUE};
 use gobject_sys::{GObject, GSignalInvocationHint, GValue};
 
 use crate::ffi::{self, GdkFrameClock};
+use crate::pixels;
 use crate::tables::{with_tables, ClockState, Tables};
 
 /// The phase signals, in the order GDK emits them (indexes of [`Frame::phases`]).
@@ -150,8 +151,10 @@ unsafe extern "C" fn on_cycle_end(clock: *mut GdkFrameClock, _data: *mut c_void)
                 return;
             }
             state.ends[AFTER_PAINT] = Some(now);
-            // Before the Frame record, as GTK 4's Damage records come during paint.
+            // Before the Frame record, as GTK 4's Damage and Pixels records come during
+            // paint; GDK has painted the windows by now.
             tables.exposures.flush();
+            unsafe { pixels::read_due(tables) };
             let Some(state) = tables.clocks.get_mut(clock as usize) else {
                 return;
             };

@@ -21,6 +21,8 @@
 //!
 //! The environment (`GDKRECORD_FILENAME`, `_SYNC`, `_KEYS`, `_SELF_TIME`, `_STALL_MS`...)
 //! means what it means for GTK 4; `GDKRECORD_DAMAGE=0` leaves exposes out.
+//! `GDKRECORD_PIXELS=1` reads back the exposed rectangles of each window once painted
+//! (`pixels.rs`), under X11.
 
 use std::ffi::{c_char, c_int, c_uint, c_void};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -35,6 +37,7 @@ mod events;
 mod exposures;
 mod ffi;
 mod frames;
+mod pixels;
 mod surfaces;
 mod tables;
 
@@ -55,6 +58,7 @@ pub unsafe extern "C" fn gtk_module_init(_argc: *mut c_int, _argv: *mut *mut *mu
             self_time::init_from_env();
             writer::init_from_env();
             key_names::init_from_env();
+            gdkrecord_core::pixels::init_from_env();
             DAMAGE_OFF.store(
                 std::env::var_os("GDKRECORD_DAMAGE").is_some_and(|v| v == "0"),
                 Ordering::Relaxed,

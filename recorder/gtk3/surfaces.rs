@@ -116,7 +116,7 @@ unsafe fn widget_of(window: *mut GdkWindow) -> *mut c_void {
 /// lists and dialogs name one), else the widget it is attached to, else, for a menu's
 /// window (GTK 3 makes it transient for nothing), the widget the menu is attached to;
 /// for a menu's own windows, that widget too. Null when none is known.
-unsafe fn parent_window(window: *mut GdkWindow) -> *mut GdkWindow {
+pub(crate) unsafe fn parent_window(window: *mut GdkWindow) -> *mut GdkWindow {
     let widget = unsafe { widget_of(window) };
     let menu_attach = |menu: *mut c_void| unsafe {
         if is_a(menu, ffi::gtk_menu_get_type()) {
@@ -225,6 +225,7 @@ impl Tables {
                 size: (width, height),
                 scale,
                 state,
+                popup: kind == SurfaceKind::POPUP,
             },
         );
         unsafe {

@@ -19,6 +19,8 @@ pub(crate) struct SurfaceInfo {
     pub(crate) size: (i32, i32),
     pub(crate) scale: i32,
     pub(crate) state: u32,
+    /// A popup: its pixels come with its position over its parent.
+    pub(crate) popup: bool,
 }
 
 /// One frame clock's current cycle: phase start and end times (ns since the start).

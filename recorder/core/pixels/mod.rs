@@ -1,7 +1,10 @@
-//! Pixel patches on their way from a front's main thread to the file: the buffer handle
-//! the queue carries ([`PixelPatch`], which counts the bytes waiting for the writer so a
-//! front can bound them), and the whole pictures the writer thread adds every 10 s of
-//! repaints ([`Wholes`]). Drawing the pixels is the front's (GTK 4: `recorder/gtk4/pixels/`).
+//! Pixel patches from a front's main thread to the file: what to capture of a repaint,
+//! within the budget ([`capture`], whichever the toolkit), the buffer handle the queue
+//! carries ([`PixelPatch`], which counts the bytes waiting for the writer so the budget
+//! can bound them), and the whole pictures the writer thread adds every 10 s of repaints
+//! ([`Wholes`]). Getting the pixels is the front's: GTK 4 draws the frame's render node
+//! again (`recorder/gtk4/pixels/`), GTK 3 reads the painted window back
+//! (`recorder/gtk3/pixels.rs`).
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -9,7 +12,9 @@ use gdkrecord_format::{Pixels, Record};
 
 use crate::queue::{self, Entry};
 
+mod capture;
 mod wholes;
+pub use self::capture::{capture, enabled, init_from_env, Repaint};
 pub use self::wholes::{Wholes, WHOLE_PICTURE_EVERY_NS};
 
 /// Decoded bytes queued and not yet written: bounds the memory a lagging writer holds.

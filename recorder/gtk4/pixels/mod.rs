@@ -2,114 +2,32 @@
 //! after GSK rendered a frame, the wrapped `render` (damage/mod.rs) hands its root node
 //! and clip here, and the nodes meeting each of the clip's rectangles are drawn again with
 //! GSK's public `gsk_render_node_draw()` into a cairo image of the rectangle at the
-//! surface's scale (`draw.rs`). A surface's first frame, a frame after a resize and a
-//! frame after frames without pixels cover the whole surface, so the pictures composed
-//! from the patches are always whole. The main thread only draws into a fresh buffer and
-//! queues it (`queue::Entry::Pixels`); the writer thread packs it with LZ4, writes it,
-//! and adds a whole picture of each surface every 10 s of repaints from the patches it
-//! wrote (`gdkrecord_core::pixels`), so a reader starts composing at most 10 s of
-//! repaints back.
+//! surface's scale (`draw.rs`). What to capture (a surface's first frame, a frame after
+//! a resize and a frame after frames without pixels cover the whole surface, so the
+//! pictures composed from the patches are always whole), the budget, the bands and the
+//! records are the core's (`gdkrecord_core::pixels::capture`, shared with GTK 3). The
+//! main thread only draws into a fresh buffer and queues it (`queue::Entry::Pixels`); the
+//! writer thread packs it with LZ4, writes it, and adds a whole picture of each surface
+//! every 10 s of repaints from the patches it wrote (`gdkrecord_core::pixels`), so a
+//! reader starts composing at most 10 s of repaints back.
 //!
 //! Off by default: then the render wrapper reads one flag and nothing else changes.
-//! Bounded: at most `GDKRECORD_PIXELS_MB_PER_S` MiB of pixels (decoded) a second, and
-//! at most [`MAX_IN_FLIGHT`] bytes waiting for the writer; a frame over either is
-//! recorded without pixels, with a `pixels-skipped` record saying so. Popups get a
-//! `popup-position` record (where they sit over their parent) before their pixels and
-//! whenever they move.
-
-use std::cell::RefCell;
-use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+//! Popups get a `popup-position` record (where they sit over their parent) before their
+//! pixels and whenever they move.
 
 use gdk4_sys::GdkSurface;
-use gdkrecord_format::{
-    Pixels, PixelsSkipReason, PixelsSkipped, PopupPosition, Record, Rect, SurfaceId,
-    MAX_PIXEL_BYTES, MAX_PIXEL_SCALE, PIXEL_BAND_BYTES,
-};
+use gdkrecord_core::pixels::{self as core_pixels, Repaint};
+use gdkrecord_format::Rect;
 use gsk4_sys::{GskRenderNode, GskRenderer};
 
 use crate::ffi::{is_a, CairoRegion};
-use crate::queue;
 use crate::tables::with_session;
 use crate::{clock, region, self_time};
 
 mod draw;
 use self::draw::draw;
 
-/// Whether pixels are recorded (`GDKRECORD_PIXELS`).
-static ENABLED: AtomicBool = AtomicBool::new(false);
-/// Decoded pixel bytes a second the main thread may capture (`GDKRECORD_PIXELS_MB_PER_S`).
-static BYTES_PER_SECOND: AtomicU64 = AtomicU64::new(DEFAULT_MB_PER_S << 20);
-
-const DEFAULT_MB_PER_S: u64 = 32;
-/// Most decoded bytes waiting for the writer thread.
-const MAX_IN_FLIGHT: u64 = 64 << 20;
-/// A clip of more rectangles than this is captured as its bounding box (each rectangle
-/// costs a walk of the node tree).
-const MAX_PATCH_RECTS: usize = 8;
-
-/// Reads `GDKRECORD_PIXELS` and `GDKRECORD_PIXELS_MB_PER_S`.
-pub(crate) fn init_from_env() {
-    let on = std::env::var_os("GDKRECORD_PIXELS").is_some_and(|v| !v.is_empty() && v != "0");
-    ENABLED.store(on, Ordering::Relaxed);
-    if let Some(mb) = std::env::var("GDKRECORD_PIXELS_MB_PER_S")
-        .ok()
-        .and_then(|v| v.trim().parse::<u64>().ok())
-    {
-        BYTES_PER_SECOND.store(mb.saturating_mul(1 << 20), Ordering::Relaxed);
-    }
-}
-
-/// Whether pixels are recorded.
-#[inline(always)]
-pub(crate) fn enabled() -> bool {
-    ENABLED.load(Ordering::Relaxed)
-}
-
-/// What the main thread remembers of a surface's picture.
-#[derive(Debug, Default, Clone, Copy)]
-struct Picture {
-    /// Size and scale of the last whole picture; a change needs a new one.
-    size: (i32, i32, i32),
-    /// Whether the composed picture is whole (false at first and after a skipped frame).
-    whole: bool,
-    /// The popup position last recorded.
-    popup_position: Option<(i32, i32)>,
-}
-
-/// The main thread's pixel state: pictures by surface id (never reused in a recording;
-/// a few bytes for each surface seen), and the bytes captured in the current second.
-#[derive(Debug, Default)]
-struct State {
-    pictures: HashMap<SurfaceId, Picture>,
-    second_start_ns: u64,
-    second_bytes: u64,
-}
-
-thread_local! {
-    static STATE: RefCell<State> = RefCell::new(State::default());
-}
-
-impl State {
-    /// Whether `bytes` more may be captured at `now_ns`: within the second's budget and
-    /// beside what the writer has yet to write. A frame larger than either passes when
-    /// nothing else is counted (at the start of a second, with the writer done), so a
-    /// huge window still gets a picture now and then.
-    fn admit(&mut self, now_ns: u64, bytes: u64) -> bool {
-        if now_ns.saturating_sub(self.second_start_ns) >= 1_000_000_000 {
-            self.second_start_ns = now_ns;
-            self.second_bytes = 0;
-        }
-        let budget = BYTES_PER_SECOND.load(Ordering::Relaxed);
-        let fits = self.second_bytes == 0 || self.second_bytes.saturating_add(bytes) <= budget;
-        let in_flight = gdkrecord_core::pixels::in_flight();
-        if !fits || (in_flight > 0 && in_flight.saturating_add(bytes) > MAX_IN_FLIGHT) {
-            return false;
-        }
-        self.second_bytes = self.second_bytes.saturating_add(bytes);
-        true
-    }
-}
+pub(crate) use gdkrecord_core::pixels::{enabled, init_from_env};
 
 /// Records the pixels of the frame GSK just rendered with `renderer` from `root`
 /// within `clip` (both proven by the caller). Never panics into C.
@@ -140,13 +58,22 @@ pub(crate) unsafe fn capture(
             -1 => unsafe { frame_counter(surface) },
             frame => frame,
         };
-        let t_ns = clock::since_start(started);
-        let whole = STATE.with(|state| {
-            let Ok(mut state) = state.try_borrow_mut() else {
-                return false;
-            };
-            unsafe { capture_surface(&mut state, surface, id, frame, t_ns, root, clip) }
-        });
+        let repaint = unsafe {
+            Repaint {
+                surface: id,
+                frame,
+                t_ns: clock::since_start(started),
+                width: gdk4_sys::gdk_surface_get_width(surface),
+                height: gdk4_sys::gdk_surface_get_height(surface),
+                scale: gdk4_sys::gdk_surface_get_scale_factor(surface),
+            }
+        };
+        let whole = core_pixels::capture(
+            &repaint,
+            || unsafe { clip_rects(clip, repaint.width, repaint.height) },
+            || unsafe { popup_position(surface) },
+            |band, scale| unsafe { draw(root, band, scale) },
+        );
         self_time::time_pixels(started, whole);
     });
 }
@@ -161,155 +88,17 @@ unsafe fn frame_counter(surface: *mut GdkSurface) -> i64 {
     }
 }
 
-/// [`capture`] once the surface is known; whether it drew a whole picture.
-///
-/// # Safety
-/// As [`capture`]; `surface` is the renderer's surface.
-unsafe fn capture_surface(
-    state: &mut State,
-    surface: *mut GdkSurface,
-    id: SurfaceId,
-    frame: i64,
-    t_ns: u64,
-    root: *mut GskRenderNode,
-    clip: *const CairoRegion,
-) -> bool {
-    let (width, height, scale) = unsafe {
-        (
-            gdk4_sys::gdk_surface_get_width(surface),
-            gdk4_sys::gdk_surface_get_height(surface),
-            gdk4_sys::gdk_surface_get_scale_factor(surface),
-        )
-    };
-    if width <= 0 || height <= 0 {
-        return false;
-    }
-    let picture = state.pictures.entry(id).or_default();
-    let full = !picture.whole || picture.size != (width, height, scale);
-    let rects = if full {
-        vec![[0, 0, width, height]]
-    } else {
-        unsafe { patch_rects(clip, width, height) }
-    };
-    if rects.is_empty() {
-        return false;
-    }
-    let skip = |reason| {
-        queue::send(
-            Record::PixelsSkipped(PixelsSkipped {
-                t_ns,
-                surface: id,
-                frame,
-                reason,
-            }),
-            true,
-        )
-    };
-    let scale_ok = scale >= 1 && scale as u32 <= MAX_PIXEL_SCALE;
-    let bytes: u64 = rects
-        .iter()
-        .map(|r| r[2] as u64 * r[3] as u64 * (scale.max(1) as u64).pow(2) * 4)
-        .sum();
-    if !scale_ok {
-        picture.whole = false;
-        skip(PixelsSkipReason::FAILED);
-        return false;
-    }
-    let popup_moved = unsafe { popup_position(surface) }
-        .filter(|position| picture.popup_position != Some(*position));
-    let admitted = state.admit(clock::now(), bytes);
-    let picture = state.pictures.entry(id).or_default();
-    if !admitted {
-        picture.whole = false;
-        skip(PixelsSkipReason::BUDGET);
-        return false;
-    }
-    if let Some((x, y)) = popup_moved {
-        picture.popup_position = Some((x, y));
-        queue::send(
-            Record::PopupPosition(PopupPosition {
-                t_ns,
-                surface: id,
-                x,
-                y,
-            }),
-            true,
-        );
-    }
-    let scale = scale as u32;
-    let mut patches = Vec::new();
-    for rect in rects {
-        for band in bands(rect, scale) {
-            match unsafe { draw(root, band, scale) } {
-                Some(data) => {
-                    patches.push(Pixels::raw(t_ns, id, frame, scale, full, band, data));
-                }
-                None => {
-                    picture.whole = false;
-                    skip(PixelsSkipReason::FAILED);
-                    return false;
-                }
-            }
-        }
-    }
-    picture.whole = true;
-    picture.size = (width, height, scale as i32);
-    for patch in patches {
-        gdkrecord_core::pixels::send(patch);
-    }
-    full
-}
-
-/// The rectangles to capture for a repaint within `clip` (null: everything), cut to the
-/// surface: the clip's own when few, else their bounding box.
+/// The rectangles of `clip` (null: everything GSK rendered, the whole surface).
 ///
 /// # Safety
 /// `clip` is null or a valid region.
-unsafe fn patch_rects(clip: *const CairoRegion, width: i32, height: i32) -> Vec<Rect> {
+unsafe fn clip_rects(clip: *const CairoRegion, width: i32, height: i32) -> Vec<Rect> {
     if clip.is_null() {
         return vec![[0, 0, width, height]];
     }
     let mut rects = Vec::new();
     unsafe { region::for_each_rect(clip, |r| rects.push(r)) };
-    let mut inside: Vec<Rect> = rects
-        .iter()
-        .filter_map(|r| intersect(*r, [0, 0, width, height]))
-        .collect();
-    if inside.len() > MAX_PATCH_RECTS {
-        inside = vec![bounding_box(&inside)];
-    }
-    inside
-}
-
-/// The intersection of two rectangles, if not empty.
-fn intersect(a: Rect, b: Rect) -> Option<Rect> {
-    let x0 = a[0].max(b[0]);
-    let y0 = a[1].max(b[1]);
-    let x1 = a[0].saturating_add(a[2]).min(b[0].saturating_add(b[2]));
-    let y1 = a[1].saturating_add(a[3]).min(b[1].saturating_add(b[3]));
-    (x1 > x0 && y1 > y0).then_some([x0, y0, x1 - x0, y1 - y0])
-}
-
-fn bounding_box(rects: &[Rect]) -> Rect {
-    let x0 = rects.iter().map(|r| r[0]).min().unwrap_or(0);
-    let y0 = rects.iter().map(|r| r[1]).min().unwrap_or(0);
-    let x1 = rects.iter().map(|r| r[0] + r[2]).max().unwrap_or(0);
-    let y1 = rects.iter().map(|r| r[1] + r[3]).max().unwrap_or(0);
-    [x0, y0, x1 - x0, y1 - y0]
-}
-
-/// `rect` cut into horizontal bands of at most [`PIXEL_BAND_BYTES`] at `scale` (one row
-/// at least, when a row alone is within the format's cap).
-fn bands(rect: Rect, scale: u32) -> Vec<Rect> {
-    let row_bytes = rect[2] as u64 * u64::from(scale).pow(2) * 4;
-    if row_bytes == 0 || row_bytes > MAX_PIXEL_BYTES {
-        return Vec::new();
-    }
-    let rows = (PIXEL_BAND_BYTES / row_bytes).max(1) as i32;
-    (0..rect[3])
-        .step_by(rows as usize)
-        .map(|y| [rect[0], rect[1] + y, rect[2], rows.min(rect[3] - y)])
-        .collect()
+    rects
 }
 
 /// Where a popup sits over its parent, or `None` for other surfaces.
@@ -326,56 +115,5 @@ unsafe fn popup_position(surface: *mut GdkSurface) -> Option<(i32, i32)> {
             gdk4_sys::gdk_popup_get_position_x(popup),
             gdk4_sys::gdk_popup_get_position_y(popup),
         ))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn bands_cover_the_rectangle_within_the_band_size() {
-        let rect = [10, 20, 1400, 1000];
-        for scale in [1, 2] {
-            let bands = bands(rect, scale);
-            assert_eq!(bands.first().unwrap()[1], 20);
-            let rows: i32 = bands.iter().map(|b| b[3]).sum();
-            assert_eq!(rows, 1000);
-            for pair in bands.windows(2) {
-                assert_eq!(pair[0][1] + pair[0][3], pair[1][1]);
-            }
-            for band in &bands {
-                let bytes = band[2] as u64 * band[3] as u64 * u64::from(scale * scale) * 4;
-                assert!(bytes <= PIXEL_BAND_BYTES, "{band:?} at {scale}: {bytes}");
-            }
-        }
-        assert_eq!(bands([0, 0, 30, 20], 1), vec![[0, 0, 30, 20]]);
-    }
-
-    #[test]
-    fn rectangles_are_cut_to_the_surface_and_boxed_when_many() {
-        assert_eq!(
-            intersect([-5, -5, 10, 10], [0, 0, 100, 100]),
-            Some([0, 0, 5, 5])
-        );
-        assert_eq!(intersect([100, 0, 10, 10], [0, 0, 100, 100]), None);
-        assert_eq!(
-            bounding_box(&[[10, 10, 5, 5], [40, 2, 1, 30]]),
-            [10, 2, 31, 30]
-        );
-    }
-
-    #[test]
-    fn the_budget_admits_a_second_worth_then_waits_for_the_next_second() {
-        let mut state = State::default();
-        let budget = BYTES_PER_SECOND.load(Ordering::Relaxed);
-        assert!(state.admit(1_000_000_000, budget / 2));
-        assert!(state.admit(1_100_000_000, budget / 2));
-        assert!(!state.admit(1_200_000_000, 1));
-        assert!(
-            state.admit(2_000_000_000, budget * 3),
-            "a frame larger than the budget passes at the start of a second"
-        );
-        assert!(!state.admit(2_500_000_000, 1));
     }
 }

@@ -1,0 +1,233 @@
+//! Pixels of what was repainted (`GDKRECORD_PIXELS=1`, `gdkrecord-tool record --pixels`),
+//! GTK 3's way: GDK 3 paints each exposed window during the frame clock's paint, so at
+//! the cycle's end (where the exposures are written, `exposures.rs`) the window holds the
+//! frame, and each exposed rectangle is read back from it with GDK's public API
+//! (`gdk_cairo_set_source_window()` painted into a cairo image of the rectangle at the
+//! window's scale). An expose outside a cycle is read right after GTK handled it. What
+//! to capture (whole pictures first, after a resize, after a skipped frame), the budget,
+//! the bands and the records are the core's (`gdkrecord_core::pixels::capture`, shared
+//! with GTK 4).
+//!
+//! X11 only: a GDK 3 Wayland window's cairo surface is the buffer GDK draws the next
+//! frame into, not what was shown. Reading back asks the X server for the window's
+//! pixels (one round trip a rectangle); where the window is covered by another and no
+//! compositor keeps its content, the server gives what is on screen there. X errors (a
+//! window unmapped meanwhile) are trapped, and cairo's failure gives a
+//! `pixels-skipped` record.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::ffi::{c_double, c_int, c_void};
+use std::sync::OnceLock;
+
+use gdkrecord_core::pixels::{self as core_pixels, Repaint};
+use gdkrecord_core::{clock, self_time};
+use gdkrecord_format::{Rect, SurfaceId};
+
+use crate::ffi::{self, GdkWindow};
+use crate::surfaces::parent_window;
+use crate::tables::Tables;
+
+pub(crate) use gdkrecord_core::pixels::enabled;
+
+type CairoSurface = c_void;
+type Cairo = c_void;
+const CAIRO_FORMAT_ARGB32: c_int = 0;
+const CAIRO_STATUS_SUCCESS: c_int = 0;
+const CAIRO_OPERATOR_SOURCE: c_int = 1;
+
+#[link(name = "cairo")]
+extern "C" {
+    fn cairo_image_surface_create_for_data(
+        data: *mut u8,
+        format: c_int,
+        width: c_int,
+        height: c_int,
+        stride: c_int,
+    ) -> *mut CairoSurface;
+    fn cairo_surface_set_device_scale(surface: *mut CairoSurface, sx: c_double, sy: c_double);
+    fn cairo_surface_status(surface: *mut CairoSurface) -> c_int;
+    fn cairo_surface_flush(surface: *mut CairoSurface);
+    fn cairo_surface_destroy(surface: *mut CairoSurface);
+    fn cairo_create(target: *mut CairoSurface) -> *mut Cairo;
+    fn cairo_status(cr: *mut Cairo) -> c_int;
+    fn cairo_set_operator(cr: *mut Cairo, op: c_int);
+    fn cairo_paint(cr: *mut Cairo);
+    fn cairo_destroy(cr: *mut Cairo);
+}
+
+/// A repaint written as Damage whose pixels are still to be read back.
+#[derive(Debug)]
+pub(crate) struct Due {
+    /// The surface's window as the exposure saw it (maybe gone since).
+    pub(crate) window: *mut GdkWindow,
+    pub(crate) surface: SurfaceId,
+    pub(crate) frame: i64,
+    /// What was exposed, in surface coordinates.
+    pub(crate) rects: Vec<Rect>,
+}
+
+/// Reads back the pixels of the repaints written so far (main thread, the windows
+/// painted): those of windows still registered as the same surface, viewable.
+///
+/// # Safety
+/// On the main thread, outside GDK's painting of these windows.
+pub(crate) unsafe fn read_due(tables: &mut Tables) {
+    for due in tables.exposures.take_pixels_due() {
+        let Some(info) = tables.surfaces.get(due.window as usize) else {
+            continue;
+        };
+        if info.id != due.surface {
+            continue;
+        }
+        let popup = info.popup;
+        unsafe { read_repaint(due, popup) };
+    }
+}
+
+/// [`read_due`] for one live surface window.
+///
+/// # Safety
+/// `due.window` is a live surface window.
+unsafe fn read_repaint(due: Due, popup: bool) {
+    let started = clock::monotonic_ns();
+    let window = due.window;
+    unsafe {
+        if !readable_display(window)
+            || ffi::gdk_window_is_destroyed(window) != 0
+            || ffi::gdk_window_is_viewable(window) == 0
+        {
+            return;
+        }
+    }
+    let repaint = unsafe {
+        Repaint {
+            surface: due.surface,
+            frame: due.frame,
+            t_ns: clock::since_start(started),
+            width: ffi::gdk_window_get_width(window),
+            height: ffi::gdk_window_get_height(window),
+            scale: ffi::gdk_window_get_scale_factor(window),
+        }
+    };
+    // A window unmapped since GDK painted it makes the server refuse: trapped, cairo
+    // then reports the failure.
+    unsafe { ffi::gdk_error_trap_push() };
+    let whole = core_pixels::capture(
+        &repaint,
+        || due.rects,
+        || {
+            popup
+                .then(|| unsafe { popup_position(due.surface, window) })
+                .flatten()
+        },
+        |band, scale| unsafe { read_back(window, band, scale) },
+    );
+    unsafe { ffi::gdk_error_trap_pop_ignored() };
+    self_time::time_pixels(started, whole);
+}
+
+/// Whether windows of this process can be read back: X11 (checked once, on the first
+/// window; GTK 3 has one display backend per process).
+///
+/// # Safety
+/// `window` is a valid GdkWindow.
+unsafe fn readable_display(window: *mut GdkWindow) -> bool {
+    static X11: OnceLock<bool> = OnceLock::new();
+    *X11.get_or_init(|| {
+        let display = unsafe { ffi::gdk_window_get_display(window) };
+        let name = unsafe { gdkrecord_core::ffi::type_name_of(display) };
+        let x11 = name == "GdkX11Display";
+        if !x11 {
+            eprintln!("gdkrecord: GTK 3 pixels are read back under X11 only, not on {name}: none recorded");
+        }
+        x11
+    })
+}
+
+/// The rectangle `rect` of `window`'s content (application pixels) at `scale`, in a new
+/// buffer of premultiplied B, G, R, A; `None` when cairo fails.
+///
+/// # Safety
+/// `window` is a live, viewable surface window, outside GDK's painting of it.
+unsafe fn read_back(window: *mut GdkWindow, rect: Rect, scale: u32) -> Option<Vec<u8>> {
+    let width = rect[2].checked_mul(scale as i32)?;
+    let height = rect[3].checked_mul(scale as i32)?;
+    let stride = width.checked_mul(4)?;
+    let mut data = vec![0u8; stride as usize * height as usize];
+    unsafe {
+        let target = cairo_image_surface_create_for_data(
+            data.as_mut_ptr(),
+            CAIRO_FORMAT_ARGB32,
+            width,
+            height,
+            stride,
+        );
+        if cairo_surface_status(target) != CAIRO_STATUS_SUCCESS {
+            cairo_surface_destroy(target);
+            return None;
+        }
+        // The window's surface has its scale as device scale: pixels copy one to one.
+        cairo_surface_set_device_scale(target, f64::from(scale), f64::from(scale));
+        let cr = cairo_create(target);
+        ffi::gdk_cairo_set_source_window(cr, window, -f64::from(rect[0]), -f64::from(rect[1]));
+        cairo_set_operator(cr, CAIRO_OPERATOR_SOURCE);
+        cairo_paint(cr);
+        let ok = cairo_status(cr) == CAIRO_STATUS_SUCCESS;
+        cairo_destroy(cr);
+        cairo_surface_flush(target);
+        cairo_surface_destroy(target);
+        if !ok {
+            return None;
+        }
+    }
+    // The format's byte order is little-endian ARGB32's.
+    #[cfg(target_endian = "big")]
+    for pixel in data.chunks_exact_mut(4) {
+        pixel.reverse();
+    }
+    Some(data)
+}
+
+/// Where a popup sits over its parent surface (`gdk_window_get_origin()` of both: a
+/// round trip to the X server each), `None` without a parent. Asked again only when
+/// GDK's cached positions of either changed, so a popup costs the round trips when it
+/// appears or moves, not every frame.
+///
+/// # Safety
+/// `window` is a live popup surface window.
+unsafe fn popup_position(surface: SurfaceId, window: *mut GdkWindow) -> Option<(i32, i32)> {
+    thread_local! {
+        /// By popup: GDK's cached positions of it and its parent, and the position.
+        static KNOWN: RefCell<HashMap<SurfaceId, ([i32; 4], (i32, i32))>> =
+            RefCell::new(HashMap::new());
+    }
+    let parent = unsafe { parent_window(window) };
+    if parent.is_null() || parent == window {
+        return None;
+    }
+    let position = |w| {
+        let (mut x, mut y) = (0, 0);
+        unsafe { ffi::gdk_window_get_position(w, &mut x, &mut y) };
+        (x, y)
+    };
+    let ((px, py), (qx, qy)) = (position(window), position(parent));
+    let cached = [px, py, qx, qy];
+    KNOWN.with(|known| {
+        let mut known = known.try_borrow_mut().ok()?;
+        if let Some((seen, at)) = known.get(&surface) {
+            if *seen == cached {
+                return Some(*at);
+            }
+        }
+        let origin = |w| {
+            let (mut x, mut y) = (0, 0);
+            unsafe { ffi::gdk_window_get_origin(w, &mut x, &mut y) };
+            (x, y)
+        };
+        let ((x, y), (parent_x, parent_y)) = (origin(window), origin(parent));
+        let at = (x - parent_x, y - parent_y);
+        known.insert(surface, (cached, at));
+        Some(at)
+    })
+}

@@ -12,180 +12,25 @@
 
 #[macro_use]
 mod support;
+#[path = "support/pictures.rs"]
+mod pictures;
+#[path = "support/records.rs"]
+mod records;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::{Duration, Instant};
 
-use gdkrecord_format::{EventType, Pixels, PixelsSkipReason, Reader, Record, SurfaceId};
-use gdkrecord_replay::{Picture, Pictures};
-use x11rb::protocol::xproto::{ConnectionExt, ImageFormat};
+use gdkrecord_format::{PixelsSkipReason, Record};
 
+use pictures::*;
+use records::{wait_for_log, PATIENCE};
 use support::{App, Ctx, Suite, Test, TestResult};
 
-/// How long to wait for what should happen quickly (a failure, not a measurement).
-const PATIENCE: Duration = Duration::from_secs(60);
 /// The counter's button centre and blinking square (samples/src/bin/counter.rs).
 const BUTTON_CENTER: (i32, i32) = (100, 80);
 const BUTTON: [i32; 4] = [20, 60, 160, 40];
 const SQUARE: [i32; 4] = [300, 20, 24, 24];
 const WINDOW: (u32, u32) = (400, 200);
-/// A pixel counts as different when a channel differs by more than this.
-const CHANNEL_TOLERANCE: u8 = 8;
-
-fn read_log(path: &Path) -> Result<Vec<Record>, String> {
-    let reader = Reader::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    reader
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| format!("{}: {e}", path.display()))
-}
-
-/// Reads the (still growing) log until `done` holds for its records.
-fn wait_for_log(
-    path: &Path,
-    what: &str,
-    done: impl Fn(&[Record]) -> bool,
-) -> Result<Vec<Record>, String> {
-    let deadline = Instant::now() + PATIENCE;
-    loop {
-        let records = read_log(path).unwrap_or_default();
-        if done(&records) {
-            return Ok(records);
-        }
-        ensure!(
-            Instant::now() < deadline,
-            "the log never showed {what} ({} records)",
-            records.len()
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
-fn pixels(records: &[Record]) -> impl Iterator<Item = &Pixels> {
-    records.iter().filter_map(|r| match r {
-        Record::Pixels(p) => Some(p),
-        _ => None,
-    })
-}
-
-fn intersects(a: [i32; 4], b: [i32; 4]) -> bool {
-    a[0] < b[0] + b[2] && b[0] < a[0] + a[2] && a[1] < b[1] + b[3] && b[1] < a[1] + a[3]
-}
-
-fn inside(x: u32, y: u32, r: [i32; 4]) -> bool {
-    let (x, y) = (x as i32, y as i32);
-    x >= r[0] && x < r[0] + r[2] && y >= r[1] && y < r[1] + r[3]
-}
-
-/// The picture of surface 1 after the first `n` records.
-fn composed(records: &[Record], n: usize) -> Option<Picture> {
-    let mut pictures = Pictures::default();
-    for record in &records[..n] {
-        pictures.push(record);
-    }
-    pictures.compose(SurfaceId(1))
-}
-
-/// Device pixels where two pictures of the same size differ.
-fn differences(a: &Picture, b: &Picture) -> Vec<(u32, u32)> {
-    let mut out = Vec::new();
-    for y in 0..a.height.min(b.height) {
-        for x in 0..a.width.min(b.width) {
-            if a.bgra_at(x, y) != b.bgra_at(x, y) {
-                out.push((x, y));
-            }
-        }
-    }
-    out
-}
-
-/// What the X server shows in `window`: B, G, R, unused bytes per pixel.
-fn screenshot(display: &str, window: &str) -> Result<(u32, u32, Vec<u8>), String> {
-    let (conn, _) = x11rb::connect(Some(display)).map_err(|e| e.to_string())?;
-    let id: u32 = window
-        .parse()
-        .map_err(|e| format!("window {window}: {e}"))?;
-    let geometry = conn
-        .get_geometry(id)
-        .map_err(|e| e.to_string())?
-        .reply()
-        .map_err(|e| e.to_string())?;
-    let image = conn
-        .get_image(
-            ImageFormat::Z_PIXMAP,
-            id,
-            0,
-            0,
-            geometry.width,
-            geometry.height,
-            !0,
-        )
-        .map_err(|e| e.to_string())?
-        .reply()
-        .map_err(|e| e.to_string())?;
-    let (w, h) = (u32::from(geometry.width), u32::from(geometry.height));
-    ensure!(
-        image.data.len() == w as usize * h as usize * 4,
-        "a {w}×{h} window image of {} bytes (depth {}): expected 32 bits a pixel",
-        image.data.len(),
-        image.depth
-    );
-    Ok((w, h, image.data))
-}
-
-/// Pixels where the screenshot and the picture differ by more than the tolerance.
-fn screen_differences(shot: &(u32, u32, Vec<u8>), picture: &Picture) -> usize {
-    let (w, h, data) = shot;
-    let mut differing = 0;
-    for y in 0..*h {
-        for x in 0..*w {
-            let i = (y as usize * *w as usize + x as usize) * 4;
-            let [r, g, b] = picture.rgb_over(x, y, [0, 0, 0]);
-            let screen = [data[i + 2], data[i + 1], data[i]];
-            if screen
-                .iter()
-                .zip([r, g, b])
-                .any(|(s, p)| s.abs_diff(p) > CHANNEL_TOLERANCE)
-            {
-                differing += 1;
-            }
-        }
-    }
-    differing
-}
-
-/// Takes screenshots until one matches the picture composed from everything recorded
-/// by then (the app may repaint between the two: a hover animation), within 0.5 % of
-/// the pixels.
-fn screen_matches_the_recording(ctx: &Ctx, window: &str, log: &Path) -> TestResult {
-    let deadline = Instant::now() + PATIENCE;
-    loop {
-        let shot = screenshot(&ctx.display, window)?;
-        // What the app had drawn when the picture was taken reaches the file within
-        // the writer's 10 ms; the next read has it.
-        let records = wait_for_log(log, "records after the screenshot", |r| !r.is_empty())?;
-        let picture = composed(&records, records.len()).ok_or("no picture in the log")?;
-        ensure!(
-            (picture.width, picture.height) == (shot.0, shot.1),
-            "picture {}×{}, window {}×{}",
-            picture.width,
-            picture.height,
-            shot.0,
-            shot.1
-        );
-        let differing = screen_differences(&shot, &picture);
-        if differing * 200 <= (shot.0 * shot.1) as usize {
-            return Ok(());
-        }
-        ensure!(
-            Instant::now() < deadline,
-            "the window and the recorded picture differ in {differing} of {} pixels",
-            shot.0 * shot.1
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
-
 impl Ctx {
     /// The counter with pixels on, drawn with cairo, its cursor not blinking; its window.
     fn start_counter(&self, log: &Path, args: &[&str]) -> Result<(App, String), String> {
@@ -259,51 +104,7 @@ fn a_click_changes_the_label_and_nothing_else(ctx: &Ctx) -> TestResult {
 
     ctx.xdotool(&["windowfocus", "--sync", &window])?;
     ctx.click(&window, BUTTON_CENTER, 1)?;
-    let label_frame = |r: &[Record]| {
-        let press = r.iter().position(
-            |r| matches!(r, Record::Event(e) if e.event_type == EventType::BUTTON_PRESS),
-        )?;
-        r[press..].iter().position(|r| {
-            matches!(r, Record::Pixels(p) if intersects(p.rect, [20, 20, 120, 30]) && !p.full)
-        })
-        .map(|i| i + press)
-    };
-    let records = wait_for_log(&log, "the label's patch after the click", |r| {
-        label_frame(r).is_some()
-    })?;
-    let at = label_frame(&records).ok_or("no label patch")?;
-    let Record::Pixels(label_patch) = &records[at] else {
-        return Err("not pixels".into());
-    };
-    // The whole frame: every patch of the same frame counter around it.
-    let frame = label_patch.frame;
-    let start = (0..at)
-        .rev()
-        .take_while(|&i| !matches!(&records[i], Record::Pixels(p) if p.frame != frame))
-        .last()
-        .unwrap_or(at);
-    let end = (at..records.len())
-        .find(|&i| !matches!(&records[i], Record::Pixels(p) if p.frame == frame))
-        .unwrap_or(records.len());
-    let before = composed(&records, start).ok_or("no picture before the click's frame")?;
-    let after = composed(&records, end).ok_or("no picture after it")?;
-    let changed = differences(&before, &after);
-    ensure!(!changed.is_empty(), "the label's frame changed no pixel");
-    let label = [20, 20, 120, 30];
-    ensure!(
-        changed.iter().any(|&(x, y)| inside(x, y, label)),
-        "the label's frame did not change the label"
-    );
-    let elsewhere: Vec<_> = changed
-        .iter()
-        .filter(|&&(x, y)| !inside(x, y, label) && !inside(x, y, BUTTON))
-        .collect();
-    ensure!(
-        elsewhere.is_empty(),
-        "the label's frame changed {} pixels outside the label and the button, e.g. {:?}",
-        elsewhere.len(),
-        &elsewhere[..elsewhere.len().min(5)]
-    );
+    check_click_frame(&log, [20, 20, 120, 30], BUTTON)?;
     screen_matches_the_recording(ctx, &window, &log)?;
     ctx.quit(app, &window)
 }

@@ -44,6 +44,7 @@ pub struct Suite {
 pub struct Ctx {
     pub display: String,
     pub module_dir: PathBuf,
+    #[allow(dead_code)] // read by `bin`, which not every test binary uses
     pub bin_dir: PathBuf,
     /// A fresh directory for the recordings; removed when every test passed.
     pub work: PathBuf,
@@ -125,6 +126,7 @@ fn start_xvfb_on(number: Option<u32>) -> Result<(Xvfb, String), String> {
 
 impl Ctx {
     /// A program built by the workspace.
+    #[allow(dead_code)] // not every test binary runs one
     pub fn bin(&self, name: &str) -> PathBuf {
         self.bin_dir.join(name)
     }

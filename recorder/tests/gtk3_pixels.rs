@@ -1,0 +1,302 @@
+//! GUI tests of pixel recording in GTK 3 programs (`GDKRECORD_PIXELS=1`, read back from the
+//! painted window by `libgdkrecord_gtk3.so`): the counter's GTK 3 twin
+//! (samples/gtk3/counter.py) and gtk3-widget-factory under a private Xvfb, driven with
+//! xdotool; the recordings composed with `gdkrecord-replay` and compared with what the X
+//! server itself shows (`GetImage` of the window), as `pixels.rs` does for GTK 4.
+//!
+//! The counter runs with the cursor not blinking and, where a test wants it still,
+//! `--still` (the square does not blink), so the only repaints are the ones a test causes.
+//!
+//! `harness = false`: one X server and pointer for all tests. Prints `N passed, N failed`.
+//! Needs Xvfb, xdotool, GTK 3's PyGObject and examples (what scripts/setup installs), and
+//! the workspace's binaries built (found beside the test executable).
+
+#[macro_use]
+mod support;
+#[path = "support/gtk3_apps.rs"]
+mod gtk3_apps;
+#[path = "support/pictures.rs"]
+mod pictures;
+#[path = "support/records.rs"]
+mod records;
+
+use std::path::Path;
+
+use gdkrecord_format::{PixelsSkipReason, Record, SurfaceKind};
+
+use gtk3_apps::*;
+use pictures::*;
+use records::*;
+use support::{App, Ctx, Suite, Test, TestResult};
+
+/// The label's area (its text grows with the count) and the button of counter.py.
+const LABEL: [i32; 4] = [20, 20, 120, 30];
+const BUTTON: [i32; 4] = [20, 60, 160, 40];
+
+impl Ctx {
+    /// counter.py with pixels on, its cursor not blinking, with `args` and `env`; its
+    /// window.
+    fn start_counter_pixels(
+        &self,
+        log: &Path,
+        args: &[&str],
+        env: &[(&str, &str)],
+    ) -> Result<(App, String), String> {
+        let config = self.work.join("no-blink");
+        std::fs::create_dir_all(config.join("gtk-3.0")).map_err(|e| e.to_string())?;
+        std::fs::write(
+            config.join("gtk-3.0/settings.ini"),
+            "[Settings]\ngtk-cursor-blink=false\n",
+        )
+        .map_err(|e| e.to_string())?;
+        let mut command = self.gtk3_command("/usr/bin/python3", log);
+        command
+            .env("GDKRECORD_PIXELS", "1")
+            .env("XDG_CONFIG_HOME", &config)
+            .envs(env.iter().copied());
+        let app = start_counter(self, command, args)?;
+        let window = self.window_of(app.pid())?;
+        Ok((app, window))
+    }
+
+    fn quit(&self, mut app: App, window: &str) -> TestResult {
+        self.xdotool(&["windowfocus", "--sync", window])?;
+        self.xdotool(&["key", "ctrl+q"])?;
+        let (status, stderr) = app.wait()?;
+        ensure!(
+            status.success(),
+            "counter.py exited with {status}: {stderr}"
+        );
+        Ok(())
+    }
+}
+
+/// A click on the button: the frame that repaints the label changes the label (and the
+/// button it pressed) and nothing else; the composed picture is what the X server shows,
+/// before and after.
+fn a_click_changes_the_label_and_nothing_else(ctx: &Ctx) -> TestResult {
+    let log = ctx.log_path("click-gtk3");
+    let (app, window) = ctx.start_counter_pixels(&log, &["--still"], &[])?;
+    let records = wait_for_log(&log, "a whole picture", |r| {
+        pixels(r).any(|p| p.full && p.rect == [0, 0, 400, 200])
+    })?;
+    let first = pixels(&records).next().ok_or("no pixels")?;
+    ensure!(first.full && first.scale == 1, "first patch {first:?}");
+    screen_matches_the_recording(ctx, &window, &log)?;
+
+    ctx.xdotool(&["windowfocus", "--sync", &window])?;
+    ctx.click(&window, BUTTON_CENTER, 1)?;
+    check_click_frame(&log, LABEL, BUTTON)?;
+    screen_matches_the_recording(ctx, &window, &log)?;
+    ctx.quit(app, &window)
+}
+
+/// At scale 2 (`GDK_SCALE=2`) the patches carry twice the pixels a side, and the
+/// composed picture is still what the X server shows.
+fn scale_two_is_recorded_in_device_pixels(ctx: &Ctx) -> TestResult {
+    let log = ctx.log_path("scale-gtk3");
+    let (app, window) = ctx.start_counter_pixels(&log, &[], &[("GDK_SCALE", "2")])?;
+    let records = wait_for_log(&log, "a whole picture and a square patch", |r| {
+        pixels(r).any(|p| p.full) && pixels(r).any(|p| !p.full && p.rect == SQUARE)
+    })?;
+    let whole = pixels(&records)
+        .find(|p| p.full)
+        .ok_or("no whole picture")?;
+    ensure!(
+        whole.scale == 2 && whole.rect == [0, 0, 400, 200],
+        "whole picture {:?} at scale {}",
+        whole.rect,
+        whole.scale
+    );
+    let square = pixels(&records)
+        .find(|p| p.rect == SQUARE)
+        .ok_or("no square")?;
+    let data = square.decode().map_err(|e| e.to_string())?;
+    ensure!(
+        data.len() == 48 * 48 * 4,
+        "a square patch of {} bytes at scale 2",
+        data.len()
+    );
+    screen_matches_the_recording(ctx, &window, &log)?;
+    ctx.quit(app, &window)
+}
+
+/// The entry's context menu, a popup: its pixels come after a `popup-position` record
+/// placing it where it opened over the window (at the pointer), and decode.
+fn a_popup_has_its_position_and_pixels(ctx: &Ctx) -> TestResult {
+    let log = ctx.log_path("popup-gtk3");
+    let (app, window) = ctx.start_counter_pixels(&log, &["--still"], &[])?;
+    wait_for_log(&log, "a whole picture", |r| pixels(r).any(|p| p.full))?;
+    ctx.xdotool(&["windowfocus", "--sync", &window])?;
+    ctx.click(&window, ENTRY_POINT, 3)?;
+    let popup_id = |r: &[Record]| {
+        r.iter().find_map(|r| match r {
+            Record::Surface(s) if s.surface_kind == SurfaceKind::POPUP => Some(s.surface),
+            _ => None,
+        })
+    };
+    let records = wait_for_log(&log, "the menu's position and pixels", |r| {
+        popup_id(r).is_some_and(|id| {
+            pixels(r).any(|p| p.surface == id)
+                && r.iter()
+                    .any(|r| matches!(r, Record::PopupPosition(p) if p.surface == id))
+        })
+    })?;
+    ctx.xdotool(&["key", "Escape"])?;
+    let id = popup_id(&records).ok_or("no popup")?;
+    let position = records
+        .iter()
+        .position(|r| matches!(r, Record::PopupPosition(p) if p.surface == id))
+        .ok_or("no position")?;
+    let first_pixels = records
+        .iter()
+        .position(|r| matches!(r, Record::Pixels(p) if p.surface == id))
+        .ok_or("no pixels")?;
+    ensure!(
+        position < first_pixels,
+        "the popup's position comes after its first pixels"
+    );
+    let Record::PopupPosition(at) = &records[position] else {
+        return Err("not a position".into());
+    };
+    // GTK 3 opens a context menu with its corner at the pointer.
+    let (x, y) = (ENTRY_POINT.0 as i32, ENTRY_POINT.1 as i32);
+    ensure!(
+        (at.x - x).abs() <= 4 && (at.y - y).abs() <= 4,
+        "the menu sits at {},{} over the window, the click was at {x},{y}",
+        at.x,
+        at.y
+    );
+    for patch in pixels(&records).filter(|p| p.surface == id) {
+        patch.decode().map_err(|e| format!("{patch:?}: {e}"))?;
+    }
+    ctx.quit(app, &window)
+}
+
+/// Over the budget (here 0 MiB a second: one frame's pixels a second), frames are recorded
+/// without pixels, each with a `pixels-skipped` record, and the next pixels are a whole
+/// picture again, so the composed picture is never left stale.
+fn frames_over_the_budget_are_skipped_then_pictured_whole(ctx: &Ctx) -> TestResult {
+    let log = ctx.log_path("budget-gtk3");
+    let (app, window) =
+        ctx.start_counter_pixels(&log, &[], &[("GDKRECORD_PIXELS_MB_PER_S", "0")])?;
+    let records = wait_for_log(&log, "three frames over the budget", |r| {
+        r.iter()
+            .filter(
+                |r| matches!(r, Record::PixelsSkipped(s) if s.reason == PixelsSkipReason::BUDGET),
+            )
+            .count()
+            >= 3
+    })?;
+    ctx.quit(app, &window)?;
+    let mut after_skip = false;
+    let mut wholes_after_skips = 0;
+    for record in &records {
+        match record {
+            Record::PixelsSkipped(_) => after_skip = true,
+            Record::Pixels(p) if after_skip => {
+                ensure!(
+                    p.full,
+                    "the first pixels after a skipped frame are not whole: {p:?}"
+                );
+                after_skip = false;
+                wholes_after_skips += 1;
+            }
+            _ => {}
+        }
+    }
+    ensure!(
+        wholes_after_skips >= 2,
+        "{wholes_after_skips} whole pictures after skips"
+    );
+    Ok(())
+}
+
+/// gtk3-widget-factory with pixels: a whole first picture of its window, then patches,
+/// all decoding to their rectangles' size.
+fn gtk3_widget_factory_has_pixels(ctx: &Ctx) -> TestResult {
+    let program = "gtk3-widget-factory";
+    ensure!(
+        which(program),
+        "{program} is not installed (scripts/setup installs gtk-3-examples)"
+    );
+    let log = ctx.log_path(program);
+    let mut command = ctx.gtk3_command(program, &log);
+    command.env("GDKRECORD_PIXELS", "1");
+    let mut app = ctx.spawn(command)?;
+    let window = ctx.window_of(app.pid())?;
+    let (width, height) = ctx.window_size(&window)?;
+    ctx.xdotool(&["windowfocus", "--sync", &window])?;
+    ctx.click(&window, (width / 2, height - 12), 1)?;
+    let records = wait_for_log(&log, "a whole picture and patches", |r| {
+        pixels(r).any(|p| p.full) && pixels(r).any(|p| !p.full)
+    })?;
+    app.kill9();
+    let top = toplevel(&records)?.surface;
+    // The last whole picture: the window may have been resized after its first frame.
+    let whole = pixels(&records)
+        .filter(|p| p.surface == top && p.full && p.rect[1] == 0)
+        .last()
+        .ok_or("no whole picture of the window")?;
+    ensure!(
+        whole.rect[..3] == [0, 0, width],
+        "the last whole picture {:?} of a {width}×{height} window",
+        whole.rect
+    );
+    for patch in pixels(&records) {
+        let data = patch.decode().map_err(|e| format!("{patch:?}: {e}"))?;
+        let side = patch.scale as usize;
+        let expected = patch.rect[2] as usize * patch.rect[3] as usize * side * side * 4;
+        ensure!(
+            data.len() == expected,
+            "a {:?} patch of {} bytes",
+            patch.rect,
+            data.len()
+        );
+    }
+    let picture = composed(&records, records.len()).ok_or("no picture")?;
+    let distinct: std::collections::HashSet<[u8; 4]> = (0..picture.height)
+        .step_by(7)
+        .flat_map(|y| (0..picture.width).step_by(7).map(move |x| (x, y)))
+        .map(|(x, y)| picture.bgra_at(x, y))
+        .collect();
+    ensure!(
+        distinct.len() > 20,
+        "the composed picture has {} colours: not the widget factory",
+        distinct.len()
+    );
+    Ok(())
+}
+
+fn main() -> std::process::ExitCode {
+    let tests: [Test; 5] = [
+        (
+            "a_click_changes_the_label_and_nothing_else",
+            a_click_changes_the_label_and_nothing_else,
+        ),
+        (
+            "scale_two_is_recorded_in_device_pixels",
+            scale_two_is_recorded_in_device_pixels,
+        ),
+        (
+            "a_popup_has_its_position_and_pixels",
+            a_popup_has_its_position_and_pixels,
+        ),
+        (
+            "frames_over_the_budget_are_skipped_then_pictured_whole",
+            frames_over_the_budget_are_skipped_then_pictured_whole,
+        ),
+        (
+            "gtk3_widget_factory_has_pixels",
+            gtk3_widget_factory_has_pixels,
+        ),
+    ];
+    support::run(
+        Suite {
+            name: "gtk3-pixels",
+            binaries: &["libgdkrecord_gtk3.so"],
+            patience: PATIENCE,
+        },
+        &tests,
+    )
+}

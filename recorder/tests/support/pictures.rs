@@ -1,0 +1,193 @@
+//! Pixels in the GUI tests: recorded patches composed with `gdkrecord_replay::Pictures`,
+//! and compared with what the X server itself shows (`GetImage` of the window).
+// Each test binary uses a part of these.
+#![allow(dead_code)]
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use gdkrecord_format::{EventType, Pixels, Record, SurfaceId};
+use gdkrecord_replay::{Picture, Pictures};
+use x11rb::protocol::xproto::{ConnectionExt, ImageFormat};
+
+use crate::records::{wait_for_log, PATIENCE};
+use crate::support::{Ctx, TestResult};
+
+/// A pixel counts as different when a channel differs by more than this.
+pub const CHANNEL_TOLERANCE: u8 = 8;
+
+pub fn pixels(records: &[Record]) -> impl Iterator<Item = &Pixels> {
+    records.iter().filter_map(|r| match r {
+        Record::Pixels(p) => Some(p),
+        _ => None,
+    })
+}
+
+pub fn intersects(a: [i32; 4], b: [i32; 4]) -> bool {
+    a[0] < b[0] + b[2] && b[0] < a[0] + a[2] && a[1] < b[1] + b[3] && b[1] < a[1] + a[3]
+}
+
+pub fn inside(x: u32, y: u32, r: [i32; 4]) -> bool {
+    let (x, y) = (x as i32, y as i32);
+    x >= r[0] && x < r[0] + r[2] && y >= r[1] && y < r[1] + r[3]
+}
+
+/// The picture of surface 1 after the first `n` records.
+pub fn composed(records: &[Record], n: usize) -> Option<Picture> {
+    let mut pictures = Pictures::default();
+    for record in &records[..n] {
+        pictures.push(record);
+    }
+    pictures.compose(SurfaceId(1))
+}
+
+/// Device pixels where two pictures of the same size differ.
+pub fn differences(a: &Picture, b: &Picture) -> Vec<(u32, u32)> {
+    let mut out = Vec::new();
+    for y in 0..a.height.min(b.height) {
+        for x in 0..a.width.min(b.width) {
+            if a.bgra_at(x, y) != b.bgra_at(x, y) {
+                out.push((x, y));
+            }
+        }
+    }
+    out
+}
+
+/// What the X server shows in `window`: B, G, R, unused bytes per pixel.
+pub fn screenshot(display: &str, window: &str) -> Result<(u32, u32, Vec<u8>), String> {
+    let (conn, _) = x11rb::connect(Some(display)).map_err(|e| e.to_string())?;
+    let id: u32 = window
+        .parse()
+        .map_err(|e| format!("window {window}: {e}"))?;
+    let geometry = conn
+        .get_geometry(id)
+        .map_err(|e| e.to_string())?
+        .reply()
+        .map_err(|e| e.to_string())?;
+    let image = conn
+        .get_image(
+            ImageFormat::Z_PIXMAP,
+            id,
+            0,
+            0,
+            geometry.width,
+            geometry.height,
+            !0,
+        )
+        .map_err(|e| e.to_string())?
+        .reply()
+        .map_err(|e| e.to_string())?;
+    let (w, h) = (u32::from(geometry.width), u32::from(geometry.height));
+    ensure!(
+        image.data.len() == w as usize * h as usize * 4,
+        "a {w}×{h} window image of {} bytes (depth {}): expected 32 bits a pixel",
+        image.data.len(),
+        image.depth
+    );
+    Ok((w, h, image.data))
+}
+
+/// Pixels where the screenshot and the picture differ by more than the tolerance.
+pub fn screen_differences(shot: &(u32, u32, Vec<u8>), picture: &Picture) -> usize {
+    let (w, h, data) = shot;
+    let mut differing = 0;
+    for y in 0..*h {
+        for x in 0..*w {
+            let i = (y as usize * *w as usize + x as usize) * 4;
+            let [r, g, b] = picture.rgb_over(x, y, [0, 0, 0]);
+            let screen = [data[i + 2], data[i + 1], data[i]];
+            if screen
+                .iter()
+                .zip([r, g, b])
+                .any(|(s, p)| s.abs_diff(p) > CHANNEL_TOLERANCE)
+            {
+                differing += 1;
+            }
+        }
+    }
+    differing
+}
+
+/// Takes screenshots until one matches the picture composed from everything recorded
+/// by then (the app may repaint between the two: a hover animation), within 0.5 % of
+/// the pixels.
+pub fn screen_matches_the_recording(ctx: &Ctx, window: &str, log: &Path) -> TestResult {
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        let shot = screenshot(&ctx.display, window)?;
+        // What the app had drawn when the picture was taken reaches the file within
+        // the writer's 10 ms; the next read has it.
+        let records = wait_for_log(log, "records after the screenshot", |r| !r.is_empty())?;
+        let picture = composed(&records, records.len()).ok_or("no picture in the log")?;
+        ensure!(
+            (picture.width, picture.height) == (shot.0, shot.1),
+            "picture {}×{}, window {}×{}",
+            picture.width,
+            picture.height,
+            shot.0,
+            shot.1
+        );
+        let differing = screen_differences(&shot, &picture);
+        if differing * 200 <= (shot.0 * shot.1) as usize {
+            return Ok(());
+        }
+        ensure!(
+            Instant::now() < deadline,
+            "the window and the recorded picture differ in {differing} of {} pixels",
+            shot.0 * shot.1
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// After a click on a button that changes the label `label`: the first frame whose patches
+/// meet the label after the press changes the label, and nothing else than the label and
+/// the button `button` (composed pictures before and after that frame's patches).
+pub fn check_click_frame(log: &Path, label: [i32; 4], button: [i32; 4]) -> TestResult {
+    let label_frame = |r: &[Record]| {
+        let press = r.iter().position(
+            |r| matches!(r, Record::Event(e) if e.event_type == EventType::BUTTON_PRESS),
+        )?;
+        r[press..]
+            .iter()
+            .position(|r| matches!(r, Record::Pixels(p) if intersects(p.rect, label) && !p.full))
+            .map(|i| i + press)
+    };
+    let records = wait_for_log(log, "the label's patch after the click", |r| {
+        label_frame(r).is_some()
+    })?;
+    let at = label_frame(&records).ok_or("no label patch")?;
+    let Record::Pixels(label_patch) = &records[at] else {
+        return Err("not pixels".into());
+    };
+    // The whole frame: every patch of the same frame counter around it.
+    let frame = label_patch.frame;
+    let start = (0..at)
+        .rev()
+        .take_while(|&i| !matches!(&records[i], Record::Pixels(p) if p.frame != frame))
+        .last()
+        .unwrap_or(at);
+    let end = (at..records.len())
+        .find(|&i| !matches!(&records[i], Record::Pixels(p) if p.frame == frame))
+        .unwrap_or(records.len());
+    let before = composed(&records, start).ok_or("no picture before the click's frame")?;
+    let after = composed(&records, end).ok_or("no picture after it")?;
+    let changed = differences(&before, &after);
+    ensure!(!changed.is_empty(), "the label's frame changed no pixel");
+    ensure!(
+        changed.iter().any(|&(x, y)| inside(x, y, label)),
+        "the label's frame did not change the label"
+    );
+    let elsewhere: Vec<_> = changed
+        .iter()
+        .filter(|&&(x, y)| !inside(x, y, label) && !inside(x, y, button))
+        .collect();
+    ensure!(
+        elsewhere.is_empty(),
+        "the label's frame changed {} pixels outside the label and the button, e.g. {:?}",
+        elsewhere.len(),
+        &elsewhere[..elsewhere.len().min(5)]
+    );
+    Ok(())
+}

@@ -49,8 +49,20 @@ fn install_forwarding() {
     }
 }
 
+/// Makes `command` load the recorder from `module_dir`, GTK 4 or GTK 3 alike: `GTK_PATH`
+/// (GTK 4 scans it) and `GTK_MODULES` (GTK 3 loads the modules it names), each keeping the
+/// user's entries. `record` and `replay` start their programs so.
+pub fn load_recorder(command: &mut std::process::Command, module_dir: &Path) {
+    command
+        .env(
+            "GTK_PATH",
+            gtk_path(module_dir, std::env::var_os("GTK_PATH")),
+        )
+        .env("GTK_MODULES", gtk_modules(std::env::var_os("GTK_MODULES")));
+}
+
 /// GTK_PATH with the module directory first and the user's entries after it.
-pub fn gtk_path(module_dir: &Path, existing: Option<OsString>) -> OsString {
+fn gtk_path(module_dir: &Path, existing: Option<OsString>) -> OsString {
     let mut path = module_dir.as_os_str().to_owned();
     if let Some(existing) = existing.filter(|p| !p.is_empty()) {
         path.push(":");
@@ -60,7 +72,7 @@ pub fn gtk_path(module_dir: &Path, existing: Option<OsString>) -> OsString {
 }
 
 /// GTK_MODULES with `gdkrecord` added after the user's modules (once).
-pub fn gtk_modules(existing: Option<OsString>) -> OsString {
+fn gtk_modules(existing: Option<OsString>) -> OsString {
     let existing = existing.unwrap_or_default();
     let already = existing
         .to_string_lossy()
@@ -112,13 +124,8 @@ pub fn run(args: &RecordArgs) -> Result<ExitCode> {
     let module_dir = ensure_module_dir()?;
     let (program, program_args) = args.command.split_first().context("no command to record")?;
     let mut command = std::process::Command::new(program);
-    command
-        .args(program_args)
-        .env(
-            "GTK_PATH",
-            gtk_path(&module_dir, std::env::var_os("GTK_PATH")),
-        )
-        .env("GTK_MODULES", gtk_modules(std::env::var_os("GTK_MODULES")));
+    command.args(program_args);
+    load_recorder(&mut command, &module_dir);
     if let Some(output) = &args.output {
         command.env("GDKRECORD_FILENAME", output);
     }

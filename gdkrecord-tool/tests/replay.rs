@@ -1,18 +1,21 @@
 //! GUI tests of `replay`: a session recorded with xdotool (clicks, typing, a resize, the
 //! quit key) replayed into a new run of the same app must give the same presses at the
 //! same surface positions, the same keys in order, the same size, frames and damage; on
-//! our `counter` sample and on Debian's gtk4-widget-factory (an app we did not write).
+//! our `counter` sample, its GTK 3 twin (samples/gtk3/counter.py) and Debian's
+//! gtk4-widget-factory (an app we did not write).
 //! Then the errors: a recording without input, a window that never appears, a surface
 //! the new run never creates, no display: exit 2, one line, the partial recording kept.
 //!
 //! `harness = false`, with the recorder's GUI-test harness (a private Xvfb, programs by
-//! pid, no fixed sleeps): needs Xvfb, xdotool, gtk-4-examples, and the workspace built
-//! (`cargo build --workspace --all-targets`).
+//! pid, no fixed sleeps): needs Xvfb, xdotool, gtk-4-examples, GTK 3's PyGObject, and the
+//! workspace built (`cargo build --workspace --all-targets`).
 
 #[macro_use]
 #[path = "../../recorder/tests/support/mod.rs"]
 #[allow(dead_code)]
 mod support;
+#[path = "../../recorder/tests/support/gtk3_apps.rs"]
+mod gtk3_apps;
 #[path = "../../recorder/tests/support/wayland.rs"]
 #[allow(dead_code)]
 mod wayland;
@@ -80,6 +83,7 @@ fn tool(ctx: &Ctx, args: &[&str], env: &[(&str, Option<&str>)]) -> Result<Output
         .env("GSETTINGS_BACKEND", "memory")
         .env_remove("WAYLAND_DISPLAY")
         .env_remove("GTK_PATH")
+        .env_remove("GTK_MODULES")
         .env_remove("GDKRECORD_MODULE")
         .stdin(Stdio::null());
     for (name, value) in env {
@@ -267,6 +271,54 @@ fn counter_session_replays_the_same(ctx: &Ctx) -> TestResult {
         &[],
     )?;
     ensure!(check.status.success(), "check: {}", stderr(&check));
+    Ok(())
+}
+
+/// The counter's GTK 3 twin (counter.py): two clicks on its button, a click in its entry,
+/// `hi`, then Ctrl+Q. `replay` loads the GTK 3 recorder into it as `record` does
+/// (`GTK_MODULES`), so the new run is recorded and gets the same input.
+fn gtk3_counter_session_replays_the_same(ctx: &Ctx) -> TestResult {
+    let rec = ctx.log_path("counter-gtk3-rec");
+    let mut app = gtk3_apps::start_counter(
+        ctx,
+        ctx.gtk3_command("/usr/bin/python3", &rec),
+        &["--exit-after", "120"],
+    )?;
+    let window = ctx.window_of(app.pid())?;
+    wait_for_log(&rec, "a first frame", has_frame)?;
+    ctx.xdotool(&["windowfocus", "--sync", &window])?;
+    ctx.click(&window, gtk3_apps::BUTTON_CENTER, 1)?;
+    ctx.click(&window, gtk3_apps::BUTTON_CENTER, 1)?;
+    ctx.click(&window, gtk3_apps::ENTRY_POINT, 1)?;
+    ctx.xdotool(&["type", "--delay", "30", "hi"])?;
+    ctx.xdotool(&["key", "ctrl+q"])?;
+    let (status, err) = app.wait()?;
+    ensure!(status.success(), "counter.py exited with {status}: {err}");
+
+    let script = gtk3_apps::counter_script().display().to_string();
+    let (replayed, _) = replay(
+        ctx,
+        &rec,
+        "counter-gtk3-new.gdkrecord",
+        &[],
+        &["/usr/bin/python3", &script, "--exit-after", "120"],
+    )?;
+    ensure!(
+        matches!(replayed.first(), Some(Record::Header(h)) if h.gtk_version[0] == 3),
+        "the replayed run was not recorded by the GTK 3 recorder"
+    );
+    let recorded = session(&read_log(&rec)?);
+    ensure!(
+        recorded.presses.len() == 3 && recorded.keys.len() >= 3,
+        "the recorded session lacks input: {:?} {:?}",
+        recorded.presses,
+        recorded.keys
+    );
+    same_session(&recorded, &session(&replayed))?;
+    ensure!(
+        matches!(replayed.last(), Some(Record::End(_))),
+        "the replayed Ctrl+Q did not quit the app"
+    );
     Ok(())
 }
 
@@ -605,6 +657,10 @@ fn main() -> ExitCode {
             counter_session_replays_the_same,
         ),
         (
+            "gtk3_counter_session_replays_the_same",
+            gtk3_counter_session_replays_the_same,
+        ),
+        (
             "widget_factory_session_replays_the_same",
             widget_factory_session_replays_the_same,
         ),
@@ -624,7 +680,7 @@ fn main() -> ExitCode {
     support::run(
         Suite {
             name: "replay",
-            binaries: &["counter", "blocker"],
+            binaries: &["counter", "blocker", "libgdkrecord_gtk3.so"],
             patience: PATIENCE,
         },
         tests,

@@ -19,7 +19,7 @@ use anyhow::{bail, Context, Result};
 use crate::cli::ReplayArgs;
 use crate::input::{parse_time, Filter, Recording};
 use crate::module_dir::ensure_module_dir;
-use crate::record::gtk_path;
+use crate::record::load_recorder;
 
 mod follow;
 mod idle;
@@ -135,11 +135,8 @@ impl App {
         let mut command = std::process::Command::new(program);
         command
             .args(program_args)
-            .env(
-                "GTK_PATH",
-                gtk_path(module_dir, std::env::var_os("GTK_PATH")),
-            )
             .env("GDKRECORD_FILENAME", run.out);
+        load_recorder(&mut command, module_dir);
         let (idle, app_ends) = if run.args.wait_idle {
             let (watch, app_ends) = IdleWatch::attach(&mut command)?;
             (Some(watch), Some(app_ends))

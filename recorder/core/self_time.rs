@@ -217,6 +217,14 @@ impl Timer {
         Timer(enabled().then_some(monotonic_ns))
     }
 
+    /// Leaves out `ns` of work timed on its own (a frame's pixels, [`time_pixels`]).
+    #[inline(always)]
+    pub fn exclude(&mut self, ns: u64) {
+        if let Some(start) = &mut self.0 {
+            *start = start.saturating_add(ns);
+        }
+    }
+
     /// One input event's work ends; `pointer` when it took the pointer-event path.
     #[inline(always)]
     pub fn stop_event(self, pointer: bool) {

@@ -140,7 +140,7 @@ unsafe extern "C" fn on_cycle_end(clock: *mut GdkFrameClock, _data: *mut c_void)
             return;
         }
         let monotonic = clock::monotonic_ns();
-        let timer = Timer::start_at(monotonic);
+        let mut timer = Timer::start_at(monotonic);
         let now = clock::since_start(monotonic);
         let mut wrote_frame = false;
         with_tables(|tables| {
@@ -154,7 +154,8 @@ unsafe extern "C" fn on_cycle_end(clock: *mut GdkFrameClock, _data: *mut c_void)
             // Before the Frame record, as GTK 4's Damage and Pixels records come during
             // paint; GDK has painted the windows by now.
             tables.exposures.flush();
-            unsafe { pixels::read_due(tables) };
+            // Timed on their own (`time_pixels`), after the cycle's end time was taken.
+            timer.exclude(unsafe { pixels::read_due(tables) });
             let Some(state) = tables.clocks.get_mut(clock as usize) else {
                 return;
             };

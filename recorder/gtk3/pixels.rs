@@ -8,8 +8,9 @@
 //! the bands and the records are the core's (`gdkrecord_core::pixels::capture`, shared
 //! with GTK 4).
 //!
-//! X11 only: a GDK 3 Wayland window's cairo surface is the buffer GDK draws the next
-//! frame into, not what was shown. Reading back asks the X server for the window's
+//! X11 only: under Wayland a GDK 3 window's cairo surface is GDK's staging buffer, and
+//! whether it still holds the frame shown once GDK committed it is not verified; it is
+//! not read (said once on stderr). Reading back asks the X server for the window's
 //! pixels (one round trip a rectangle); where the window is covered by another and no
 //! compositor keeps its content, the server gives what is on screen there. X errors (a
 //! window unmapped meanwhile) are trapped, and cairo's failure gives a
@@ -68,12 +69,18 @@ pub(crate) struct Due {
 }
 
 /// Reads back the pixels of the repaints written so far (main thread, the windows
-/// painted): those of windows still registered as the same surface, viewable.
+/// painted): those of windows still registered as the same surface, viewable. Returns the
+/// nanoseconds it took (0 when there were none).
 ///
 /// # Safety
 /// On the main thread, outside GDK's painting of these windows.
-pub(crate) unsafe fn read_due(tables: &mut Tables) {
-    for due in tables.exposures.take_pixels_due() {
+pub(crate) unsafe fn read_due(tables: &mut Tables) -> u64 {
+    let due = tables.exposures.take_pixels_due();
+    if due.is_empty() {
+        return 0;
+    }
+    let started = clock::monotonic_ns();
+    for due in due {
         let Some(info) = tables.surfaces.get(due.window as usize) else {
             continue;
         };
@@ -83,6 +90,7 @@ pub(crate) unsafe fn read_due(tables: &mut Tables) {
         let popup = info.popup;
         unsafe { read_repaint(due, popup) };
     }
+    clock::monotonic_ns().saturating_sub(started)
 }
 
 /// [`read_due`] for one live surface window.

@@ -17,7 +17,7 @@ pub struct Cli {
 pub enum Command {
     /// Run a GTK 3 or GTK 4 program with the recorder loaded (the one for its GTK).
     #[command(
-        after_help = "EXAMPLES:\n  gdkrecord-tool record -- ./myprog --its-args\n  gdkrecord-tool record -o run.gdkrecord -- gtk4-widget-factory\n  gdkrecord-tool record -- mousepad   # GTK 3: through GTK_MODULES, kept with yours\n  GDKRECORD_SYNC=1 gdkrecord-tool record -- ./myprog   # nothing lost even to SIGKILL\n  GDKRECORD_KEYS=redacted gdkrecord-tool record -- ./myprog   # what was typed left out\n  gdkrecord-tool record --pixels -o run.gdkrecord -- ./myprog   # with what it drew (GTK 4)\n\nThe recording is created 0600; a file already there is kept as NAME.old.\nThe recorder also reads GDKRECORD_SYNC, GDKRECORD_KEYS (all, redacted),\nGDKRECORD_DAMAGE, GDKRECORD_MAINLOOP, GDKRECORD_DISPATCH_US, GDKRECORD_STALL_MS,\nGDKRECORD_STALL_SAMPLE_MS and GDKRECORD_SELF_TIME: see docs/guide.md."
+        after_help = "EXAMPLES:\n  gdkrecord-tool record -- ./myprog --its-args\n  gdkrecord-tool record -o run.gdkrecord -- gtk4-widget-factory\n  gdkrecord-tool record -- mousepad   # GTK 3: through GTK_MODULES, kept with yours\n  GDKRECORD_SYNC=1 gdkrecord-tool record -- ./myprog   # nothing lost even to SIGKILL\n  GDKRECORD_KEYS=redacted gdkrecord-tool record -- ./myprog   # what was typed left out\n  gdkrecord-tool record --pixels -o run.gdkrecord -- ./myprog   # with what it drew (GTK 3: X11)\n\nThe recording is created 0600; a file already there is kept as NAME.old.\nThe recorder also reads GDKRECORD_SYNC, GDKRECORD_KEYS (all, redacted),\nGDKRECORD_DAMAGE, GDKRECORD_MAINLOOP, GDKRECORD_DISPATCH_US, GDKRECORD_STALL_MS,\nGDKRECORD_STALL_SAMPLE_MS and GDKRECORD_SELF_TIME: see docs/guide.md."
     )]
     Record(RecordArgs),
     /// Print the directory to put in GTK_PATH to record any GTK 4 program, or any GTK 3
@@ -96,8 +96,9 @@ pub struct RecordArgs {
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
     /// Also record the pixels of each repainted region (GDKRECORD_PIXELS=1): `frames`,
-    /// `exposures` and the viewer then show what the app drew. Capped at
-    /// GDKRECORD_PIXELS_MB_PER_S (32) MiB of pixels a second.
+    /// `exposures` and the viewer then show what the app drew (GTK 4: drawn again; GTK 3:
+    /// read back from the window, under X11). Capped at GDKRECORD_PIXELS_MB_PER_S (32) MiB
+    /// of pixels a second.
     #[arg(long)]
     pub pixels: bool,
     /// The program to record and its arguments.

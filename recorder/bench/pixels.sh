@@ -15,13 +15,15 @@
 # - the log's bytes per minute, and with pixels on the pixel data's share.
 #
 # RENDERER=cairo|gl picks GSK's renderer (default cairo; gl is llvmpipe under Xvfb).
+# TOOLKIT=gtk3 runs gtk3-widget-factory instead, recorded by libgdkrecord_gtk3.so through
+# GTK_MODULES, whose pixels are read back from the painted window (RENDERER is GTK 4's).
 # FULL=1 measures whole pictures instead: the window resized RESIZES times between
 # WIDTHxHEIGHT (1400x1000) and one pixel less, 0.3 s apart, each size change repainting
 # (and picturing) the whole window; the pixel budget is lifted so that none is skipped.
 # (GSK_DEBUG=full-redraw does not make GTK 4.8's renderer clip the whole window.)
 #
 # Usage: recorder/bench/pixels.sh   (env: PAIRS=5 MOTIONS=600 PACE=0.01 CLICKS=20 KEYS=30
-#        RENDERER=cairo FULL= RESIZES=30 WIDTH=1400 HEIGHT=1000 NO_BUILD=1)
+#        RENDERER=cairo TOOLKIT=gtk4 FULL= RESIZES=30 WIDTH=1400 HEIGHT=1000 NO_BUILD=1)
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -34,30 +36,39 @@ RENDERER=${RENDERER:-cairo}
 WIDTH=${WIDTH:-1400}
 HEIGHT=${HEIGHT:-1000}
 TARGET=${CARGO_TARGET_DIR:-$ROOT/target}/release
-APP=${APP:-/usr/bin/gtk4-widget-factory}
+TOOLKIT=${TOOLKIT:-gtk4}
+case $TOOLKIT in
+    gtk4) APP=${APP:-/usr/bin/gtk4-widget-factory} LIBRARY=$TARGET/libgdkrecord.so
+          MODULE_DIR=4.0.0/media MODULES="" ;;
+    gtk3) APP=${APP:-/usr/bin/gtk3-widget-factory} LIBRARY=$TARGET/libgdkrecord_gtk3.so
+          MODULE_DIR=3.0.0/modules MODULES=gdkrecord RENDERER=- ;;
+    *) echo "pixels.sh: TOOLKIT is gtk4 or gtk3" >&2; exit 1 ;;
+esac
 
 for tool in Xvfb xdotool /usr/bin/time python3 "$APP"; do
     command -v "$tool" >/dev/null || { echo "pixels.sh: $tool is missing (scripts/setup installs it)" >&2; exit 1; }
 done
 if [[ -z ${NO_BUILD:-} ]]; then
-    (cd "$ROOT" && cargo build --release -q -p gdkrecord-recorder -p gdkrecord-tool)
+    (cd "$ROOT" && cargo build --release -q -p gdkrecord-recorder -p gdkrecord-recorder-gtk3 -p gdkrecord-tool)
 fi
-for file in "$TARGET/libgdkrecord.so" "$TARGET/gdkrecord-tool"; do
+for file in "$LIBRARY" "$TARGET/gdkrecord-tool"; do
     [[ -e $file ]] || { echo "pixels.sh: $file is missing" >&2; exit 1; }
 done
 
 WORK=$(mktemp -d)
-mkdir -p "$WORK/gtk-path/4.0.0/media"
-ln -s "$TARGET/libgdkrecord.so" "$WORK/gtk-path/4.0.0/media/libgdkrecord.so"
+mkdir -p "$WORK/gtk-path/$MODULE_DIR"
+ln -s "$LIBRARY" "$WORK/gtk-path/$MODULE_DIR/libgdkrecord.so"
 Xvfb -displayfd 3 -screen 0 1600x1200x24 -nolisten tcp 3>"$WORK/display" 2>/dev/null &
 XVFB=$!
 trap 'kill $XVFB 2>/dev/null; rm -rf "$WORK"' EXIT
 for _ in $(seq 100); do [[ -s $WORK/display ]] && break; sleep 0.05; done
 export DISPLAY=":$(tr -d '\n' <"$WORK/display")"
 export GDK_BACKEND=x11 NO_AT_BRIDGE=1 GSETTINGS_BACKEND=memory GTK_PATH="$WORK/gtk-path"
+export GTK_MODULES=$MODULES
 case $RENDERER in
     cairo) export GSK_RENDERER=cairo ;;
     gl) export GSK_RENDERER=gl ;;
+    -) ;;
     *) echo "pixels.sh: RENDERER is cairo or gl" >&2; exit 1 ;;
 esac
 [[ -n ${FULL:-} ]] && export GDKRECORD_PIXELS_MB_PER_S=100000
@@ -81,6 +92,9 @@ done
 INPUT+=(key --delay 10)
 for ((i = 0; i < KEYS; i++)); do INPUT+=(a); done
 # Ctrl+Q quits (app.quit): a normal exit, where the recorder prints its self-time line.
+# gtk3-widget-factory may have a menu or popover open from the clicks, which takes the
+# keys: Escape closes it first.
+[[ $TOOLKIT == gtk3 ]] && INPUT+=(key Escape Escape)
 INPUT+=(sleep 0.5 key ctrl+q)
 
 # run_once off|on -> "cpu_s frames frame_median_ns patch_frames patch_median_ns patch_mean_ns
@@ -131,7 +145,7 @@ EOF
 
 median() { sort -g | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
 
-echo "$(basename "$APP"), $RENDERER${FULL:+, ${RESIZES:-30} resizes to ${WIDTH}x$HEIGHT}: $MOTIONS motions ($PACE s apart), $CLICKS clicks, $KEYS keys per run; $PAIRS pairs; load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "$(basename "$APP"), ${RENDERER/#-/pixels read back}${FULL:+, ${RESIZES:-30} resizes to ${WIDTH}x$HEIGHT}: $MOTIONS motions ($PACE s apart), $CLICKS clicks, $KEYS keys per run; $PAIRS pairs; load $(cut -d' ' -f1-3 /proc/loadavg)"
 FORMAT='%-4s %-6s %7s %7s %10s %8s %10s %10s %6s %10s %10s %10s %6s %7s\n'
 printf "$FORMAT" pair pixels cpu_s frames fr_med_ns patches patch_med patch_mean wholes whole_med bytes px_bytes secs skipped
 : >"$WORK/off"

@@ -197,6 +197,10 @@ unsafe fn read_back(window: *mut GdkWindow, rect: Rect, scale: u32) -> Option<Ve
     Some(data)
 }
 
+/// A popup's position over its parent as last asked of the X server, and GDK's cached
+/// positions of both then (`[popup x, y, parent x, y]`), which tell when to ask again.
+type KnownPosition = ([i32; 4], (i32, i32));
+
 /// Where a popup sits over its parent surface (`gdk_window_get_origin()` of both: a
 /// round trip to the X server each), `None` without a parent. Asked again only when
 /// GDK's cached positions of either changed, so a popup costs the round trips when it
@@ -206,9 +210,7 @@ unsafe fn read_back(window: *mut GdkWindow, rect: Rect, scale: u32) -> Option<Ve
 /// `window` is a live popup surface window.
 unsafe fn popup_position(surface: SurfaceId, window: *mut GdkWindow) -> Option<(i32, i32)> {
     thread_local! {
-        /// By popup: GDK's cached positions of it and its parent, and the position.
-        static KNOWN: RefCell<HashMap<SurfaceId, ([i32; 4], (i32, i32))>> =
-            RefCell::new(HashMap::new());
+        static KNOWN: RefCell<HashMap<SurfaceId, KnownPosition>> = RefCell::new(HashMap::new());
     }
     let parent = unsafe { parent_window(window) };
     if parent.is_null() || parent == window {

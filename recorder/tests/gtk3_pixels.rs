@@ -2,13 +2,14 @@
 //! painted window by `libgdkrecord_gtk3.so`): the counter's GTK 3 twin
 //! (samples/gtk3/counter.py) and gtk3-widget-factory under a private Xvfb, driven with
 //! xdotool; the recordings composed with `gdkrecord-replay` and compared with what the X
-//! server itself shows (`GetImage` of the window), as `pixels.rs` does for GTK 4.
+//! server itself shows (`GetImage` of the window), as `pixels.rs` does for GTK 4; and under
+//! Wayland (weston, `support/wayland.rs`), where there are none.
 //!
 //! The counter runs with the cursor not blinking and, where a test wants it still,
 //! `--still` (the square does not blink), so the only repaints are the ones a test causes.
 //!
 //! `harness = false`: one X server and pointer for all tests. Prints `N passed, N failed`.
-//! Needs Xvfb, xdotool, GTK 3's PyGObject and examples (what scripts/setup installs), and
+//! Needs Xvfb, xdotool, weston, GTK 3's PyGObject and examples (what scripts/setup installs), and
 //! the workspace's binaries built (found beside the test executable).
 
 #[macro_use]
@@ -19,6 +20,9 @@ mod gtk3_apps;
 mod pictures;
 #[path = "support/records.rs"]
 mod records;
+#[path = "support/wayland.rs"]
+#[allow(dead_code)] // no input sent to weston here
+mod wayland;
 
 use std::path::Path;
 
@@ -268,8 +272,41 @@ fn gtk3_widget_factory_has_pixels(ctx: &Ctx) -> TestResult {
     Ok(())
 }
 
+/// Under Wayland (weston) the window is not read back: the recorder says so once on
+/// stderr, records no pixels, and the rest (frames, exposures) as without pixels.
+fn wayland_has_no_pixels_and_says_so(ctx: &Ctx) -> TestResult {
+    let weston = wayland::Weston::start(ctx, 640, 400)?;
+    let log = ctx.log_path("wayland-pixels-gtk3");
+    let mut command = weston.client(ctx.gtk3_command("/usr/bin/python3", &log));
+    command.env("GDKRECORD_PIXELS", "1");
+    let mut app = start_counter(ctx, command, &["--exit-after", "2"])?;
+    let (status, stderr) = app.wait()?;
+    ensure!(
+        status.success(),
+        "counter.py exited with {status}: {stderr}"
+    );
+    let note = "pixels are read back under X11 only";
+    ensure!(
+        stderr.matches(note).count() == 1,
+        "stderr does not say once that {note}: {stderr}"
+    );
+    let (records, _) = read_log(&log)?;
+    ensure!(
+        !records.iter().any(|r| matches!(
+            r,
+            Record::Pixels(_) | Record::PixelsSkipped(_) | Record::PopupPosition(_)
+        )),
+        "pixel records under Wayland"
+    );
+    ensure!(
+        damages(&records).any(|d| covers(&d.rects, SQUARE)),
+        "no exposure of the blinking square"
+    );
+    check_frames(&records)
+}
+
 fn main() -> std::process::ExitCode {
-    let tests: [Test; 5] = [
+    let tests: [Test; 6] = [
         (
             "a_click_changes_the_label_and_nothing_else",
             a_click_changes_the_label_and_nothing_else,
@@ -289,6 +326,10 @@ fn main() -> std::process::ExitCode {
         (
             "gtk3_widget_factory_has_pixels",
             gtk3_widget_factory_has_pixels,
+        ),
+        (
+            "wayland_has_no_pixels_and_says_so",
+            wayland_has_no_pixels_and_says_so,
         ),
     ];
     support::run(

@@ -154,8 +154,10 @@ unsafe extern "C" fn on_cycle_end(clock: *mut GdkFrameClock, _data: *mut c_void)
             // Before the Frame record, as GTK 4's Damage and Pixels records come during
             // paint; GDK has painted the windows by now.
             tables.exposures.flush();
-            // Timed on their own (`time_pixels`), after the cycle's end time was taken.
-            timer.exclude(unsafe { pixels::read_due(tables) });
+            if pixels::enabled() {
+                // Timed on their own (`time_pixels`), after the cycle's end time was taken.
+                timer.exclude(unsafe { pixels::read_due(tables) });
+            }
             let Some(state) = tables.clocks.get_mut(clock as usize) else {
                 return;
             };

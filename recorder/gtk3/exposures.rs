@@ -198,17 +198,25 @@ impl Exposures {
         for exposure in self.pending.drain(..) {
             let rects = if exposure.union.is_null() {
                 write_inline(&exposure);
+                if !pixels {
+                    continue;
+                }
                 exposure.inline().to_vec()
             } else {
                 // SAFETY: made by `Exposure::add`, owned by it until here.
-                unsafe {
+                let rects = unsafe {
                     let rects = region_rects(exposure.union);
-                    write_region(&exposure, &rects);
                     cairo_region_destroy(exposure.union);
                     rects
+                };
+                if !pixels {
+                    write_region(&exposure, rects);
+                    continue;
                 }
+                write_region(&exposure, rects.clone());
+                rects
             };
-            if pixels && !rects.is_empty() {
+            if !rects.is_empty() {
                 self.pixels_due.push(Due {
                     window: exposure.window,
                     surface: exposure.surface,
@@ -255,7 +263,7 @@ unsafe fn region_rects(union: *const CairoRegion) -> Vec<Rect> {
 }
 
 /// The Damage record of an exposure's union, of `rects`.
-fn write_region(exposure: &Exposure, rects: &[Rect]) {
+fn write_region(exposure: &Exposure, rects: Vec<Rect>) {
     if rects.is_empty() {
         return;
     }
@@ -265,7 +273,7 @@ fn write_region(exposure: &Exposure, rects: &[Rect]) {
             surface: exposure.surface,
             frame: exposure.frame,
             renderer: Renderer::CAIRO,
-            rects: rects.to_vec(),
+            rects,
         }),
         true,
     );

@@ -1,14 +1,17 @@
-//! Pixels of what was repainted (`GDKRECORD_PIXELS=1`, `gdkrecord-tool record --pixels`):
-//! after GSK rendered a frame, the wrapped `render` (damage/mod.rs) hands its root node
-//! and clip here, and the nodes meeting each of the clip's rectangles are drawn again with
-//! GSK's public `gsk_render_node_draw()` into a cairo image of the rectangle at the
-//! surface's scale (`draw.rs`). A surface's first frame, a frame after a resize and a
-//! frame after frames without pixels cover the whole surface, so the pictures composed
-//! from the patches are always whole. The main thread only draws into a fresh buffer and
-//! queues it (`queue::Entry::Pixels`); the writer thread packs it with LZ4, writes it,
-//! and adds a whole picture of each surface every 10 s of repaints from the patches it
-//! wrote (`gdkrecord_core::pixels`), so a reader starts composing at most 10 s of
-//! repaints back.
+//! Pixels of what was repainted (`GDKRECORD_PIXELS=1`, `gdkrecord-tool record --pixels`).
+//! Before GSK renders a frame, the wrapped `render` (damage/mod.rs) has the rectangles to
+//! capture planned from its clip ([`plan`]): a surface's first frame, a frame after a
+//! resize and a frame after frames without pixels cover the whole surface, so the
+//! pictures composed from the patches are always whole. When the draw context presents
+//! the frame, the wrapped `end_frame` first copies those rectangles out of what the
+//! cairo renderer drew (its paint surface: `readback.rs`, [`read_back`]); after `render`
+//! returns, what could not be read back (the GL and Vulkan renderers' frames, a rectangle
+//! the frame did not repaint) is drawn again from the frame's render node
+//! with GSK's public `gsk_render_node_draw()` (`draw.rs`, [`finish`]). The main thread
+//! only fills fresh buffers and queues them (`queue::Entry::Pixels`); the writer thread
+//! packs them with LZ4, writes them, and adds a whole picture of each surface every 10 s
+//! of repaints from the patches it wrote (`gdkrecord_core::pixels`), so a reader starts
+//! composing at most 10 s of repaints back.
 //!
 //! Off by default: then the render wrapper reads one flag and nothing else changes.
 //! Bounded: at most `GDKRECORD_PIXELS_MB_PER_S` MiB of pixels (decoded) a second, and
@@ -21,7 +24,7 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
-use gdk4_sys::GdkSurface;
+use gdk4_sys::{GdkDrawContext, GdkSurface};
 use gdkrecord_format::{
     Pixels, PixelsSkipReason, PixelsSkipped, PopupPosition, Record, Rect, SurfaceId,
     MAX_PIXEL_BYTES, MAX_PIXEL_SCALE, PIXEL_BAND_BYTES,
@@ -33,8 +36,11 @@ use crate::queue;
 use crate::tables::with_session;
 use crate::{clock, region, self_time};
 
+mod cairo;
 mod draw;
+mod readback;
 use self::draw::draw;
+use self::readback::Band;
 
 /// Whether pixels are recorded (`GDKRECORD_PIXELS`).
 static ENABLED: AtomicBool = AtomicBool::new(false);
@@ -111,21 +117,39 @@ impl State {
     }
 }
 
-/// Records the pixels of the frame GSK just rendered with `renderer` from `root`
-/// within `clip` (both proven by the caller). Never panics into C.
+/// The pixels of the frame being rendered, planned before GSK renders it: read back at its
+/// `end_frame` where the renderer allows, drawn from its render node afterwards where not.
+#[derive(Debug)]
+struct Plan {
+    surface: usize,
+    id: SurfaceId,
+    frame: i64,
+    t_ns: u64,
+    /// The surface's size and scale, which the picture has once the plan is carried out.
+    size: (i32, i32, u32),
+    /// A whole picture of the surface, rather than patches.
+    full: bool,
+    bands: Vec<Band>,
+    /// Main-thread time spent on the plan so far.
+    spent_ns: u64,
+}
+
+thread_local! {
+    /// The plan of the frame being rendered (main thread).
+    static PLAN: RefCell<Option<Plan>> = const { RefCell::new(None) };
+}
+
+/// Plans the pixels of the frame GSK is about to render with `renderer` within `clip`
+/// (proven by the caller). Never panics into C.
 ///
 /// # Safety
-/// `renderer` is a realized GskRenderer, `root` the render node and `clip` the region (or
-/// null) of the `render` call that just returned, proven like its Damage record.
-pub(crate) unsafe fn capture(
-    renderer: *mut GskRenderer,
-    root: *mut GskRenderNode,
-    clip: *const CairoRegion,
-) {
+/// `renderer` is a realized GskRenderer and `clip` the region (or null) of the `render`
+/// call about to run, proven like its Damage record.
+pub(crate) unsafe fn plan(renderer: *mut GskRenderer, clip: *const CairoRegion) {
     crate::guard((), || {
         let started = clock::monotonic_ns();
         let surface = unsafe { gsk4_sys::gsk_renderer_get_surface(renderer) };
-        if surface.is_null() || root.is_null() {
+        if surface.is_null() {
             return;
         }
         let Some((id, frame)) = with_session(|session| {
@@ -141,13 +165,65 @@ pub(crate) unsafe fn capture(
             frame => frame,
         };
         let t_ns = clock::since_start(started);
-        let whole = STATE.with(|state| {
-            let Ok(mut state) = state.try_borrow_mut() else {
-                return false;
-            };
-            unsafe { capture_surface(&mut state, surface, id, frame, t_ns, root, clip) }
+        let plan = STATE.with(|state| {
+            let mut state = state.try_borrow_mut().ok()?;
+            unsafe { plan_surface(&mut state, surface, id, frame, t_ns, clip) }
         });
-        self_time::time_pixels(started, whole);
+        PLAN.with(|pending| {
+            if let Ok(mut pending) = pending.try_borrow_mut() {
+                *pending = plan.map(|plan| Plan {
+                    spent_ns: clock::monotonic_ns().saturating_sub(started),
+                    ..plan
+                });
+            }
+        });
+    });
+}
+
+/// Reads back what it can of the planned bands from `context`, presenting the frame with
+/// the `painted` region (its `end_frame` is about to run). Never panics into C.
+///
+/// # Safety
+/// `context` is a draw context in its frame, `painted` null or its proven painted region.
+pub(crate) unsafe fn read_back(context: *mut GdkDrawContext, painted: *const CairoRegion) {
+    crate::guard((), || {
+        let started = clock::monotonic_ns();
+        PLAN.with(|pending| {
+            let Ok(mut pending) = pending.try_borrow_mut() else {
+                return;
+            };
+            let Some(plan) = pending.as_mut() else { return };
+            let surface = unsafe { gdk4_sys::gdk_draw_context_get_surface(context) };
+            if surface as usize != plan.surface {
+                return;
+            }
+            let read =
+                unsafe { readback::read_bands(context, painted, plan.size.2, &mut plan.bands) };
+            self_time::count_pixel_bands(read as u64, 0);
+            plan.spent_ns += clock::monotonic_ns().saturating_sub(started);
+        });
+    });
+}
+
+/// Completes the pixels of the frame GSK just rendered from `root`: the bands not read
+/// back are drawn from the node, and all are queued for the writer. Never panics into C.
+///
+/// # Safety
+/// `root` is the render node of the `render` call that just returned (after [`plan`]).
+pub(crate) unsafe fn finish(root: *mut GskRenderNode) {
+    crate::guard((), || {
+        let started = clock::monotonic_ns();
+        let Some(plan) = PLAN.with(|pending| pending.try_borrow_mut().ok()?.take()) else {
+            return;
+        };
+        let (spent_ns, full) = (plan.spent_ns, plan.full);
+        STATE.with(|state| {
+            if let Ok(mut state) = state.try_borrow_mut() {
+                unsafe { carry_out(&mut state, plan, root) };
+            }
+        });
+        let spent_ns = spent_ns + clock::monotonic_ns().saturating_sub(started);
+        self_time::time_pixels(spent_ns, full);
     });
 }
 
@@ -161,19 +237,31 @@ unsafe fn frame_counter(surface: *mut GdkSurface) -> i64 {
     }
 }
 
-/// [`capture`] once the surface is known; whether it drew a whole picture.
+fn skip(t_ns: u64, surface: SurfaceId, frame: i64, reason: PixelsSkipReason) {
+    queue::send(
+        Record::PixelsSkipped(PixelsSkipped {
+            t_ns,
+            surface,
+            frame,
+            reason,
+        }),
+        true,
+    )
+}
+
+/// [`plan`] once the surface is known: which bands to capture, if any and if within the
+/// budget (else the frame is recorded as skipped).
 ///
 /// # Safety
-/// As [`capture`]; `surface` is the renderer's surface.
-unsafe fn capture_surface(
+/// As [`plan`]; `surface` is the renderer's surface.
+unsafe fn plan_surface(
     state: &mut State,
     surface: *mut GdkSurface,
     id: SurfaceId,
     frame: i64,
     t_ns: u64,
-    root: *mut GskRenderNode,
     clip: *const CairoRegion,
-) -> bool {
+) -> Option<Plan> {
     let (width, height, scale) = unsafe {
         (
             gdk4_sys::gdk_surface_get_width(surface),
@@ -182,7 +270,7 @@ unsafe fn capture_surface(
         )
     };
     if width <= 0 || height <= 0 {
-        return false;
+        return None;
     }
     let picture = state.pictures.entry(id).or_default();
     let full = !picture.whole || picture.size != (width, height, scale);
@@ -192,37 +280,26 @@ unsafe fn capture_surface(
         unsafe { patch_rects(clip, width, height) }
     };
     if rects.is_empty() {
-        return false;
+        return None;
     }
-    let skip = |reason| {
-        queue::send(
-            Record::PixelsSkipped(PixelsSkipped {
-                t_ns,
-                surface: id,
-                frame,
-                reason,
-            }),
-            true,
-        )
-    };
-    let scale_ok = scale >= 1 && scale as u32 <= MAX_PIXEL_SCALE;
+    if !(scale >= 1 && scale as u32 <= MAX_PIXEL_SCALE) {
+        picture.whole = false;
+        skip(t_ns, id, frame, PixelsSkipReason::FAILED);
+        return None;
+    }
+    let scale = scale as u32;
     let bytes: u64 = rects
         .iter()
-        .map(|r| r[2] as u64 * r[3] as u64 * (scale.max(1) as u64).pow(2) * 4)
+        .map(|r| r[2] as u64 * r[3] as u64 * u64::from(scale).pow(2) * 4)
         .sum();
-    if !scale_ok {
-        picture.whole = false;
-        skip(PixelsSkipReason::FAILED);
-        return false;
-    }
     let popup_moved = unsafe { popup_position(surface) }
         .filter(|position| picture.popup_position != Some(*position));
     let admitted = state.admit(clock::now(), bytes);
     let picture = state.pictures.entry(id).or_default();
     if !admitted {
         picture.whole = false;
-        skip(PixelsSkipReason::BUDGET);
-        return false;
+        skip(t_ns, id, frame, PixelsSkipReason::BUDGET);
+        return None;
     }
     if let Some((x, y)) = popup_moved {
         picture.popup_position = Some((x, y));
@@ -236,28 +313,57 @@ unsafe fn capture_surface(
             true,
         );
     }
-    let scale = scale as u32;
-    let mut patches = Vec::new();
-    for rect in rects {
-        for band in bands(rect, scale) {
-            match unsafe { draw(root, band, scale) } {
-                Some(data) => {
-                    patches.push(Pixels::raw(t_ns, id, frame, scale, full, band, data));
-                }
-                None => {
-                    picture.whole = false;
-                    skip(PixelsSkipReason::FAILED);
-                    return false;
-                }
+    let bands = rects
+        .into_iter()
+        .flat_map(|rect| bands(rect, scale))
+        .map(|rect| Band { rect, data: None })
+        .collect();
+    Some(Plan {
+        surface: surface as usize,
+        id,
+        frame,
+        t_ns,
+        size: (width, height, scale),
+        full,
+        bands,
+        spent_ns: 0,
+    })
+}
+
+/// Draws the bands of `plan` not read back from `root`, and queues them all; a band
+/// that cannot be drawn skips the frame.
+///
+/// # Safety
+/// `root` is the render node of the frame `plan` was made for.
+unsafe fn carry_out(state: &mut State, plan: Plan, root: *mut GskRenderNode) {
+    let scale = plan.size.2;
+    let picture = state.pictures.entry(plan.id).or_default();
+    let mut drawn = 0;
+    let mut patches = Vec::with_capacity(plan.bands.len());
+    for band in plan.bands {
+        let data = match band.data {
+            Some(data) => Some(data),
+            None if root.is_null() => None,
+            None => {
+                drawn += 1;
+                unsafe { draw(root, band.rect, scale) }
             }
-        }
+        };
+        let Some(data) = data else {
+            picture.whole = false;
+            skip(plan.t_ns, plan.id, plan.frame, PixelsSkipReason::FAILED);
+            return;
+        };
+        patches.push(Pixels::raw(
+            plan.t_ns, plan.id, plan.frame, scale, plan.full, band.rect, data,
+        ));
     }
+    self_time::count_pixel_bands(0, drawn);
     picture.whole = true;
-    picture.size = (width, height, scale as i32);
+    picture.size = (plan.size.0, plan.size.1, scale as i32);
     for patch in patches {
         gdkrecord_core::pixels::send(patch);
     }
-    full
 }
 
 /// The rectangles to capture for a repaint within `clip` (null: everything), cut to the

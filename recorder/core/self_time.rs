@@ -268,9 +268,9 @@ impl Timer {
     }
 }
 
-/// A frame's pixels were drawn from `started` (a [`monotonic_ns`] reading) until now:
-/// a `whole` picture of the surface, or patches.
-pub fn time_pixels(started: u64, whole: bool) {
+/// A frame's pixels took `spent_ns` of the main thread: a `whole` picture of the
+/// surface, or patches.
+pub fn time_pixels(spent_ns: u64, whole: bool) {
     if enabled() {
         let histograms = histograms();
         let histogram = if whole {
@@ -278,7 +278,19 @@ pub fn time_pixels(started: u64, whole: bool) {
         } else {
             &histograms.pixels
         };
-        histogram.add(monotonic_ns().saturating_sub(started));
+        histogram.add(spent_ns);
+    }
+}
+
+/// Bands of pixels read back from what the renderer drew, and drawn again instead.
+static PIXEL_BANDS_READ_BACK: AtomicU64 = AtomicU64::new(0);
+static PIXEL_BANDS_DRAWN: AtomicU64 = AtomicU64::new(0);
+
+/// Counts bands of a frame's pixels by where they came from.
+pub fn count_pixel_bands(read_back: u64, drawn: u64) {
+    if enabled() {
+        PIXEL_BANDS_READ_BACK.fetch_add(read_back, Ordering::Relaxed);
+        PIXEL_BANDS_DRAWN.fetch_add(drawn, Ordering::Relaxed);
     }
 }
 
@@ -314,6 +326,15 @@ pub fn report(total_bytes: u64) -> String {
     .iter()
     .filter(|(histogram, _)| histogram.count() > 0)
     .map(|(histogram, name)| format!(" {}", histogram.summary(name)))
+    .chain(
+        (histograms.pixels.count() + histograms.pixels_whole.count() > 0).then(|| {
+            format!(
+                " pixel_bands_read_back={} pixel_bands_drawn={}",
+                PIXEL_BANDS_READ_BACK.load(Ordering::Relaxed),
+                PIXEL_BANDS_DRAWN.load(Ordering::Relaxed)
+            )
+        }),
+    )
     .collect();
     format!(
         "gdkrecord self-time: {} {} {} {} {}{pixels} event_bytes_per_event={bytes_per_event:.1} log_bytes={total_bytes} warm_event_ns={}{sites}",

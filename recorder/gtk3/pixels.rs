@@ -18,10 +18,10 @@
 
 use std::cell::RefCell;
 use std::collections::HashMap;
-use std::ffi::{c_double, c_int, c_void};
+use std::ffi::c_int;
 use std::sync::OnceLock;
 
-use gdkrecord_core::pixels::{self as core_pixels, Repaint};
+use gdkrecord_core::pixels::{self as core_pixels, capture_band, Cairo, Repaint};
 use gdkrecord_core::{clock, self_time};
 use gdkrecord_format::{Rect, SurfaceId};
 
@@ -31,30 +31,12 @@ use crate::tables::Tables;
 
 pub(crate) use gdkrecord_core::pixels::enabled;
 
-type CairoSurface = c_void;
-type Cairo = c_void;
-const CAIRO_FORMAT_ARGB32: c_int = 0;
-const CAIRO_STATUS_SUCCESS: c_int = 0;
 const CAIRO_OPERATOR_SOURCE: c_int = 1;
 
 #[link(name = "cairo")]
 extern "C" {
-    fn cairo_image_surface_create_for_data(
-        data: *mut u8,
-        format: c_int,
-        width: c_int,
-        height: c_int,
-        stride: c_int,
-    ) -> *mut CairoSurface;
-    fn cairo_surface_set_device_scale(surface: *mut CairoSurface, sx: c_double, sy: c_double);
-    fn cairo_surface_status(surface: *mut CairoSurface) -> c_int;
-    fn cairo_surface_flush(surface: *mut CairoSurface);
-    fn cairo_surface_destroy(surface: *mut CairoSurface);
-    fn cairo_create(target: *mut CairoSurface) -> *mut Cairo;
-    fn cairo_status(cr: *mut Cairo) -> c_int;
     fn cairo_set_operator(cr: *mut Cairo, op: c_int);
     fn cairo_paint(cr: *mut Cairo);
-    fn cairo_destroy(cr: *mut Cairo);
 }
 
 /// A repaint written as Damage whose pixels are still to be read back.
@@ -121,6 +103,7 @@ unsafe fn read_repaint(due: Due, popup: bool) {
     // A window unmapped since GDK painted it makes the server refuse: trapped, cairo
     // then reports the failure.
     unsafe { ffi::gdk_error_trap_push() };
+    let mut read = 0;
     let whole = core_pixels::capture(
         &repaint,
         || due.rects,
@@ -129,10 +112,14 @@ unsafe fn read_repaint(due: Due, popup: bool) {
                 .then(|| unsafe { popup_position(due.surface, window) })
                 .flatten()
         },
-        |band, scale| unsafe { read_back(window, band, scale) },
+        |band, scale| {
+            read += 1;
+            unsafe { read_back(window, band, scale) }
+        },
     );
     unsafe { ffi::gdk_error_trap_pop_ignored() };
-    self_time::time_pixels(started, whole);
+    self_time::count_pixel_bands(read, 0);
+    self_time::time_pixels(clock::monotonic_ns().saturating_sub(started), whole);
 }
 
 /// Whether windows of this process can be read back: X11 (checked once, on the first
@@ -159,42 +146,14 @@ unsafe fn readable_display(window: *mut GdkWindow) -> bool {
 /// # Safety
 /// `window` is a live, viewable surface window, outside GDK's painting of it.
 unsafe fn read_back(window: *mut GdkWindow, rect: Rect, scale: u32) -> Option<Vec<u8>> {
-    let width = rect[2].checked_mul(scale as i32)?;
-    let height = rect[3].checked_mul(scale as i32)?;
-    let stride = width.checked_mul(4)?;
-    let mut data = vec![0u8; stride as usize * height as usize];
     unsafe {
-        let target = cairo_image_surface_create_for_data(
-            data.as_mut_ptr(),
-            CAIRO_FORMAT_ARGB32,
-            width,
-            height,
-            stride,
-        );
-        if cairo_surface_status(target) != CAIRO_STATUS_SUCCESS {
-            cairo_surface_destroy(target);
-            return None;
-        }
-        // The window's surface has its scale as device scale: pixels copy one to one.
-        cairo_surface_set_device_scale(target, f64::from(scale), f64::from(scale));
-        let cr = cairo_create(target);
-        ffi::gdk_cairo_set_source_window(cr, window, -f64::from(rect[0]), -f64::from(rect[1]));
-        cairo_set_operator(cr, CAIRO_OPERATOR_SOURCE);
-        cairo_paint(cr);
-        let ok = cairo_status(cr) == CAIRO_STATUS_SUCCESS;
-        cairo_destroy(cr);
-        cairo_surface_flush(target);
-        cairo_surface_destroy(target);
-        if !ok {
-            return None;
-        }
+        capture_band(rect, scale, |cr| {
+            // The window's surface has its scale as device scale: pixels copy one to one.
+            ffi::gdk_cairo_set_source_window(cr, window, 0.0, 0.0);
+            cairo_set_operator(cr, CAIRO_OPERATOR_SOURCE);
+            cairo_paint(cr);
+        })
     }
-    // The format's byte order is little-endian ARGB32's.
-    #[cfg(target_endian = "big")]
-    for pixel in data.chunks_exact_mut(4) {
-        pixel.reverse();
-    }
-    Some(data)
 }
 
 /// A popup's position over its parent as last asked of the X server, and GDK's cached

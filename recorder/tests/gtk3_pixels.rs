@@ -86,12 +86,12 @@ fn a_click_changes_the_label_and_nothing_else(ctx: &Ctx) -> TestResult {
     })?;
     let first = pixels(&records).next().ok_or("no pixels")?;
     ensure!(first.full && first.scale == 1, "first patch {first:?}");
-    screen_matches_the_recording(ctx, &window, &log)?;
+    screen_matches_the_recording(ctx, &window, &log, true)?;
 
     ctx.xdotool(&["windowfocus", "--sync", &window])?;
     ctx.click(&window, BUTTON_CENTER, 1)?;
     check_click_frame(&log, LABEL, BUTTON)?;
-    screen_matches_the_recording(ctx, &window, &log)?;
+    screen_matches_the_recording(ctx, &window, &log, true)?;
     ctx.quit(app, &window)
 }
 
@@ -121,7 +121,7 @@ fn scale_two_is_recorded_in_device_pixels(ctx: &Ctx) -> TestResult {
         "a square patch of {} bytes at scale 2",
         data.len()
     );
-    screen_matches_the_recording(ctx, &window, &log)?;
+    screen_matches_the_recording(ctx, &window, &log, true)?;
     ctx.quit(app, &window)
 }
 

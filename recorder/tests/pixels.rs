@@ -16,6 +16,9 @@ mod support;
 mod pictures;
 #[path = "support/records.rs"]
 mod records;
+#[path = "support/wayland.rs"]
+#[allow(dead_code)] // this suite does not click
+mod wayland;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -23,7 +26,7 @@ use std::process::Command;
 use gdkrecord_format::{PixelsSkipReason, Record};
 
 use pictures::*;
-use records::{wait_for_log, PATIENCE};
+use records::{read_log, wait_for_log, PATIENCE};
 use support::{App, Ctx, Suite, Test, TestResult};
 
 /// The counter's button centre and blinking square (samples/src/bin/counter.rs).
@@ -32,7 +35,8 @@ const BUTTON: [i32; 4] = [20, 60, 160, 40];
 const SQUARE: [i32; 4] = [300, 20, 24, 24];
 const WINDOW: (u32, u32) = (400, 200);
 impl Ctx {
-    /// The counter with pixels on, drawn with cairo, its cursor not blinking; its window.
+    /// The counter with pixels on, drawn with cairo (unless `env` says otherwise), its
+    /// cursor not blinking; its window.
     fn start_counter(&self, log: &Path, args: &[&str]) -> Result<(App, String), String> {
         self.start_counter_with(log, args, &[])
     }
@@ -44,6 +48,19 @@ impl Ctx {
         args: &[&str],
         env: &[(&str, &str)],
     ) -> Result<(App, String), String> {
+        let app = self.spawn(self.counter_command(log, args, env)?)?;
+        app.lines_until("ready")?;
+        let window = self.window_of(app.pid())?;
+        Ok((app, window))
+    }
+
+    /// The command [`Ctx::start_counter_with`] runs.
+    fn counter_command(
+        &self,
+        log: &Path,
+        args: &[&str],
+        env: &[(&str, &str)],
+    ) -> Result<Command, String> {
         let config = self.work.join("no-blink");
         std::fs::create_dir_all(config.join("gtk-4.0")).map_err(|e| e.to_string())?;
         std::fs::write(
@@ -59,18 +76,16 @@ impl Ctx {
             .env("GDKRECORD_PIXELS", "1")
             .env("XDG_CONFIG_HOME", &config)
             .envs(env.iter().copied());
-        let app = self.spawn(command)?;
-        app.lines_until("ready")?;
-        let window = self.window_of(app.pid())?;
-        Ok((app, window))
+        Ok(command)
     }
 
-    fn quit(&self, mut app: App, window: &str) -> TestResult {
+    /// Quits the counter; its stderr.
+    fn quit(&self, mut app: App, window: &str) -> Result<String, String> {
         self.xdotool(&["windowfocus", "--sync", window])?;
         self.xdotool(&["key", "ctrl+q"])?;
         let (status, stderr) = app.wait()?;
         ensure!(status.success(), "counter exited with {status}: {stderr}");
-        Ok(())
+        Ok(stderr)
     }
 
     /// Runs `gdkrecord-tool` with `args`; its stderr.
@@ -90,23 +105,99 @@ impl Ctx {
 }
 
 /// A click on the button: the frame that repaints the label changes the label (and the
-/// button it pressed) and nothing else; the composed picture is what the X server shows,
-/// before and after.
+/// button it pressed) and nothing else; the composed picture is exactly what the X
+/// server shows, before and after: every band was read back from what the cairo
+/// renderer drew (the recorder's self-time report counts them).
 fn a_click_changes_the_label_and_nothing_else(ctx: &Ctx) -> TestResult {
-    let log = ctx.log_path("click");
-    let (app, window) = ctx.start_counter(&log, &["--still"])?;
+    click_changes_the_label(ctx, "cairo")
+}
+
+/// The same with the GL renderer, whose frames are drawn again from their render nodes
+/// (not read back: that would wait for the GPU): what the X server shows within the
+/// tolerance.
+fn gl_frames_are_drawn_from_their_nodes(ctx: &Ctx) -> TestResult {
+    click_changes_the_label(ctx, "gl")
+}
+
+fn click_changes_the_label(ctx: &Ctx, renderer: &str) -> TestResult {
+    let read_back = renderer == "cairo";
+    let log = ctx.log_path(&format!("click-{renderer}"));
+    let (app, window) = ctx.start_counter_with(
+        &log,
+        &["--still"],
+        &[("GSK_RENDERER", renderer), ("GDKRECORD_SELF_TIME", "1")],
+    )?;
     let records = wait_for_log(&log, "a whole picture", |r| {
         pixels(r).any(|p| p.full && p.rect == [0, 0, 400, 200])
     })?;
     let first = pixels(&records).next().ok_or("no pixels")?;
     ensure!(first.full && first.scale == 1, "first patch {first:?}");
-    screen_matches_the_recording(ctx, &window, &log)?;
+    screen_matches_the_recording(ctx, &window, &log, read_back)?;
 
     ctx.xdotool(&["windowfocus", "--sync", &window])?;
     ctx.click(&window, BUTTON_CENTER, 1)?;
     check_click_frame(&log, [20, 20, 120, 30], BUTTON)?;
-    screen_matches_the_recording(ctx, &window, &log)?;
-    ctx.quit(app, &window)
+    screen_matches_the_recording(ctx, &window, &log, read_back)?;
+    let stderr = ctx.quit(app, &window)?;
+    bands_came_from(&stderr, read_back, renderer)
+}
+
+/// Checks, from the recorder's self-time report in the app's `stderr`, that at least two
+/// bands were captured, all read back or all drawn again (`read_back`).
+fn bands_came_from(stderr: &str, read_back: bool, what: &str) -> TestResult {
+    let count = |name: &str| {
+        stderr
+            .split_once(&format!(" {name}="))
+            .and_then(|(_, rest)| rest.split(' ').next()?.trim().parse::<u64>().ok())
+    };
+    let bands = (count("pixel_bands_read_back"), count("pixel_bands_drawn"));
+    let expected = match bands {
+        (Some(n), Some(0)) => read_back && n >= 2,
+        (Some(0), Some(n)) => !read_back && n >= 2,
+        _ => false,
+    };
+    ensure!(
+        expected,
+        "{what}: (read back, drawn again) bands {bands:?}: {stderr}"
+    );
+    Ok(())
+}
+
+/// Under Wayland (weston in the Xvfb, the counter fullscreen in its kiosk shell): the
+/// cairo renderer's frames are read back from its shared-memory buffer too, a whole
+/// picture of the fullscreen window first, with the app's square in it.
+fn wayland_frames_are_read_back(ctx: &Ctx) -> TestResult {
+    const OUTPUT: [i32; 2] = [640, 400];
+    let weston = wayland::Weston::start(ctx, OUTPUT[0] as u32, OUTPUT[1] as u32)?;
+    let log = ctx.log_path("wayland");
+    let command = ctx.counter_command(
+        &log,
+        &["--still", "--exit-after", "3"],
+        &[("GDKRECORD_SELF_TIME", "1")],
+    )?;
+    let mut app = ctx.spawn(weston.client(command))?;
+    let (status, stderr) = app.wait()?;
+    drop(weston);
+    ensure!(status.success(), "counter exited with {status}: {stderr}");
+    let (records, _) = read_log(&log)?;
+    let whole = [0, 0, OUTPUT[0], OUTPUT[1]];
+    ensure!(
+        pixels(&records).any(|p| p.full && p.rect == whole),
+        "no whole picture of the fullscreen window: {:?}",
+        pixels(&records).map(|p| p.rect).collect::<Vec<_>>()
+    );
+    let picture = composed(&records, records.len()).ok_or("no picture")?;
+    let [r, g, b] = picture.rgb_over(
+        (SQUARE[0] + SQUARE[2] / 2) as u32,
+        (SQUARE[1] + SQUARE[3] / 2) as u32,
+        [0, 0, 0],
+    );
+    ensure!(
+        ((r > 200 && b < 50) || (b > 200 && r < 50)) && g < 50,
+        "the square is not red or blue in the picture: {:?}",
+        [r, g, b]
+    );
+    bands_came_from(&stderr, true, "wayland")
 }
 
 /// The blinking square's patches are exactly its rectangle and alternate between two
@@ -269,11 +360,16 @@ fn frames_over_the_budget_are_skipped_then_pictured_whole(ctx: &Ctx) -> TestResu
 }
 
 fn main() -> std::process::ExitCode {
-    let tests: [Test; 3] = [
+    let tests: [Test; 5] = [
         (
             "a_click_changes_the_label_and_nothing_else",
             a_click_changes_the_label_and_nothing_else,
         ),
+        (
+            "gl_frames_are_drawn_from_their_nodes",
+            gl_frames_are_drawn_from_their_nodes,
+        ),
+        ("wayland_frames_are_read_back", wayland_frames_are_read_back),
         (
             "the_blinking_square_alternates",
             the_blinking_square_alternates,

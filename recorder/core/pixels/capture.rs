@@ -107,89 +107,155 @@ impl State {
     }
 }
 
-/// Captures the pixels of `repaint` (main thread): the whole surface when its picture
-/// must be whole, else the rectangles `repainted()` gives (surface coordinates, cut to the
-/// surface, boxed when many); each cut into bands that `draw(band, scale)` fills with
-/// premultiplied B, G, R, A at the scale (`None`: it failed). `popup_position()` is where
-/// a popup sits over its parent (`None` for other surfaces), asked only for admitted
-/// frames. Sends the pixels, or a `pixels-skipped` record; returns whether the picture
-/// was whole.
-pub fn capture(
+/// One band of a frame's pixels to capture: its rectangle (application pixels) and, once
+/// read back or drawn, its premultiplied B, G, R, A bytes at the surface's scale.
+#[derive(Debug)]
+pub struct Band {
+    pub rect: Rect,
+    pub data: Option<Vec<u8>>,
+}
+
+/// The pixels of a repaint to capture, once admitted: its bands, filled by the front
+/// (read back or drawn), then handed to [`finish`].
+#[derive(Debug)]
+pub struct Plan {
+    pub surface: SurfaceId,
+    pub frame: i64,
+    pub t_ns: u64,
+    /// The surface's size and scale, which the picture has once the plan is carried out.
+    pub size: (i32, i32, u32),
+    /// A whole picture of the surface, rather than patches.
+    pub full: bool,
+    pub bands: Vec<Band>,
+}
+
+/// Plans the pixels of `repaint` (main thread): the whole surface when its picture must
+/// be whole, else the rectangles `repainted()` gives (surface coordinates, cut to the
+/// surface, boxed when many), cut into bands. `popup_position()` is where a popup sits
+/// over its parent (`None` for other surfaces), asked only for admitted frames and
+/// recorded (before the pixels) when it changed. `None`: nothing to capture, or the frame
+/// is over the budget or cannot be captured (a `pixels-skipped` record says so).
+pub fn plan(
     repaint: &Repaint,
     repainted: impl FnOnce() -> Vec<Rect>,
     popup_position: impl FnOnce() -> Option<(i32, i32)>,
-    draw: impl FnMut(Rect, u32) -> Option<Vec<u8>>,
-) -> bool {
-    let outcome = STATE.with(|state| {
-        let Ok(mut state) = state.try_borrow_mut() else {
-            return Outcome::Nothing;
-        };
-        let now_ns = clock::now();
-        state.decide(repaint, now_ns, repainted, popup_position, draw)
-    });
-    match outcome {
-        Outcome::Nothing => false,
-        Outcome::Skipped(reason) => {
-            queue::send(
-                Record::PixelsSkipped(PixelsSkipped {
-                    t_ns: repaint.t_ns,
-                    surface: repaint.surface,
-                    frame: repaint.frame,
-                    reason,
-                }),
-                true,
-            );
-            false
+) -> Option<Plan> {
+    let decision = STATE.with(|state| {
+        let mut state = state.try_borrow_mut().ok()?;
+        Some(state.plan(repaint, clock::now(), repainted, popup_position))
+    })?;
+    match decision {
+        Decision::Nothing => None,
+        Decision::Skip(reason) => {
+            skip(repaint.surface, repaint.frame, repaint.t_ns, reason);
+            None
         }
-        Outcome::Captured {
-            popup_position,
-            patches,
-            whole,
-        } => {
+        Decision::Capture(plan, popup_position) => {
             if let Some((x, y)) = popup_position {
                 queue::send(
                     Record::PopupPosition(PopupPosition {
-                        t_ns: repaint.t_ns,
-                        surface: repaint.surface,
+                        t_ns: plan.t_ns,
+                        surface: plan.surface,
                         x,
                         y,
                     }),
                     true,
                 );
             }
-            for patch in patches {
-                super::send(patch);
-            }
-            whole
+            Some(plan)
         }
     }
 }
 
-/// What becomes of a repaint's pixels.
+/// Sends the pixels of `plan` once every band is filled; a band left empty (it could not
+/// be read back nor drawn) records the frame as skipped instead, and the next one whole.
+pub fn finish(plan: Plan) {
+    let complete = plan.bands.iter().all(|band| band.data.is_some());
+    STATE.with(|state| {
+        if let Ok(mut state) = state.try_borrow_mut() {
+            state.carried_out(&plan, complete);
+        }
+    });
+    if !complete {
+        skip(
+            plan.surface,
+            plan.frame,
+            plan.t_ns,
+            PixelsSkipReason::FAILED,
+        );
+        return;
+    }
+    let scale = plan.size.2;
+    for band in plan.bands {
+        if let Some(data) = band.data {
+            super::send(Pixels::raw(
+                plan.t_ns,
+                plan.surface,
+                plan.frame,
+                scale,
+                plan.full,
+                band.rect,
+                data,
+            ));
+        }
+    }
+}
+
+/// [`plan`], each band filled by `capture(band, scale)` (`None`: it failed), and
+/// [`finish`]; whether the picture was whole.
+pub fn capture(
+    repaint: &Repaint,
+    repainted: impl FnOnce() -> Vec<Rect>,
+    popup_position: impl FnOnce() -> Option<(i32, i32)>,
+    mut capture: impl FnMut(Rect, u32) -> Option<Vec<u8>>,
+) -> bool {
+    let Some(mut plan) = plan(repaint, repainted, popup_position) else {
+        return false;
+    };
+    let scale = plan.size.2;
+    for band in &mut plan.bands {
+        band.data = capture(band.rect, scale);
+        if band.data.is_none() {
+            break;
+        }
+    }
+    let full = plan.full;
+    finish(plan);
+    full
+}
+
+fn skip(surface: SurfaceId, frame: i64, t_ns: u64, reason: PixelsSkipReason) {
+    queue::send(
+        Record::PixelsSkipped(PixelsSkipped {
+            t_ns,
+            surface,
+            frame,
+            reason,
+        }),
+        true,
+    );
+}
+
+/// What [`State::plan`] decided.
 #[derive(Debug)]
-enum Outcome {
+enum Decision {
     /// Nothing to capture (an empty surface or repaint).
     Nothing,
     /// A `pixels-skipped` record.
-    Skipped(PixelsSkipReason),
-    /// The patches, after a popup position when it is new.
-    Captured {
-        popup_position: Option<(i32, i32)>,
-        patches: Vec<Pixels>,
-        whole: bool,
-    },
+    Skip(PixelsSkipReason),
+    /// The plan, after a popup position when it is new.
+    Capture(Plan, Option<(i32, i32)>),
 }
 
 impl State {
-    /// What to record of `repaint` at `now_ns` (see [`capture`]), remembering it.
-    fn decide(
+    /// What to capture of `repaint` at `now_ns` (see [`plan`]), remembering it.
+    fn plan(
         &mut self,
         repaint: &Repaint,
         now_ns: u64,
         repainted: impl FnOnce() -> Vec<Rect>,
         popup_position: impl FnOnce() -> Option<(i32, i32)>,
-        mut draw: impl FnMut(Rect, u32) -> Option<Vec<u8>>,
-    ) -> Outcome {
+    ) -> Decision {
         let &Repaint {
             surface,
             frame,
@@ -199,7 +265,7 @@ impl State {
             scale,
         } = repaint;
         if width <= 0 || height <= 0 {
-            return Outcome::Nothing;
+            return Decision::Nothing;
         }
         let picture = self.pictures.entry(surface).or_default();
         let full = !picture.whole || picture.size != (width, height, scale);
@@ -209,11 +275,11 @@ impl State {
             patch_rects(repainted(), width, height)
         };
         if rects.is_empty() {
-            return Outcome::Nothing;
+            return Decision::Nothing;
         }
         if scale < 1 || scale as u32 > MAX_PIXEL_SCALE {
             picture.whole = false;
-            return Outcome::Skipped(PixelsSkipReason::FAILED);
+            return Decision::Skip(PixelsSkipReason::FAILED);
         }
         let scale = scale as u32;
         let bytes: u64 = rects
@@ -224,28 +290,37 @@ impl State {
         let picture = self.pictures.entry(surface).or_default();
         if !admitted {
             picture.whole = false;
-            return Outcome::Skipped(PixelsSkipReason::BUDGET);
+            return Decision::Skip(PixelsSkipReason::BUDGET);
         }
-        let mut patches = Vec::new();
-        for rect in rects {
-            for band in bands(rect, scale) {
-                let Some(data) = draw(band, scale) else {
-                    picture.whole = false;
-                    return Outcome::Skipped(PixelsSkipReason::FAILED);
-                };
-                patches.push(Pixels::raw(t_ns, surface, frame, scale, full, band, data));
-            }
-        }
-        picture.whole = true;
-        picture.size = (width, height, scale as i32);
         let popup_position = popup_position().filter(|at| picture.popup_position != Some(*at));
         if popup_position.is_some() {
             picture.popup_position = popup_position;
         }
-        Outcome::Captured {
+        let bands = rects
+            .into_iter()
+            .flat_map(|rect| bands(rect, scale))
+            .map(|rect| Band { rect, data: None })
+            .collect();
+        Decision::Capture(
+            Plan {
+                surface,
+                frame,
+                t_ns,
+                size: (width, height, scale),
+                full,
+                bands,
+            },
             popup_position,
-            patches,
-            whole: full,
+        )
+    }
+
+    /// Remembers how `plan` went: a `complete` picture is whole at its size; otherwise
+    /// the next frame must picture the surface whole.
+    fn carried_out(&mut self, plan: &Plan, complete: bool) {
+        let picture = self.pictures.entry(plan.surface).or_default();
+        picture.whole = complete;
+        if complete {
+            picture.size = (plan.size.0, plan.size.1, plan.size.2 as i32);
         }
     }
 }
@@ -362,28 +437,17 @@ mod tests {
             height: 30,
             scale: 2,
         };
+        // Plans one frame; `fail`: its bands could not be captured. The bands planned
+        // and whether they were whole.
         let run = |state: &mut State, repaint: &Repaint, fail: bool| {
-            let outcome = state.decide(
-                repaint,
-                1_000_000_000,
-                || vec![[5, 5, 10, 10], [0, 25, 100, 100]],
-                || Some((3, 4)),
-                |band, scale| {
-                    let size = band[2] * band[3] * (scale * scale) as i32 * 4;
-                    (!fail).then(|| vec![0; size as usize])
-                },
-            );
-            match outcome {
-                Outcome::Captured { patches, whole, .. } => {
-                    let rects: Vec<Rect> = patches.iter().map(|p| p.rect).collect();
-                    assert!(patches.iter().all(|p| p.full == whole && p.scale == 2));
-                    (whole, rects)
+            let repainted = || vec![[5, 5, 10, 10], [0, 25, 100, 100]];
+            match state.plan(repaint, 1_000_000_000, repainted, || Some((3, 4))) {
+                Decision::Capture(plan, _) => {
+                    state.carried_out(&plan, !fail);
+                    let rects: Vec<Rect> = plan.bands.iter().map(|b| b.rect).collect();
+                    (plan.full, rects)
                 }
-                Outcome::Skipped(reason) => {
-                    assert_eq!(reason, PixelsSkipReason::FAILED);
-                    (false, Vec::new())
-                }
-                Outcome::Nothing => panic!("nothing captured"),
+                other => panic!("{other:?}"),
             }
         };
         let patched = vec![[5, 5, 10, 10], [0, 25, 40, 5]];
@@ -397,10 +461,25 @@ mod tests {
             run(&mut state, &repaint, false),
             (true, vec![[0, 0, 50, 30]])
         );
-        assert_eq!(run(&mut state, &repaint, true), (false, Vec::new()));
+        let wider = vec![[5, 5, 10, 10], [0, 25, 50, 5]];
+        assert_eq!(run(&mut state, &repaint, true), (false, wider));
         assert_eq!(
             run(&mut state, &repaint, false),
             (true, vec![[0, 0, 50, 30]])
         );
+        // The popup position comes once, until it changes.
+        let popup = |state: &mut State, repaint: &Repaint, at: (i32, i32)| match state.plan(
+            repaint,
+            0,
+            Vec::new,
+            || Some(at),
+        ) {
+            Decision::Capture(_, position) => position,
+            other => panic!("{other:?}"),
+        };
+        repaint.surface = SurfaceId(8);
+        assert_eq!(popup(&mut state, &repaint, (3, 4)), Some((3, 4)));
+        assert_eq!(popup(&mut state, &repaint, (3, 4)), None);
+        assert_eq!(popup(&mut state, &repaint, (5, 4)), Some((5, 4)));
     }
 }

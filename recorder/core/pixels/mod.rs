@@ -1,10 +1,11 @@
 //! Pixel patches from a front's main thread to the file: what to capture of a repaint,
-//! within the budget ([`capture`], whichever the toolkit), the buffer handle the queue
+//! within the budget ([`plan`], [`finish`], [`capture`], whichever the toolkit), the
+//! image buffer each band is captured into ([`capture_band`]), the buffer handle the queue
 //! carries ([`PixelPatch`], which counts the bytes waiting for the writer so the budget
 //! can bound them), and the whole pictures the writer thread adds every 10 s of repaints
-//! ([`Wholes`]). Getting the pixels is the front's: GTK 4 draws the frame's render node
-//! again (`recorder/gtk4/pixels/`), GTK 3 reads the painted window back
-//! (`recorder/gtk3/pixels.rs`).
+//! ([`Wholes`]). Getting the pixels is the front's: GTK 4 reads them back from what its
+//! cairo renderer drew or draws the frame's render node again (`recorder/gtk4/pixels/`),
+//! GTK 3 reads the painted window back (`recorder/gtk3/pixels.rs`).
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -12,9 +13,11 @@ use gdkrecord_format::{Pixels, Record};
 
 use crate::queue::{self, Entry};
 
+mod buffer;
 mod capture;
 mod wholes;
-pub use self::capture::{capture, enabled, init_from_env, Repaint};
+pub use self::buffer::{capture_band, Cairo};
+pub use self::capture::{capture, enabled, finish, init_from_env, plan, Band, Plan, Repaint};
 pub use self::wholes::{Wholes, WHOLE_PICTURE_EVERY_NS};
 
 /// Decoded bytes queued and not yet written: bounds the memory a lagging writer holds.

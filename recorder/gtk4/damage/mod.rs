@@ -226,15 +226,20 @@ unsafe extern "C" fn render_wrapper(
     let Some((gtype, original)) = original else {
         return;
     };
+    // Pixels only of calls whose arguments were proven (`recorded`): planned now, read
+    // back by the `end_frame` inside the original, the rest drawn from `root` (which the
+    // caller still holds) after the frame went out, so it is not late for its pixels.
+    let pixels = recorded && crate::pixels::enabled();
+    if pixels {
+        unsafe { crate::pixels::plan(renderer, clip) };
+    }
     // SAFETY: the address of a `render` taken from a class in `patch_renderer`.
     let original = unsafe { std::mem::transmute::<usize, RenderFn>(original) };
     RENDER.run_as(on_main, gtype, running, || unsafe {
         original(renderer, root, clip)
     });
-    // After the frame went out, so it is not late for its pixels; the caller still
-    // holds `root`. Only calls whose arguments were proven (`recorded`) are drawn.
-    if recorded && crate::pixels::enabled() {
-        unsafe { crate::pixels::capture(renderer, root, clip) };
+    if pixels {
+        unsafe { crate::pixels::finish(root) };
     }
 }
 
@@ -277,6 +282,11 @@ unsafe extern "C" fn end_frame_wrapper(
                     }
                 },
             );
+            // Before the original presents the frame, whose pixels are still there (timed
+            // as pixels, after the frame work's timer stopped).
+            if crate::pixels::enabled() {
+                unsafe { crate::pixels::read_back(context, painted.cast()) };
+            }
         }
     }
     let Some((gtype, original)) = original else {

@@ -9,15 +9,15 @@
 //! meeting it is drawn by GSK as a whole. Only GSK's public API is used, on the node
 //! the proven `render` call was given.
 
-use std::ffi::{c_double, c_int, c_uint, c_void};
+use std::ffi::c_uint;
 
+use gdkrecord_core::pixels::capture_band;
 use gdkrecord_format::Rect;
 use gsk4_sys::GskRenderNode;
 
-type CairoSurface = c_void;
-type Cairo = c_void;
-const CAIRO_FORMAT_ARGB32: c_int = 0;
-const CAIRO_STATUS_SUCCESS: c_int = 0;
+use super::cairo::{
+    cairo_clip, cairo_rectangle, cairo_restore, cairo_save, cairo_scale, cairo_translate, Cairo,
+};
 
 /// `graphene_rect_t`.
 #[repr(C)]
@@ -62,25 +62,6 @@ impl Bounds {
 }
 
 extern "C" {
-    fn cairo_image_surface_create_for_data(
-        data: *mut u8,
-        format: c_int,
-        width: c_int,
-        height: c_int,
-        stride: c_int,
-    ) -> *mut CairoSurface;
-    fn cairo_surface_status(surface: *mut CairoSurface) -> c_int;
-    fn cairo_surface_flush(surface: *mut CairoSurface);
-    fn cairo_surface_destroy(surface: *mut CairoSurface);
-    fn cairo_create(target: *mut CairoSurface) -> *mut Cairo;
-    fn cairo_status(cr: *mut Cairo) -> c_int;
-    fn cairo_save(cr: *mut Cairo);
-    fn cairo_restore(cr: *mut Cairo);
-    fn cairo_scale(cr: *mut Cairo, sx: c_double, sy: c_double);
-    fn cairo_translate(cr: *mut Cairo, tx: c_double, ty: c_double);
-    fn cairo_rectangle(cr: *mut Cairo, x: c_double, y: c_double, w: c_double, h: c_double);
-    fn cairo_clip(cr: *mut Cairo);
-    fn cairo_destroy(cr: *mut Cairo);
     // GSK's, with graphene rectangles as `Bounds`.
     fn gsk_render_node_get_bounds(node: *mut GskRenderNode, bounds: *mut Bounds);
     fn gsk_clip_node_get_clip(node: *const GskRenderNode) -> *const Bounds;
@@ -102,47 +83,13 @@ const MAX_DEPTH: u32 = 256;
 /// # Safety
 /// `root` is a valid render node.
 pub(super) unsafe fn draw(root: *mut GskRenderNode, rect: Rect, scale: u32) -> Option<Vec<u8>> {
-    let width = rect[2].checked_mul(scale as i32)?;
-    let height = rect[3].checked_mul(scale as i32)?;
-    let stride = width.checked_mul(4)?;
-    // Zeroed: what the nodes leave uncovered (a window's shadow) stays transparent.
-    let mut data = vec![0u8; stride as usize * height as usize];
     let area = Bounds {
         x: rect[0] as f32,
         y: rect[1] as f32,
         width: rect[2] as f32,
         height: rect[3] as f32,
     };
-    unsafe {
-        let target = cairo_image_surface_create_for_data(
-            data.as_mut_ptr(),
-            CAIRO_FORMAT_ARGB32,
-            width,
-            height,
-            stride,
-        );
-        if cairo_surface_status(target) != CAIRO_STATUS_SUCCESS {
-            cairo_surface_destroy(target);
-            return None;
-        }
-        let cr = cairo_create(target);
-        cairo_scale(cr, f64::from(scale), f64::from(scale));
-        cairo_translate(cr, -f64::from(rect[0]), -f64::from(rect[1]));
-        draw_within(root, cr, &area, 0);
-        let ok = cairo_status(cr) == CAIRO_STATUS_SUCCESS;
-        cairo_destroy(cr);
-        cairo_surface_flush(target);
-        cairo_surface_destroy(target);
-        if !ok {
-            return None;
-        }
-    }
-    // The format's byte order is little-endian ARGB32's.
-    #[cfg(target_endian = "big")]
-    for pixel in data.chunks_exact_mut(4) {
-        pixel.reverse();
-    }
-    Some(data)
+    unsafe { capture_band(rect, scale, |cr| draw_within(root, cr, &area, 0)) }
 }
 
 /// Draws what of `node` meets `area` (in the node's coordinates).

@@ -14,7 +14,9 @@ with, at fixed positions:
 Ctrl+Q quits. Options: --print-layout prints `layout NAME X Y WIDTH HEIGHT` (window
 coordinates) for each widget once drawn, then `ready`; --still: the square does not blink;
 --block-on-click MS: a click on the button blocks the main loop for MS ms (time.sleep in the
-handler) and prints `blocked MS`; --exit-after SECS quits by itself.
+handler) and prints `blocked MS`; --paint-at-once: a click on the button paints the label at
+once, outside the frame clock's cycle (`gdk_window_process_updates`, as older apps do);
+--exit-after SECS quits by itself.
 """
 
 import argparse
@@ -43,6 +45,7 @@ def main():
     parser.add_argument("--print-layout", action="store_true")
     parser.add_argument("--still", action="store_true")
     parser.add_argument("--block-on-click", type=int, default=0, metavar="MS")
+    parser.add_argument("--paint-at-once", action="store_true")
     parser.add_argument("--exit-after", type=float, default=0, metavar="SECS")
     options = parser.parse_args()
 
@@ -64,6 +67,9 @@ def main():
     def clicked(_button):
         clicks[0] += 1
         label.set_text("Clicked %d times" % clicks[0])
+        if options.paint_at_once:
+            label.queue_draw()
+            window.get_window().process_updates(True)
         if options.block_on_click:
             time.sleep(options.block_on_click / 1000)
             print("blocked %d" % options.block_on_click, flush=True)

@@ -12,6 +12,9 @@
 
 #[macro_use]
 mod support;
+#[path = "support/wayland.rs"]
+#[allow(dead_code)] // this suite does not click
+mod wayland;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -221,6 +224,19 @@ impl Ctx {
         args: &[&str],
         env: &[(&str, &str)],
     ) -> Result<(App, String), String> {
+        let app = self.spawn(self.counter_command(log, args, env)?)?;
+        app.lines_until("ready")?;
+        let window = self.window_of(app.pid())?;
+        Ok((app, window))
+    }
+
+    /// The command [`Ctx::start_counter_with`] runs.
+    fn counter_command(
+        &self,
+        log: &Path,
+        args: &[&str],
+        env: &[(&str, &str)],
+    ) -> Result<Command, String> {
         let config = self.work.join("no-blink");
         std::fs::create_dir_all(config.join("gtk-4.0")).map_err(|e| e.to_string())?;
         std::fs::write(
@@ -236,10 +252,7 @@ impl Ctx {
             .env("GDKRECORD_PIXELS", "1")
             .env("XDG_CONFIG_HOME", &config)
             .envs(env.iter().copied());
-        let app = self.spawn(command)?;
-        app.lines_until("ready")?;
-        let window = self.window_of(app.pid())?;
-        Ok((app, window))
+        Ok(command)
     }
 
     /// Quits the counter; its stderr.
@@ -346,6 +359,12 @@ fn click_changes_the_label(ctx: &Ctx, renderer: &str) -> TestResult {
     );
     screen_matches_the_recording(ctx, &window, &log, read_back)?;
     let stderr = ctx.quit(app, &window)?;
+    bands_came_from(&stderr, read_back, renderer)
+}
+
+/// Checks, from the recorder's self-time report in the app's `stderr`, that at least two
+/// bands were captured, all read back or all drawn again (`read_back`).
+fn bands_came_from(stderr: &str, read_back: bool, what: &str) -> TestResult {
     let count = |name: &str| {
         stderr
             .split_once(&format!(" {name}="))
@@ -359,9 +378,46 @@ fn click_changes_the_label(ctx: &Ctx, renderer: &str) -> TestResult {
     };
     ensure!(
         expected,
-        "{renderer}: (read back, drawn again) bands {bands:?}: {stderr}"
+        "{what}: (read back, drawn again) bands {bands:?}: {stderr}"
     );
     Ok(())
+}
+
+/// Under Wayland (weston in the Xvfb, the counter fullscreen in its kiosk shell): the
+/// cairo renderer's frames are read back from its shared-memory buffer too, a whole
+/// picture of the fullscreen window first, with the app's square in it.
+fn wayland_frames_are_read_back(ctx: &Ctx) -> TestResult {
+    const OUTPUT: [i32; 2] = [640, 400];
+    let weston = wayland::Weston::start(ctx, OUTPUT[0] as u32, OUTPUT[1] as u32)?;
+    let log = ctx.log_path("wayland");
+    let command = ctx.counter_command(
+        &log,
+        &["--still", "--exit-after", "3"],
+        &[("GDKRECORD_SELF_TIME", "1")],
+    )?;
+    let mut app = ctx.spawn(weston.client(command))?;
+    let (status, stderr) = app.wait()?;
+    drop(weston);
+    ensure!(status.success(), "counter exited with {status}: {stderr}");
+    let records = read_log(&log)?;
+    let whole = [0, 0, OUTPUT[0], OUTPUT[1]];
+    ensure!(
+        pixels(&records).any(|p| p.full && p.rect == whole),
+        "no whole picture of the fullscreen window: {:?}",
+        pixels(&records).map(|p| p.rect).collect::<Vec<_>>()
+    );
+    let picture = composed(&records, records.len()).ok_or("no picture")?;
+    let [r, g, b] = picture.rgb_over(
+        (SQUARE[0] + SQUARE[2] / 2) as u32,
+        (SQUARE[1] + SQUARE[3] / 2) as u32,
+        [0, 0, 0],
+    );
+    ensure!(
+        ((r > 200 && b < 50) || (b > 200 && r < 50)) && g < 50,
+        "the square is not red or blue in the picture: {:?}",
+        [r, g, b]
+    );
+    bands_came_from(&stderr, true, "wayland")
 }
 
 /// The blinking square's patches are exactly its rectangle and alternate between two
@@ -524,7 +580,7 @@ fn frames_over_the_budget_are_skipped_then_pictured_whole(ctx: &Ctx) -> TestResu
 }
 
 fn main() -> std::process::ExitCode {
-    let tests: [Test; 4] = [
+    let tests: [Test; 5] = [
         (
             "a_click_changes_the_label_and_nothing_else",
             a_click_changes_the_label_and_nothing_else,
@@ -533,6 +589,7 @@ fn main() -> std::process::ExitCode {
             "gl_frames_are_drawn_from_their_nodes",
             gl_frames_are_drawn_from_their_nodes,
         ),
+        ("wayland_frames_are_read_back", wayland_frames_are_read_back),
         (
             "the_blinking_square_alternates",
             the_blinking_square_alternates,

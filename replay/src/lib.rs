@@ -64,7 +64,7 @@ mod replay;
 mod timeline;
 
 pub use heatmap::{heat_color, heat_scale, Heatmap, HeatmapBuilder, NEVER_REPAINTED_RGB};
-pub use pictures::{Picture, Pictures, MAX_PICTURES_BYTES, MAX_PICTURE_BYTES};
+pub use pictures::{Composition, Picture, Pictures, MAX_PICTURES_BYTES, MAX_PICTURE_BYTES};
 pub use replay::{
     fade_alpha, ClickMark, DamageMode, DamageSource, FadingRect, FrameView, Replay, ReplayOptions,
     CLICK_RGB, DAMAGE_RGB, POINTER_RGB,

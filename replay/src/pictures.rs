@@ -126,6 +126,26 @@ impl Picture {
         self.t_ns = patch.t_ns;
     }
 
+    /// Copies `from` into the picture with its top-left corner at device pixel (`x`,
+    /// `y`), replacing what is there, clipped to the picture.
+    fn copy_in(&mut self, from: &Picture, x: i64, y: i64) {
+        let (w, h) = (i64::from(self.width), i64::from(self.height));
+        let (cx0, cx1) = (x.max(0), (x + i64::from(from.width)).min(w));
+        if cx0 >= cx1 {
+            return;
+        }
+        for row in 0..i64::from(from.height) {
+            let ty = y + row;
+            if ty < 0 || ty >= h {
+                continue;
+            }
+            let src = ((row * i64::from(from.width) + (cx0 - x)) * 4) as usize;
+            let dst = ((ty * w + cx0) * 4) as usize;
+            let len = ((cx1 - cx0) * 4) as usize;
+            self.bgra[dst..dst + len].copy_from_slice(&from.bgra[src..src + len]);
+        }
+    }
+
     /// Paints `popup` over the picture with its top-left corner at device pixel
     /// (`x`, `y`) (premultiplied source-over), clipped to the picture.
     fn paint_over(&mut self, popup: &Picture, x: i64, y: i64) {
@@ -148,6 +168,15 @@ impl Picture {
             }
         }
     }
+}
+
+/// A toplevel's picture with its popups, on a canvas that holds them whole.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Composition {
+    pub picture: Picture,
+    /// Where the toplevel's top-left corner is in `picture`, in application pixels (not
+    /// 0 when a popup reaches above or left of it).
+    pub origin: [i32; 2],
 }
 
 /// What is known of a surface for its picture.
@@ -269,22 +298,73 @@ impl Pictures {
     }
 
     /// The picture of `toplevel` with every live popup over it (whose chain of parents
-    /// leads to it) at its recorded position, in the order they appeared.
+    /// leads to it) at its recorded position, in the order they appeared, cut to the
+    /// toplevel (a sequence of pictures of one size).
     pub fn compose(&self, toplevel: SurfaceId) -> Option<Picture> {
         let mut composed = self.picture(toplevel)?.clone();
-        let scale = i64::from(composed.scale);
-        for (&id, state) in &self.surfaces {
-            if id == toplevel || !state.popup {
-                continue;
-            }
-            let (Some(popup), Some((x, y))) = (&state.picture, self.offset(id, toplevel)) else {
-                continue;
-            };
-            if popup.scale == composed.scale {
-                composed.paint_over(popup, i64::from(x) * scale, i64::from(y) * scale);
-            }
+        for (popup, x, y) in self.placed_popups(toplevel, composed.scale) {
+            composed.paint_over(popup, x, y);
         }
         Some(composed)
+    }
+
+    /// [`Pictures::compose`] on a canvas grown to hold the popups whole where they reach
+    /// past the toplevel's edges (a menu opened near the bottom of a small window), as
+    /// far as [`MAX_PICTURE_BYTES`] allows.
+    pub fn compose_whole(&self, toplevel: SurfaceId) -> Option<Composition> {
+        let base = self.picture(toplevel)?;
+        let popups: Vec<_> = self.placed_popups(toplevel, base.scale).collect();
+        let (mut x0, mut y0) = (0i64, 0i64);
+        let (mut x1, mut y1) = (i64::from(base.width), i64::from(base.height));
+        for (popup, x, y) in &popups {
+            x0 = x0.min(*x);
+            y0 = y0.min(*y);
+            x1 = x1.max(x + i64::from(popup.width));
+            y1 = y1.max(y + i64::from(popup.height));
+        }
+        let (width, height) = (x1 - x0, y1 - y0);
+        let fits = (width * height * 4) as u64 <= MAX_PICTURE_BYTES;
+        if (x0, y0, width, height) == (0, 0, i64::from(base.width), i64::from(base.height)) || !fits
+        {
+            return Some(Composition {
+                picture: self.compose(toplevel)?,
+                origin: [0, 0],
+            });
+        }
+        let mut canvas = Picture {
+            whole: base.whole,
+            frame: base.frame,
+            t_ns: base.t_ns,
+            ..Picture::new(width as u32, height as u32, base.scale)
+        };
+        canvas.copy_in(base, -x0, -y0);
+        for (popup, x, y) in popups {
+            canvas.paint_over(popup, x - x0, y - y0);
+        }
+        // Popups sit at whole application pixels: the offsets divide by the scale.
+        let scale = i64::from(base.scale.max(1));
+        Some(Composition {
+            picture: canvas,
+            origin: [(-x0 / scale) as i32, (-y0 / scale) as i32],
+        })
+    }
+
+    /// The live popups over `toplevel` drawn at `scale`, with where their top-left corner
+    /// is in the toplevel's device pixels, in the order they appeared.
+    fn placed_popups(
+        &self,
+        toplevel: SurfaceId,
+        scale: u32,
+    ) -> impl Iterator<Item = (&Picture, i64, i64)> + '_ {
+        let device = i64::from(scale);
+        self.surfaces.iter().filter_map(move |(&id, state)| {
+            if id == toplevel || !state.popup {
+                return None;
+            }
+            let popup = state.picture.as_ref().filter(|p| p.scale == scale)?;
+            let (x, y) = self.offset(id, toplevel)?;
+            Some((popup, i64::from(x) * device, i64::from(y) * device))
+        })
     }
 
     /// Where popup `id` sits in `toplevel`'s coordinates (its positions summed up its
@@ -386,6 +466,61 @@ mod tests {
         assert_eq!(picture.bgra_at(3, 2), [9, 9, 9, 255]);
         assert_eq!(picture.bgra_at(5, 0), [1, 2, 3, 255]);
         assert_eq!(picture.bgra_at(5, 2), [0, 0, 0, 0]);
+    }
+
+    #[test]
+    fn popups_past_the_edges_are_whole_on_a_grown_canvas() {
+        let mut pictures = Pictures::default();
+        pictures.push(&surface(1, SurfaceKind::TOPLEVEL, None, [10, 10]));
+        pictures.push(&surface(2, SurfaceKind::POPUP, Some(1), [4, 4]));
+        pictures.push(&patch(1, 1, true, [0, 0, 10, 10], [0, 0, 0]));
+        pictures.push(&patch(2, 1, true, [0, 0, 4, 4], [0, 255, 0]));
+        // Inside: the canvas is the toplevel's.
+        pictures.push(&Record::PopupPosition(PopupPosition {
+            t_ns: 1,
+            surface: SurfaceId(2),
+            x: 2,
+            y: 2,
+        }));
+        let inside = pictures.compose_whole(SurfaceId(1)).unwrap();
+        assert_eq!(inside.origin, [0, 0]);
+        assert_eq!(inside.picture, pictures.compose(SurfaceId(1)).unwrap());
+        // Past the right edge and above the top: the canvas grows to hold it, the
+        // toplevel moves down by 2.
+        pictures.push(&Record::PopupPosition(PopupPosition {
+            t_ns: 2,
+            surface: SurfaceId(2),
+            x: 8,
+            y: -2,
+        }));
+        let grown = pictures.compose_whole(SurfaceId(1)).unwrap();
+        assert_eq!(grown.origin, [0, 2]);
+        let picture = &grown.picture;
+        assert_eq!((picture.width, picture.height), (12, 12));
+        assert_eq!(
+            picture.bgra_at(11, 0),
+            [0, 255, 0, 255],
+            "the popup's far corner"
+        );
+        assert_eq!(
+            picture.bgra_at(8, 2),
+            [0, 255, 0, 255],
+            "the popup over the toplevel"
+        );
+        assert_eq!(
+            picture.bgra_at(0, 2),
+            [0, 0, 0, 255],
+            "the toplevel's corner"
+        );
+        assert_eq!(
+            picture.bgra_at(0, 0),
+            [0, 0, 0, 0],
+            "beside both: transparent"
+        );
+        assert_eq!(picture.bgra_at(11, 11), [0, 0, 0, 0]);
+        let cut = pictures.compose(SurfaceId(1)).unwrap();
+        assert_eq!((cut.width, cut.height), (10, 10));
+        assert_eq!(cut.bgra_at(9, 0), [0, 255, 0, 255]);
     }
 
     #[test]

@@ -8,7 +8,7 @@ use std::cell::{Cell, RefCell};
 use std::sync::Arc;
 
 use gdkrecord_format::Rect;
-use gdkrecord_replay::{heat_color, heat_scale, Picture, CLICK_RGB, DAMAGE_RGB};
+use gdkrecord_replay::{heat_color, heat_scale, Composition, CLICK_RGB, DAMAGE_RGB};
 use gtk::prelude::*;
 use gtk::subclass::prelude::*;
 use gtk::{cairo, glib, graphene};
@@ -32,7 +32,7 @@ mod imp {
         pub hide_pixels: Cell<bool>,
         pub hide_damage: Cell<bool>,
         /// The scene's picture as a cairo image, made once per picture.
-        pub image: RefCell<Option<(Arc<Picture>, cairo::ImageSurface)>>,
+        pub image: RefCell<Option<(Arc<Composition>, cairo::ImageSurface)>>,
     }
 
     #[glib::object_subclass]
@@ -91,15 +91,15 @@ mod imp {
 
     impl WidgetImpl for GrvCanvas {
         fn measure(&self, orientation: gtk::Orientation, _for_size: i32) -> (i32, i32, i32, i32) {
-            let size = self.scene.borrow().size;
+            let [_, _, width, height] = self.scene.borrow().extent();
             let natural = match self.zoom.get() {
                 Some(zoom) => {
                     let extent = if orientation == gtk::Orientation::Horizontal {
-                        size[0]
+                        width
                     } else {
-                        size[1]
+                        height
                     };
-                    (f64::from(extent.max(1)) * zoom + 2.0 * MARGIN) as i32
+                    (extent * zoom + 2.0 * MARGIN) as i32
                 }
                 None => 200,
             };
@@ -159,12 +159,16 @@ impl GrvCanvas {
 
     /// The scene's picture as a cairo image (ARGB32 is the picture's premultiplied
     /// B, G, R, A on a little-endian machine), made again only for a new picture.
-    fn picture_image(&self, picture: &Arc<Picture>) -> Result<cairo::ImageSurface, cairo::Error> {
+    fn picture_image(
+        &self,
+        composition: &Arc<Composition>,
+    ) -> Result<cairo::ImageSurface, cairo::Error> {
         if let Some((shown, image)) = &*self.imp().image.borrow() {
-            if Arc::ptr_eq(shown, picture) {
+            if Arc::ptr_eq(shown, composition) {
                 return Ok(image.clone());
             }
         }
+        let picture = &composition.picture;
         let (w, h) = (picture.width as i32, picture.height as i32);
         let mut image = cairo::ImageSurface::create(cairo::Format::ARgb32, w, h)?;
         let stride = image.stride() as usize;
@@ -184,7 +188,7 @@ impl GrvCanvas {
         }
         self.imp()
             .image
-            .replace(Some((picture.clone(), image.clone())));
+            .replace(Some((composition.clone(), image.clone())));
         Ok(image)
     }
 
@@ -207,18 +211,19 @@ impl GrvCanvas {
             .2
     }
 
-    /// Where surface pixel (0, 0) goes in the widget, and the scale: `(x, y, scale)`.
+    /// Where surface pixel (0, 0) goes in the widget, and the scale: `(x, y, scale)`. What
+    /// is drawn (the surface, and popups reaching past it) is centred, or fit to the
+    /// widget.
     fn placement(&self, width: f64, height: f64) -> (f64, f64, f64) {
-        let size = self.imp().scene.borrow().size;
-        let (sw, sh) = (f64::from(size[0].max(1)), f64::from(size[1].max(1)));
+        let [ex, ey, ew, eh] = self.imp().scene.borrow().extent();
         let scale = self.imp().zoom.get().unwrap_or_else(|| {
-            ((width - 2.0 * MARGIN) / sw)
-                .min((height - 2.0 * MARGIN) / sh)
+            ((width - 2.0 * MARGIN) / ew)
+                .min((height - 2.0 * MARGIN) / eh)
                 .clamp(0.01, 4.0)
         });
         (
-            ((width - sw * scale) / 2.0).max(MARGIN).round(),
-            ((height - sh * scale) / 2.0).max(MARGIN).round(),
+            (((width - ew * scale) / 2.0).max(MARGIN) - ex * scale).round(),
+            (((height - eh * scale) / 2.0).max(MARGIN) - ey * scale).round(),
             scale,
         )
     }
@@ -245,18 +250,19 @@ impl GrvCanvas {
         // The surface.
         cr.rectangle(0.0, 0.0, sw, sh);
         cr.set_source_rgb(0.98, 0.98, 0.98);
-        cr.fill_preserve()?;
-        cr.clip();
+        cr.fill()?;
         let picture = scene
             .picture
             .as_ref()
             .filter(|_| !self.imp().hide_pixels.get());
-        if let Some(picture) = picture {
-            let image = self.picture_image(picture)?;
+        if let Some(composition) = picture {
+            // Not clipped to the surface: popups may reach past its edges.
+            let image = self.picture_image(composition)?;
             cr.save()?;
-            let device = f64::from(picture.scale.max(1));
+            let device = f64::from(composition.picture.scale.max(1));
+            let [ox, oy] = composition.origin.map(f64::from);
             cr.scale(1.0 / device, 1.0 / device);
-            cr.set_source_surface(&image, 0.0, 0.0)?;
+            cr.set_source_surface(&image, -ox * device, -oy * device)?;
             cr.source().set_filter(if scale * device >= 1.0 {
                 cairo::Filter::Nearest
             } else {
@@ -265,6 +271,8 @@ impl GrvCanvas {
             cr.paint()?;
             cr.restore()?;
         }
+        cr.rectangle(0.0, 0.0, sw, sh);
+        cr.clip();
         let hide_damage = self.imp().hide_damage.get();
         if let Some(heatmap) = scene.heatmap.as_ref().filter(|_| !hide_damage) {
             if picture.is_some() {

@@ -10,7 +10,7 @@
 use std::sync::Arc;
 
 use gdkrecord_format::{Nanos, Record, SurfaceId, SurfaceKind};
-use gdkrecord_replay::{Picture, Pictures};
+use gdkrecord_replay::{Composition, Pictures};
 
 use crate::index::{Located, RecordingIndex};
 
@@ -61,11 +61,11 @@ pub struct PictureState {
     start_ns: Nanos,
     pictures: Pictures,
     /// The last picture composed, and for which surface, while nothing changed.
-    composed: Option<(SurfaceId, Arc<Picture>)>,
+    composed: Option<(SurfaceId, Arc<Composition>)>,
 }
 
 impl PictureState {
-    /// `surface`'s picture at `t_ns` from `records` (the window spanning `window`);
+    /// `surface`'s picture at `t_ns` from `records`, its popups whole over it, (the window spanning `window`);
     /// `start_ns` is where its last whole pictures start ([`span_start`]): starting over,
     /// the patches before it are skipped (a small file's window is the whole file).
     pub fn at(
@@ -75,7 +75,7 @@ impl PictureState {
         surface: SurfaceId,
         t_ns: Nanos,
         start_ns: Option<Nanos>,
-    ) -> Option<Arc<Picture>> {
+    ) -> Option<Arc<Composition>> {
         if self.window != Some(window) || t_ns < self.t_ns {
             *self = PictureState {
                 window: Some(window),
@@ -101,7 +101,7 @@ impl PictureState {
         match &self.composed {
             Some((shown, picture)) if *shown == surface && !changed => Some(picture.clone()),
             _ => {
-                let picture = Arc::new(self.pictures.compose(surface)?);
+                let picture = Arc::new(self.pictures.compose_whole(surface)?);
                 self.composed = Some((surface, picture.clone()));
                 Some(picture)
             }
@@ -143,7 +143,7 @@ mod tests {
         let at = |state: &mut PictureState, t| {
             state
                 .at(window, &records, SurfaceId(1), t, None)
-                .map(|p| p.bgra_at(1, 1)[0])
+                .map(|p| p.picture.bgra_at(1, 1)[0])
         };
         assert_eq!(at(&mut state, 5), None, "before the first picture");
         assert_eq!(at(&mut state, 25), Some(2));

@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use gdkrecord_format::{Nanos, Phase, Rect, SurfaceId, PHASE_NAMES};
 use gdkrecord_replay::{
-    ClickMark, DamageMode, FadingRect, Heatmap, Picture, Replay, ReplayOptions, Timeline,
+    ClickMark, Composition, DamageMode, FadingRect, Heatmap, Replay, ReplayOptions, Timeline,
     TimelineBuilder,
 };
 
@@ -79,8 +79,27 @@ pub struct Scene {
     pub keys: Vec<String>,
     /// `t=1.234s  frame 12/345 (#4711)`, or why there is nothing to show.
     pub caption: String,
-    /// What the app showed at the playhead, popups over it (recordings with pixels).
-    pub picture: Option<Arc<Picture>>,
+    /// What the app showed at the playhead, popups over it, whole where they reach past
+    /// the surface's edges (recordings with pixels).
+    pub picture: Option<Arc<Composition>>,
+}
+
+impl Scene {
+    /// What is drawn, in surface pixels: `[x, y, width, height]` of the surface and of
+    /// the popups of its picture that reach past its edges.
+    pub fn extent(&self) -> [f64; 4] {
+        let [w, h] = self.size.map(|v| f64::from(v.max(1)));
+        let Some(composition) = &self.picture else {
+            return [0.0, 0.0, w, h];
+        };
+        let device = f64::from(composition.picture.scale.max(1));
+        let [ox, oy] = composition.origin.map(f64::from);
+        let (px, py) = (-ox, -oy);
+        let pw = f64::from(composition.picture.width) / device;
+        let ph = f64::from(composition.picture.height) / device;
+        let (x0, y0) = (px.min(0.0), py.min(0.0));
+        [x0, y0, (px + pw).max(w) - x0, (py + ph).max(h) - y0]
+    }
 }
 
 /// The current frame, for the side panel.
@@ -469,7 +488,7 @@ mod tests {
                 })
                 .unwrap();
             assert_eq!(
-                a.bgra_at(rect[0] as u32 + 5, rect[1] as u32 + 5)[0],
+                a.picture.bgra_at(rect[0] as u32 + 5, rect[1] as u32 + 5)[0],
                 (n + 1) as u8,
                 "frame {}'s patch is on top",
                 n + 1

@@ -26,6 +26,7 @@ const GREEN: [u8; 3] = [0, 200, 0];
 const BLUE: [u8; 3] = [0, 0, 220];
 const PATCH: Rect = [100, 100, 50, 50];
 const POPUP_AT: (i32, i32) = (200, 150);
+const POPUP_PAST_EDGE: (i32, i32) = (370, 280);
 
 fn frame_t(n: i64) -> u64 {
     100_000_000 + (n as u64 - 1) * FRAME_NS
@@ -37,7 +38,8 @@ fn pixels(t_ns: u64, surface: u32, frame: i64, full: bool, rect: Rect, rgb: [u8;
 }
 
 /// A 400×300 window realized at 1×1 and sized in its first frame, pictured grey; frame 2
-/// paints a green patch; frame 3 opens a blue 60×40 popup at (200, 150).
+/// paints a green patch; frame 3 opens a blue 60×40 popup at (200, 150); frame 4 moves
+/// it to [`POPUP_PAST_EDGE`], past the window's bottom-right corner.
 fn records() -> Vec<Record> {
     let mut records = vec![
         header("pixels"),
@@ -70,6 +72,14 @@ fn records() -> Vec<Record> {
                 }));
                 records.push(damage(t + 1_000_000, 2, n, vec![[0, 0, 60, 40]]));
                 records.push(pixels(t + 1_000_000, 2, n, true, [0, 0, 60, 40], BLUE));
+            }
+            4 => {
+                records.push(Record::PopupPosition(PopupPosition {
+                    t_ns: t + 900_000,
+                    surface: SurfaceId(2),
+                    x: POPUP_PAST_EDGE.0,
+                    y: POPUP_PAST_EDGE.1,
+                }));
             }
             _ => {}
         }
@@ -151,6 +161,17 @@ fn the_apps_pixels_show_under_the_damage(app: &gtk::Application, path: &Path) {
         f64::from(POPUP_AT.1) + 10.0,
     );
     assert!(near(beside, GREY), "beside the popup: {beside:?}");
+    // Moved past the window's corner: shown whole, beyond the surface's edges.
+    window.seek(frame_t(4) + 1_500_000);
+    let (x, y) = (f64::from(POPUP_PAST_EDGE.0), f64::from(POPUP_PAST_EDGE.1));
+    let inside = at(&window, x + 10.0, y + 10.0);
+    let outside = at(&window, x + 50.0, y + 30.0);
+    assert!(
+        near(inside, BLUE) && near(outside, BLUE),
+        "the popup past the edge, inside and outside the window: {inside:?} {outside:?}"
+    );
+    let corner = at(&window, 5.0, 5.0);
+    assert!(near(corner, GREY), "the window still shown: {corner:?}");
     window.seek(frame_t(2));
     let gone = at(
         &window,

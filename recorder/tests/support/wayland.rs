@@ -62,7 +62,11 @@ impl Weston {
             .env_remove("WAYLAND_DISPLAY")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            // Its log beside the suite's, kept when a test fails.
+            .stderr(
+                std::fs::File::create(ctx.work.join(format!("{socket}.log")))
+                    .map_or_else(|_| Stdio::null(), Stdio::from),
+            )
             .spawn()
             .map_err(|e| format!("cannot start weston (apt-get install weston): {e}"))?;
         let mut weston = Weston {

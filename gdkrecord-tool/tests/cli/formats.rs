@@ -8,12 +8,8 @@ use std::path::Path;
 use gdkrecord_format::*;
 use serde_json::Value;
 
-#[path = "support/cli.rs"]
-mod cli;
-mod support;
-
-use cli::*;
-use support::scratch;
+use crate::common::*;
+use crate::support::scratch;
 
 /// The flat text of a JSON value, as docs/formats.md defines it for CSV and XML.
 fn flat(value: &Value) -> Option<String> {

@@ -3,19 +3,15 @@
 //! sample.
 //!
 //! Snapshots live in `tests/snapshots/`; `GDKRECORD_BLESS=1 cargo test -p gdkrecord-tool
-//! --test snapshots --test stats` rewrites them after an intended change (review the diff).
+//! --test cli` rewrites them after an intended change (review the diff).
 
 use std::path::Path;
 
 use gdkrecord_format::*;
 use serde_json::Value;
 
-#[path = "support/cli.rs"]
-mod cli;
-mod support;
-
-use cli::*;
-use support::scratch;
+use crate::common::*;
+use crate::support::scratch;
 
 /// A session with two main-loop stalls, written to give round numbers:
 /// - iterations: 710 ms working, 2190 ms polling (utilisation 0.2448); the second from

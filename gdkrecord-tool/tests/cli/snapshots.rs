@@ -2,14 +2,10 @@
 //! record of every kind, `stats` of a synthetic session and of a real recording.
 //!
 //! Snapshots live in `tests/snapshots/`; `GDKRECORD_BLESS=1 cargo test -p gdkrecord-tool
-//! --test snapshots --test stats` rewrites them after an intended change (review the diff).
+//! --test cli` rewrites them after an intended change (review the diff).
 
-#[path = "support/cli.rs"]
-mod cli;
-mod support;
-
-use cli::*;
-use support::scratch;
+use crate::common::*;
+use crate::support::scratch;
 
 #[test]
 fn every_format_of_every_kind_matches_its_snapshot() {

@@ -8,12 +8,8 @@ use std::process::{Command, Stdio};
 
 use gdkrecord_format::*;
 
-#[path = "support/cli.rs"]
-mod cli;
-mod support;
-
-use cli::*;
-use support::scratch;
+use crate::common::*;
+use crate::support::scratch;
 
 #[test]
 fn dump_into_a_closed_pipe_exits_quietly() {

@@ -2,8 +2,6 @@
 //! `bad_input`, `output`, `stats`): running `gdkrecord-tool` and reading what it printed,
 //! the fixtures (a record of every kind, synthetic sessions, a real recording), the
 //! snapshots, and the JSONL objects every other format is checked against.
-// Each test binary uses a part of these.
-#![allow(dead_code)]
 
 use std::path::Path;
 use std::process::{Command, Output};

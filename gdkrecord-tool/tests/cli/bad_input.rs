@@ -7,12 +7,8 @@ use std::path::Path;
 use gdkrecord_format::*;
 use serde_json::Value;
 
-#[path = "support/cli.rs"]
-mod cli;
-mod support;
-
-use cli::*;
-use support::scratch;
+use crate::common::*;
+use crate::support::scratch;
 
 /// Runs every reading command on `file` and checks each fails with one line naming it.
 fn assert_refused(dir: &Path, file: &str, problem: &str) {

@@ -7,7 +7,7 @@ use std::path::Path;
 use gdkrecord_format::{Reader, Record};
 use gdkrecord_replay::{Replay, TimelineBuilder};
 
-#[path = "../../viewer/src/index.rs"]
+#[path = "../../viewer/src/index/mod.rs"]
 #[allow(dead_code, missing_docs)]
 mod viewer_index;
 

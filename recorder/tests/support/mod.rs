@@ -1,5 +1,6 @@
-//! The harness shared by the recorder's GUI test binaries (`gui`, `stalls`): a private
-//! Xvfb, programs started with the recorder loaded the way users load it
+//! The harness shared by the recorder's GUI test binaries (`gui`, `robustness`,
+//! `other_apps`, `stalls`, `pixels`, `gtk3`, and the tool's `replay`): a private Xvfb,
+//! programs started with the recorder loaded the way users load it
 //! (`GTK_PATH=$(gdkrecord-tool module-dir)`), input sent with xdotool, and a test runner
 //! for `harness = false` binaries.
 //!
@@ -126,7 +127,7 @@ fn start_xvfb_on(number: Option<u32>) -> Result<(Xvfb, String), String> {
 
 impl Ctx {
     /// A program built by the workspace.
-    #[allow(dead_code)] // not every test binary runs one
+    #[allow(dead_code)] // not every test binary runs one (`other_apps`, `gtk3_pixels`)
     pub fn bin(&self, name: &str) -> PathBuf {
         self.bin_dir.join(name)
     }

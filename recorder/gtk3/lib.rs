@@ -38,6 +38,7 @@ mod exposures;
 mod ffi;
 mod frames;
 mod pixels;
+mod shm_read;
 mod surfaces;
 mod tables;
 

@@ -11,7 +11,8 @@
 //! X11 only: under Wayland a GDK 3 window's cairo surface is GDK's staging buffer, and
 //! whether it still holds the frame shown once GDK committed it is not verified; it is
 //! not read (said once on stderr). Reading back asks the X server for the window's
-//! pixels (one round trip a rectangle); where the window is covered by another and no
+//! pixels (one round trip a rectangle, through shared memory where the server has
+//! MIT-SHM: `shm_read.rs`); where the window is covered by another and no
 //! compositor keeps its content, the server gives what is on screen there. X errors (a
 //! window unmapped meanwhile) are trapped, and cairo's failure gives a
 //! `pixels-skipped` record.
@@ -26,6 +27,7 @@ use gdkrecord_core::{clock, self_time};
 use gdkrecord_format::{Rect, SurfaceId};
 
 use crate::ffi::{self, GdkWindow};
+use crate::shm_read;
 use crate::surfaces::parent_window;
 use crate::tables::Tables;
 
@@ -141,11 +143,15 @@ unsafe fn readable_display(window: *mut GdkWindow) -> bool {
 }
 
 /// The rectangle `rect` of `window`'s content (application pixels) at `scale`, in a new
-/// buffer of premultiplied B, G, R, A; `None` when cairo fails.
+/// buffer of premultiplied B, G, R, A: through the X server's shared memory where it can
+/// (`shm_read.rs`), else through the window's cairo surface; `None` when both fail.
 ///
 /// # Safety
 /// `window` is a live, viewable surface window, outside GDK's painting of it.
 unsafe fn read_back(window: *mut GdkWindow, rect: Rect, scale: u32) -> Option<Vec<u8>> {
+    if let Some(data) = unsafe { shm_read::read(window, rect, scale) } {
+        return Some(data);
+    }
     unsafe {
         capture_band(rect, scale, |cr| {
             // The window's surface has its scale as device scale: pixels copy one to one.

@@ -11,6 +11,7 @@
 
 use std::cell::RefCell;
 use std::ffi::{c_char, c_int, c_uint, c_ulong, c_void, CStr};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::OnceLock;
 
 use gdkrecord_format::Rect;
@@ -61,6 +62,8 @@ const LSB_FIRST: c_int = 0;
 const ALL_PLANES: c_ulong = !0;
 
 extern "C" {
+    fn gdk_error_trap_push();
+    fn gdk_error_trap_pop() -> c_int;
     fn gdk_window_get_display(window: *mut GdkWindow) -> *mut c_void;
     fn gdk_window_get_visual(window: *mut GdkWindow) -> *mut c_void;
     fn gdk_visual_get_depth(visual: *mut c_void) -> c_int;
@@ -131,10 +134,14 @@ thread_local! {
     static SEGMENT: RefCell<Option<Segment>> = const { RefCell::new(None) };
 }
 
-/// Whether the display supports MIT-SHM (asked once).
+/// The X server refused to attach a segment.
+static REFUSED: AtomicBool = AtomicBool::new(false);
+
+/// Whether the display supports MIT-SHM (asked once) and has not refused a segment.
 fn supported(shm: &Shm, display: *mut Display) -> bool {
     static SUPPORTED: OnceLock<bool> = OnceLock::new();
-    *SUPPORTED.get_or_init(|| unsafe { (shm.query)(display) } != 0)
+    !REFUSED.load(Ordering::Relaxed)
+        && *SUPPORTED.get_or_init(|| unsafe { (shm.query)(display) } != 0)
 }
 
 /// A segment of at least `bytes` attached to `display`: the kept one, or a new one.
@@ -171,14 +178,18 @@ unsafe fn segment(
         shmaddr: address.cast(),
         read_only: 0,
     });
-    let attached = unsafe { (shm.attach)(display, &mut *info) } != 0;
-    // The server has attached it once the request went through; removed now, the
-    // segment goes when the last of us and the server lets go of it.
-    unsafe {
+    // A server that cannot map our memory (another machine, another IPC namespace)
+    // refuses: never tried again in this process.
+    let attached = unsafe {
+        gdk_error_trap_push();
+        let attached = (shm.attach)(display, &mut *info) != 0;
         (shm.sync)(display, 0);
-        libc::shmctl(shmid, libc::IPC_RMID, std::ptr::null_mut());
-    }
+        gdk_error_trap_pop() == 0 && attached
+    };
+    // Removed now, the segment goes when the last of us and the server lets go of it.
+    unsafe { libc::shmctl(shmid, libc::IPC_RMID, std::ptr::null_mut()) };
     if !attached {
+        REFUSED.store(true, Ordering::Relaxed);
         unsafe { libc::shmdt(address) };
         return None;
     }

@@ -237,28 +237,6 @@ fn frames_over_the_budget_are_skipped_then_pictured_whole(ctx: &Ctx) -> TestResu
     Ok(())
 }
 
-/// How many whole pictures follow `pixels-skipped` records; an error when the first
-/// pixels after one are not whole.
-fn wholes_after_skips(records: &[Record]) -> Result<usize, String> {
-    let mut after_skip = false;
-    let mut wholes = 0;
-    for record in records {
-        match record {
-            Record::PixelsSkipped(_) => after_skip = true,
-            Record::Pixels(p) if after_skip => {
-                ensure!(
-                    p.full,
-                    "the first pixels after a skipped frame are not whole: {p:?}"
-                );
-                after_skip = false;
-                wholes += 1;
-            }
-            _ => {}
-        }
-    }
-    Ok(wholes)
-}
-
 /// gtk3-widget-factory with pixels: a whole first picture of its window, then patches,
 /// all decoding to their rectangles' size.
 fn gtk3_widget_factory_has_pixels(ctx: &Ctx) -> TestResult {

@@ -217,3 +217,25 @@ pub fn check_click_frame(log: &Path, label: [i32; 4], button: [i32; 4]) -> TestR
     );
     Ok(())
 }
+
+/// How many whole pictures follow `pixels-skipped` records; an error when the first
+/// pixels after one are not whole.
+pub fn wholes_after_skips(records: &[Record]) -> Result<usize, String> {
+    let mut after_skip = false;
+    let mut wholes = 0;
+    for record in records {
+        match record {
+            Record::PixelsSkipped(_) => after_skip = true,
+            Record::Pixels(p) if after_skip => {
+                ensure!(
+                    p.full,
+                    "the first pixels after a skipped frame are not whole: {p:?}"
+                );
+                after_skip = false;
+                wholes += 1;
+            }
+            _ => {}
+        }
+    }
+    Ok(wholes)
+}

@@ -2,12 +2,14 @@
 //! surfaces by role with their current sizes, the end of its first frame, and the input
 //! it received. The recorder's file is memory-mapped and zero-filled past the last
 //! record, so reading stops at the first zero byte (or an incomplete record) and goes on
-//! from there at the next poll.
+//! from there at the next poll; a record that does not check out while the app runs may
+//! be one the writer is still copying in, and is read again (for up to [`TORN_PATIENCE`]).
 
 use std::collections::HashMap;
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
 use gdkrecord_format::{
@@ -34,7 +36,18 @@ pub struct Follower {
     pub first_frame_end_ns: Option<Nanos>,
     /// The played kinds of input received, in order: time and type.
     pub inputs: Vec<(Nanos, EventType)>,
+    /// A record that did not check out at this offset, first seen then: maybe one the
+    /// recorder's writer is still copying into the mapped file (its length already there,
+    /// the rest not yet), so it is read again at the next polls before it counts as
+    /// corrupt.
+    torn: Option<(u64, Instant)>,
+    /// The app has ended: the file is whole, a record that does not check out is corrupt.
+    ended: bool,
 }
+
+/// How long a record that does not check out may stay so while the app runs (a writer
+/// thread descheduled in the middle of a copy) before it counts as corrupt.
+const TORN_PATIENCE: Duration = Duration::from_secs(2);
 
 /// A surface of the new run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -57,7 +70,15 @@ impl Follower {
             header: None,
             first_frame_end_ns: None,
             inputs: Vec::new(),
+            torn: None,
+            ended: false,
         }
+    }
+
+    /// Reads the rest once the app has ended: the file is whole.
+    pub fn poll_ended(&mut self) -> Result<()> {
+        self.ended = true;
+        self.poll()
     }
 
     /// Reads what was added since the last poll (nothing when the file is not there yet).
@@ -112,6 +133,7 @@ impl Follower {
         while at < bytes.len() {
             match decode_frame(&bytes[at..]) {
                 FrameAt::Record { record, len } => {
+                    self.torn = None;
                     self.observe(&record);
                     at += len;
                 }
@@ -120,11 +142,18 @@ impl Follower {
                 FrameAt::Padding => return Ok((at, false)),
                 // Cut by the end of what was read: the rest is to be read.
                 FrameAt::Incomplete => return Ok((at, true)),
-                FrameAt::Corrupt => bail!(
-                    "{}: corrupt data at offset {}",
-                    self.path.display(),
-                    self.offset + at as u64
-                ),
+                FrameAt::Corrupt => {
+                    let offset = self.offset + at as u64;
+                    let since = match self.torn {
+                        Some((torn_at, since)) if torn_at == offset => since,
+                        _ => self.torn.insert((offset, Instant::now())).1,
+                    };
+                    if self.ended || since.elapsed() > TORN_PATIENCE {
+                        bail!("{}: corrupt data at offset {offset}", self.path.display());
+                    }
+                    // Maybe still being written: read it again at the next poll.
+                    return Ok((at, false));
+                }
             }
         }
         Ok((at, true))
@@ -190,5 +219,63 @@ impl Follower {
         let role = self.roles.role(id)?.clone();
         let live = self.surfaces.get(&role).copied()?;
         Some((role, live))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use gdkrecord_format::{Header, Writer, FORMAT_VERSION};
+
+    fn header() -> Record {
+        Record::Header(Header {
+            t_ns: 0,
+            format_version: FORMAT_VERSION,
+            recorder_version: "0.1.0".into(),
+            pid: 1,
+            program: "app".into(),
+            argv: vec!["app".into()],
+            gtk_version: [4, 8, 3],
+            start_unix_ns: 0,
+            start_monotonic_ns: 0,
+            display_backend: "x11".into(),
+            display_name: ":0".into(),
+            damage_capture: true,
+            damage_note: String::new(),
+            damage_layout: String::new(),
+        })
+    }
+
+    #[test]
+    fn a_record_still_being_written_is_read_again_and_a_corrupt_one_fails_once_ended() {
+        let mut writer = Writer::new(Vec::new()).unwrap();
+        writer.write(&header()).unwrap();
+        let bytes = writer.finish().unwrap();
+        let dir = std::env::temp_dir().join(format!("gdkrecord-follow-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("torn.gdkrecord");
+        // The header record's length is there, the rest of it not yet (zeros).
+        let record_start = FILE_HEADER_LEN + 4;
+        let mut torn = bytes.clone();
+        torn[record_start..].fill(0);
+        torn.extend_from_slice(&[0; 64]);
+        std::fs::write(&path, &torn).unwrap();
+        let mut follower = Follower::new(&path);
+        follower
+            .poll()
+            .expect("a record being written is not an error while the app runs");
+        assert!(follower.header.is_none());
+        // Written now: read at the next poll.
+        let mut whole = bytes.clone();
+        whole.extend_from_slice(&[0; 64]);
+        std::fs::write(&path, &whole).unwrap();
+        follower.poll().unwrap();
+        assert!(follower.header.is_some(), "the record is read once whole");
+        // Once the app ended, a record that does not check out is corrupt.
+        let mut follower = Follower::new(&path);
+        std::fs::write(&path, &torn).unwrap();
+        let error = follower.poll_ended().unwrap_err().to_string();
+        assert!(error.contains("corrupt data"), "{error}");
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -215,7 +215,7 @@ impl Run<'_> {
             return Err(error.context(format!("{out} (kept, partial)")));
         }
         self.end_app(display, &mut app)?;
-        follower.poll()?;
+        follower.poll_ended()?;
         eprintln!(
             "gdkrecord-tool: recording: {out}; {}",
             timing::summary(self.script, &follower, self.args.speed)

@@ -19,10 +19,9 @@
 
 use std::cell::RefCell;
 use std::collections::HashMap;
-use std::ffi::c_int;
 use std::sync::OnceLock;
 
-use gdkrecord_core::pixels::{self as core_pixels, capture_band, Cairo, Repaint};
+use gdkrecord_core::pixels::{self as core_pixels, copy_band, Repaint};
 use gdkrecord_core::{clock, self_time};
 use gdkrecord_format::{Rect, SurfaceId};
 
@@ -32,14 +31,6 @@ use crate::surfaces::parent_window;
 use crate::tables::Tables;
 
 pub(crate) use gdkrecord_core::pixels::enabled;
-
-const CAIRO_OPERATOR_SOURCE: c_int = 1;
-
-#[link(name = "cairo")]
-extern "C" {
-    fn cairo_set_operator(cr: *mut Cairo, op: c_int);
-    fn cairo_paint(cr: *mut Cairo);
-}
 
 /// A repaint written as Damage whose pixels are still to be read back.
 #[derive(Debug)]
@@ -152,12 +143,10 @@ unsafe fn read_back(window: *mut GdkWindow, rect: Rect, scale: u32) -> Option<Ve
     if let Some(data) = unsafe { shm_read::read(window, rect, scale) } {
         return Some(data);
     }
+    // The window's surface has its scale as device scale: pixels copy one to one.
     unsafe {
-        capture_band(rect, scale, |cr| {
-            // The window's surface has its scale as device scale: pixels copy one to one.
-            ffi::gdk_cairo_set_source_window(cr, window, 0.0, 0.0);
-            cairo_set_operator(cr, CAIRO_OPERATOR_SOURCE);
-            cairo_paint(cr);
+        copy_band(rect, scale, |cr| {
+            ffi::gdk_cairo_set_source_window(cr, window, 0.0, 0.0)
         })
     }
 }

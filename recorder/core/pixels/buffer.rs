@@ -12,6 +12,7 @@ pub type Cairo = c_void;
 type CairoSurface = c_void;
 const CAIRO_FORMAT_ARGB32: c_int = 0;
 const CAIRO_STATUS_SUCCESS: c_int = 0;
+const CAIRO_OPERATOR_SOURCE: c_int = 1;
 
 #[link(name = "cairo")]
 extern "C" {
@@ -30,6 +31,8 @@ extern "C" {
     fn cairo_destroy(cr: *mut Cairo);
     fn cairo_scale(cr: *mut Cairo, sx: c_double, sy: c_double);
     fn cairo_translate(cr: *mut Cairo, tx: c_double, ty: c_double);
+    fn cairo_set_operator(cr: *mut Cairo, op: c_int);
+    fn cairo_paint(cr: *mut Cairo);
 }
 
 /// Captures `rect` (application pixels) at `scale` into a new zeroed buffer of
@@ -79,4 +82,24 @@ pub unsafe fn capture_band(
         pixel.reverse();
     }
     Some(data)
+}
+
+/// [`capture_band`] of what was already painted: `set_source` makes it the context's source
+/// (a surface whose device scale is `scale`, placed at the surface's origin), copied pixel
+/// for pixel.
+///
+/// # Safety
+/// `set_source` only sets the source of the context it is given.
+pub unsafe fn copy_band(
+    rect: Rect,
+    scale: u32,
+    set_source: impl FnOnce(*mut Cairo),
+) -> Option<Vec<u8>> {
+    unsafe {
+        capture_band(rect, scale, |cr| {
+            set_source(cr);
+            cairo_set_operator(cr, CAIRO_OPERATOR_SOURCE);
+            cairo_paint(cr);
+        })
+    }
 }

@@ -16,7 +16,7 @@ use crate::queue::{self, Entry};
 mod buffer;
 mod capture;
 mod wholes;
-pub use self::buffer::{capture_band, Cairo};
+pub use self::buffer::{capture_band, copy_band, Cairo};
 pub use self::capture::{capture, enabled, finish, init_from_env, plan, Band, Plan, Repaint};
 pub use self::wholes::{Wholes, WHOLE_PICTURE_EVERY_NS};
 

@@ -1,12 +1,12 @@
 //! The cairo calls pixels are read back and drawn with (the image buffer every band is
-//! captured into is the core's, `gdkrecord_core::pixels::capture_band`).
+//! captured into is the core's, `gdkrecord_core::pixels::capture_band`, and so is the
+//! copy of a source into it, `copy_band`).
 
 use std::ffi::{c_double, c_int, c_void};
 
 pub(super) type CairoSurface = c_void;
 pub(super) type Cairo = c_void;
 pub(super) const CAIRO_STATUS_SUCCESS: c_int = 0;
-pub(super) const CAIRO_OPERATOR_SOURCE: c_int = 1;
 
 extern "C" {
     pub(super) fn cairo_status(cr: *mut Cairo) -> c_int;
@@ -24,14 +24,12 @@ extern "C" {
     );
     pub(super) fn cairo_clip(cr: *mut Cairo);
     pub(super) fn cairo_get_target(cr: *mut Cairo) -> *mut CairoSurface;
-    pub(super) fn cairo_set_operator(cr: *mut Cairo, op: c_int);
     pub(super) fn cairo_set_source_surface(
         cr: *mut Cairo,
         surface: *mut CairoSurface,
         x: c_double,
         y: c_double,
     );
-    pub(super) fn cairo_paint(cr: *mut Cairo);
     pub(super) fn cairo_surface_get_device_scale(
         surface: *mut CairoSurface,
         x: *mut c_double,

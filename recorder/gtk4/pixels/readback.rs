@@ -20,13 +20,12 @@
 use std::ffi::c_int;
 
 use gdk4_sys::GdkDrawContext;
-use gdkrecord_core::pixels::{capture_band, Band};
+use gdkrecord_core::pixels::{copy_band, Band};
 use gdkrecord_format::Rect;
 
 use super::cairo::{
-    cairo_destroy, cairo_get_target, cairo_paint, cairo_set_operator, cairo_set_source_surface,
-    cairo_status, cairo_surface_get_device_scale, Cairo, CairoSurface, CAIRO_OPERATOR_SOURCE,
-    CAIRO_STATUS_SUCCESS,
+    cairo_destroy, cairo_get_target, cairo_set_source_surface, cairo_status,
+    cairo_surface_get_device_scale, Cairo, CairoSurface, CAIRO_STATUS_SUCCESS,
 };
 use crate::ffi::{is_a, CairoRectangleInt, CairoRegion};
 
@@ -112,10 +111,8 @@ unsafe fn read_cairo(context: *mut GdkDrawContext, scale: u32, bands: &mut [&mut
 /// `rect` of `source` (device scale `scale`), copied pixel for pixel.
 unsafe fn copy_from_surface(source: *mut CairoSurface, rect: Rect, scale: u32) -> Option<Vec<u8>> {
     unsafe {
-        capture_band(rect, scale, |cr| {
-            cairo_set_operator(cr, CAIRO_OPERATOR_SOURCE);
-            cairo_set_source_surface(cr, source, 0.0, 0.0);
-            cairo_paint(cr);
+        copy_band(rect, scale, |cr| {
+            cairo_set_source_surface(cr, source, 0.0, 0.0)
         })
     }
 }

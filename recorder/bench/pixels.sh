@@ -12,7 +12,11 @@
 #   + pixel drawing per rendered frame, medians of each);
 # - the app's CPU time (user + sys, all threads: the writer thread's LZ4 packing included)
 #   and the on/off ratio of each pair;
-# - the log's bytes per minute, and with pixels on the pixel data's share.
+# - the log's bytes per minute, and with pixels on the pixel data's share;
+# - the app's own frame time (the recording's frames, first phase to cycle end), median:
+#   what pixels add to a frame, whatever the recorder's timers say;
+# - GL with a CPU rasterizer (llvmpipe under Xvfb): the wait for the rasterizer before the
+#   back buffer is read, which the swap would otherwise make (not in the pixels' time).
 #
 # RENDERER=cairo|gl picks GSK's renderer (default cairo; gl is llvmpipe under Xvfb).
 # TOOLKIT=gtk3 runs gtk3-widget-factory instead, recorded by libgdkrecord_gtk3.so through
@@ -98,7 +102,8 @@ for ((i = 0; i < KEYS; i++)); do INPUT+=(a); done
 INPUT+=(sleep 0.5 key ctrl+q)
 
 # run_once off|on -> "cpu_s frames frame_median_ns patch_frames patch_median_ns patch_mean_ns
-#                     whole_frames whole_median_ns bytes pixel_bytes seconds skipped"
+#                     whole_frames whole_median_ns bytes pixel_bytes seconds skipped
+#                     frame_p50_ms renderer_wait_median_ns"
 run_once() {
     local pixels=0
     [[ $1 == on ]] && pixels=1
@@ -139,15 +144,17 @@ print("$cpu", "$(field frames)", "$(field frames_median_ns)", "$(field pixels)",
       "$(field pixels_median_ns)", "$(field pixels_mean_ns)", "$(field pixels_whole)",
       "$(field pixels_whole_median_ns)", "$bytes",
       pixels.get("stored_bytes", 0), f'{stats.get("duration_ms", 0) / 1000:.1f}',
-      pixels.get("skipped_over_budget", 0) + pixels.get("skipped_failed", 0))
+      pixels.get("skipped_over_budget", 0) + pixels.get("skipped_failed", 0),
+      (stats.get("frames") or {}).get("duration", {}).get("p50_ms", "-"),
+      "$(field renderer_wait_median_ns)")
 EOF
 }
 
 median() { sort -g | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
 
 echo "$(basename "$APP"), ${RENDERER/#-/pixels read back}${FULL:+, ${RESIZES:-30} resizes to ${WIDTH}x$HEIGHT}: $MOTIONS motions ($PACE s apart), $CLICKS clicks, $KEYS keys per run; $PAIRS pairs; load $(cut -d' ' -f1-3 /proc/loadavg)"
-FORMAT='%-4s %-6s %7s %7s %10s %8s %10s %10s %6s %10s %10s %10s %6s %7s\n'
-printf "$FORMAT" pair pixels cpu_s frames fr_med_ns patches patch_med patch_mean wholes whole_med bytes px_bytes secs skipped
+FORMAT='%-4s %-6s %7s %7s %10s %8s %10s %10s %6s %10s %10s %10s %6s %7s %9s %10s\n'
+printf "$FORMAT" pair pixels cpu_s frames fr_med_ns patches patch_med patch_mean wholes whole_med bytes px_bytes secs skipped frame_ms gl_wait_ns
 : >"$WORK/off"
 : >"$WORK/on"
 for ((pair = 1; pair <= PAIRS; pair++)); do
@@ -158,7 +165,7 @@ for ((pair = 1; pair <= PAIRS; pair++)); do
     done
 done
 col() { awk -v c="$2" '{print $c}' "$WORK/$1" | median; }
-ratios=$(paste -d' ' "$WORK/off" "$WORK/on" | awk '{printf "%.3f\n", $13 / $1}')
+ratios=$(paste -d' ' "$WORK/off" "$WORK/on" | awk '{printf "%.3f\n", $(NF / 2 + 1) / $1}')
 per_minute() { awk '$11 > 0 {printf "%.0f\n", $9 / $11 * 60}' "$WORK/$1" | median; }
 echo
 echo "medians over $PAIRS pairs (recorder's main-thread time; ns):"
@@ -167,3 +174,6 @@ echo "  per frame, pixels on: $(col on 3) ns of frame work + drawing the pixels:
 echo "  app CPU time: off $(col off 1) s, on $(col on 1) s; on/off ratio per pair: median $(median <<<"$ratios"), min $(sort -g <<<"$ratios" | head -n 1), max $(sort -g <<<"$ratios" | tail -n 1)"
 echo "  log bytes per minute: off $(per_minute off), on $(per_minute on) (pixel data $(awk '$11 > 0 {printf "%.0f\n", $10 / $11 * 60}' "$WORK/on" | median) of it)"
 echo "  frames without pixels (budget or failure), per run: $(col on 12)"
+echo "  the app's frames (first phase to cycle end), median duration: off $(col off 13) ms, on $(col on 13) ms"
+[[ $(col on 14) != - ]] && echo "  waiting for the CPU rasterizer before reading its frame back (the swap's wait, moved; not in the pixels' time): median $(col on 14) ns"
+true

@@ -107,6 +107,9 @@ struct Histograms {
     /// buckets end at 100 µs.
     pixels: Histogram,
     pixels_whole: Histogram,
+    /// Time waiting for a CPU rasterizer before reading its frame back (100 µs buckets),
+    /// per read: the swap's wait, moved before it.
+    renderer_wait: Histogram,
 }
 
 static HISTOGRAMS: OnceLock<Box<Histograms>> = OnceLock::new();
@@ -122,6 +125,7 @@ fn histograms() -> &'static Histograms {
             writer_wakes: Histogram::new(10),
             pixels: Histogram::new(10_000),
             pixels_whole: Histogram::new(100_000),
+            renderer_wait: Histogram::new(100_000),
         })
     })
 }
@@ -282,6 +286,14 @@ pub fn time_pixels(spent_ns: u64, whole: bool) {
     }
 }
 
+/// Reading a frame back waited `ns` for the renderer to finish it (a wait the swap would
+/// have made: not the recorder's time, reported on its own).
+pub fn time_renderer_wait(ns: u64) {
+    if enabled() && ns > 0 {
+        histograms().renderer_wait.add(ns);
+    }
+}
+
 /// Bands of pixels read back from what the renderer drew, and drawn again instead.
 static PIXEL_BANDS_READ_BACK: AtomicU64 = AtomicU64::new(0);
 static PIXEL_BANDS_DRAWN: AtomicU64 = AtomicU64::new(0);
@@ -322,6 +334,7 @@ pub fn report(total_bytes: u64) -> String {
     let pixels: String = [
         (&histograms.pixels, "pixels"),
         (&histograms.pixels_whole, "pixels_whole"),
+        (&histograms.renderer_wait, "renderer_wait"),
     ]
     .iter()
     .filter(|(histogram, _)| histogram.count() > 0)

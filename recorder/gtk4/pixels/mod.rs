@@ -5,9 +5,10 @@
 //! frames without pixels cover the whole surface, so the pictures composed from the
 //! patches are always whole. When the draw context presents
 //! the frame, the wrapped `end_frame` first copies those rectangles out of what the
-//! cairo renderer drew (its paint surface: `readback.rs`, [`read_back`]); after `render`
-//! returns, what could not be read back (the GL and Vulkan renderers' frames, a rectangle
-//! the frame did not repaint) is drawn again from the frame's render node
+//! renderer drew (the cairo renderer's paint surface, `readback.rs`, [`read_back`]; the GL
+//! renderer's back buffer when a CPU rasterizes, `gl.rs`); after `render` returns, what
+//! could not be read back (GL frames of a GPU, the Vulkan renderer's, a rectangle the
+//! frame did not repaint) is drawn again from the frame's render node
 //! with GSK's public `gsk_render_node_draw()` (`draw.rs`, [`finish`]). The main thread
 //! only fills fresh buffers and queues them (`queue::Entry::Pixels`); the writer thread
 //! packs them with LZ4, writes them, and adds a whole picture of each surface every 10 s
@@ -22,6 +23,7 @@
 //! whenever they move.
 
 use std::cell::RefCell;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use gdk4_sys::{GdkDrawContext, GdkSurface};
 use gdkrecord_core::pixels::{self as core_pixels, Plan, Repaint};
@@ -34,10 +36,22 @@ use crate::{clock, region, self_time};
 
 mod cairo;
 mod draw;
+mod gl;
 mod readback;
 use self::draw::draw;
 
-pub(crate) use gdkrecord_core::pixels::{enabled, init_from_env};
+pub(crate) use gdkrecord_core::pixels::enabled;
+
+/// Whether frames are read back where the renderer allows (`GDKRECORD_PIXELS_READ_BACK=0`:
+/// every band drawn from the render node, as GPU frames are: to compare the two ways).
+static READ_BACK: AtomicBool = AtomicBool::new(true);
+
+/// Reads the pixel settings (`GDKRECORD_PIXELS`, its budget, `GDKRECORD_PIXELS_READ_BACK`).
+pub(crate) fn init_from_env() {
+    core_pixels::init_from_env();
+    let off = std::env::var_os("GDKRECORD_PIXELS_READ_BACK").is_some_and(|v| v == "0");
+    READ_BACK.store(!off, Ordering::Relaxed);
+}
 
 /// The pixels of the frame being rendered, planned before GSK renders it: read back at its
 /// `end_frame` where the renderer allows, drawn from its render node afterwards where not.
@@ -113,6 +127,9 @@ pub(crate) unsafe fn plan(renderer: *mut GskRenderer, clip: *const CairoRegion) 
 /// # Safety
 /// `context` is a draw context in its frame, `painted` null or its proven painted region.
 pub(crate) unsafe fn read_back(context: *mut GdkDrawContext, painted: *const CairoRegion) {
+    if !READ_BACK.load(Ordering::Relaxed) {
+        return;
+    }
     crate::guard((), || {
         let started = clock::monotonic_ns();
         PENDING.with(|pending| {
@@ -127,10 +144,14 @@ pub(crate) unsafe fn read_back(context: *mut GdkDrawContext, painted: *const Cai
                 return;
             }
             let plan = &mut pending.plan;
-            let read =
-                unsafe { readback::read_bands(context, painted, plan.size.2, &mut plan.bands) };
-            self_time::count_pixel_bands(read as u64, 0);
-            pending.spent_ns += clock::monotonic_ns().saturating_sub(started);
+            let done =
+                unsafe { readback::read_bands(context, painted, plan.size, &mut plan.bands) };
+            self_time::count_pixel_bands(done.read as u64, 0);
+            // The wait for the renderer is the swap's, moved (`gl.rs`): timed on its own.
+            self_time::time_renderer_wait(done.waited_ns);
+            pending.spent_ns += clock::monotonic_ns()
+                .saturating_sub(started)
+                .saturating_sub(done.waited_ns);
         });
     });
 }

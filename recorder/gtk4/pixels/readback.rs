@@ -6,11 +6,8 @@
 //! ms under Xvfb, against 15–19 ms to draw its render node with cairo), and it is exactly
 //! what was presented. Only public API: `gdk_cairo_context_cairo_create()` and cairo.
 //!
-//! The GL renderer's frame is not read back: `glReadPixels` from its back buffer waits
-//! for the GPU to finish the frame (80–97 ms a 1400×1000 frame with llvmpipe), a wait the
-//! app does not otherwise make on the main thread; its bands are drawn from the render
-//! node. (An asynchronous read into a pixel-pack buffer, fetched frames later, would
-//! avoid both costs.)
+//! The GL renderer's frame is read back from its back buffer where the GL driver
+//! rasterizes on the CPU (`gl.rs`); with a GPU its bands are drawn from the render node.
 //!
 //! A band is read only where this frame repainted it (inside the painted region passed
 //! to `end_frame`): elsewhere a paint surface holds what it held before. Any doubt (a
@@ -27,6 +24,7 @@ use super::cairo::{
     cairo_destroy, cairo_get_target, cairo_set_source_surface, cairo_status,
     cairo_surface_get_device_scale, Cairo, CairoSurface, CAIRO_STATUS_SUCCESS,
 };
+use super::gl::{self, BandsRead};
 use crate::ffi::{is_a, CairoRectangleInt, CairoRegion};
 
 const CAIRO_REGION_OVERLAP_IN: c_int = 0;
@@ -38,8 +36,9 @@ extern "C" {
     ) -> c_int;
 }
 
-/// Reads what it can of `bands` from `context`, the draw context presenting the frame at
-/// `scale`; `painted` is the region `end_frame` presents. Returns how many bands it read.
+/// Reads what it can of `bands` from `context`, the draw context presenting the frame of
+/// a surface of `size` (width, height, scale); `painted` is the region `end_frame`
+/// presents. Returns how many bands it read, and how long it waited for the renderer.
 ///
 /// # Safety
 /// Called from the `end_frame` wrapper, before the original: `context` is the draw
@@ -47,22 +46,28 @@ extern "C" {
 pub(super) unsafe fn read_bands(
     context: *mut GdkDrawContext,
     painted: *const CairoRegion,
-    scale: u32,
+    size: (i32, i32, u32),
     bands: &mut [Band],
-) -> usize {
+) -> BandsRead {
     let mut wanted: Vec<&mut Band> = bands
         .iter_mut()
         .filter(|band| band.data.is_none() && unsafe { repainted(painted, band.rect) })
         .collect();
     // Out of its frame a context has nothing to read (and GDK would warn).
     if wanted.is_empty() || unsafe { gdk4_sys::gdk_draw_context_is_in_frame(context) } == 0 {
-        return 0;
+        return BandsRead::default();
     }
+    let (_, height, scale) = size;
     unsafe {
         if is_a(context, gdk4_sys::gdk_cairo_context_get_type()) {
-            read_cairo(context, scale, &mut wanted)
+            BandsRead {
+                read: read_cairo(context, scale, &mut wanted),
+                waited_ns: 0,
+            }
+        } else if is_a(context, gdk4_sys::gdk_gl_context_get_type()) {
+            gl::read_back_buffer(context, height, scale, &mut wanted)
         } else {
-            0
+            BandsRead::default()
         }
     }
 }

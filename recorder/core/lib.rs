@@ -10,6 +10,7 @@
 //!   [`touch_sequences`];
 //! - hand-off: [`ring`] (the single-producer ring and what goes through it), [`queue`]
 //!   (the main thread's ring and the other threads' list), [`writer_wake`];
+//!   [`frame_cycle`] (a frame clock's cycle and timings, handed to the queue);
 //! - file: [`mmap_writer`] (the memory-mapped file), [`writer`] (the writer thread,
 //!   which packs [`pixels`] and adds whole pictures),
 //!   [`crash`] (drain on a crash signal), [`self_time`] (the recorder's own cost);
@@ -34,6 +35,7 @@ pub mod clock;
 pub mod code_address;
 pub mod crash;
 pub mod ffi;
+pub mod frame_cycle;
 pub mod hot;
 pub mod idle_signal;
 pub mod key_names;

@@ -26,7 +26,10 @@
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::Mutex;
 
-use gdkrecord_format::Record;
+use gdkrecord_format::{Damage, Record};
+
+use crate::ffi::CairoRegion;
+use crate::region;
 
 use crate::hot::HOT;
 use crate::ring::{Consumer, Queue, Slot};
@@ -154,6 +157,64 @@ pub fn send_in_place<T: InPlace>(value: T, entry: fn(T) -> Entry) {
     if !unsafe { main_queue().push_in_place(value) } {
         DROPPED.fetch_add(1, Ordering::Relaxed);
     }
+}
+
+/// Sends the Damage (or Painted, `head.painted`) record of `region` (null: none), each
+/// rectangle moved by `offset`, with `head`'s other fields (from the main thread): in
+/// place when it has at most [`INLINE_RECTS`] rectangles (the usual case), else read
+/// again into a record. Returns `head` with the rectangles kept inline, and how many the
+/// region has (more than [`INLINE_RECTS`]: not all are inline).
+///
+/// # Safety
+/// `region` is null or a valid `cairo_region_t`.
+#[inline(always)]
+pub unsafe fn send_region(
+    mut head: InlineRegion,
+    region: *const CairoRegion,
+    offset: (i32, i32),
+) -> (InlineRegion, usize) {
+    let moved = |[x, y, width, height]: [i32; 4]| [x + offset.0, y + offset.1, width, height];
+    head.len = 0;
+    let n = unsafe {
+        region::for_each_rect(region, |rect| {
+            if let Some(slot) = head.rects.get_mut(usize::from(head.len)) {
+                *slot = moved(rect);
+                head.len += 1;
+            }
+        })
+    };
+    if n <= INLINE_RECTS {
+        send_in_place(head, Entry::Region);
+    } else {
+        unsafe { send_large_region(head, region, moved) };
+    }
+    (head, n)
+}
+
+/// [`send_region`] of more than [`INLINE_RECTS`] rectangles.
+#[inline(never)]
+unsafe fn send_large_region(
+    head: InlineRegion,
+    region: *const CairoRegion,
+    moved: impl Fn([i32; 4]) -> [i32; 4],
+) {
+    let mut rects = Vec::new();
+    unsafe { region::for_each_rect(region, |rect| rects.push(moved(rect))) };
+    let damage = Damage {
+        t_ns: head.t_ns,
+        surface: head.surface,
+        frame: head.frame,
+        renderer: head.renderer,
+        rects,
+    };
+    send(
+        if head.painted {
+            Record::Painted(damage)
+        } else {
+            Record::Damage(damage)
+        },
+        true,
+    );
 }
 
 /// Sends `entry` to the writer thread (see [`send`]).

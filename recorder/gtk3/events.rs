@@ -23,10 +23,11 @@ use gdkrecord_format::{
 use glib_sys::gpointer;
 use std::sync::atomic::Ordering;
 
+use crate::exposures::{self, ExposedWindow};
 use crate::ffi::{self, event_type as gdk3, GdkEvent, GdkWindow};
+use crate::pixels;
 use crate::surfaces::Target;
 use crate::tables::with_tables;
-use crate::{exposures, pixels};
 
 /// The handler GDK calls for each event: records it, then lets GTK handle it.
 pub(crate) unsafe extern "C" fn on_event(event: *mut GdkEvent, _data: gpointer) {
@@ -308,8 +309,8 @@ unsafe fn record_input(
     }
 }
 
-/// A `GDK_EXPOSE`: its region, moved by the window's offset in its surface, added to
-/// the surface's exposure of the frame being painted (`exposures.rs`).
+/// A `GDK_EXPOSE`: its region, moved by the window's offset in its surface, written as
+/// a Damage record of the frame being painted (`exposures.rs`).
 ///
 /// # Safety
 /// `event` is a valid expose event of `window`.
@@ -321,12 +322,13 @@ unsafe fn record_expose(event: *mut GdkEvent, window: *mut GdkWindow, t_ns: u64)
     } else {
         unsafe { ffi::gdk_window_get_toplevel(window) }
     };
-    let target = if surface_window.is_null() || surface_window == window {
-        Target {
+    let (target, is_child, check_child) = if surface_window.is_null() || surface_window == window {
+        let at_origin = Target {
             surface: window,
             dx: 0,
             dy: 0,
-        }
+        };
+        (at_origin, false, false)
     } else {
         let native = unsafe { ffi::gdk_window_has_native(window) } != 0;
         if !native && exposures::CHILDREN_INSIDE.trusted() {
@@ -334,49 +336,47 @@ unsafe fn record_expose(event: *mut GdkEvent, window: *mut GdkWindow, t_ns: u64)
             return;
         }
         let target = unsafe { Target::of_child(window, surface_window) };
-        let check = !native && exposures::CHILDREN_INSIDE.checking();
-        return unsafe { add_expose(target, expose, t_ns, check) };
+        (
+            target,
+            true,
+            !native && exposures::CHILDREN_INSIDE.checking(),
+        )
     };
-    unsafe { add_expose(target, expose, t_ns, false) };
-}
-
-/// Adds `expose` of the window `target` places to its surface's exposure.
-///
-/// # Safety
-/// `expose` is a valid expose event of that window.
-unsafe fn add_expose(target: Target, expose: &ffi::EventExpose, t_ns: u64, check_child: bool) {
     with_tables(|tables| {
-        let surface = unsafe { tables.surface_id(target.surface) };
         let in_cycle = tables.current_frame >= 0;
         let frame = if in_cycle {
             tables.current_frame
         } else {
             // The app forced a repaint outside the frame clock's paint: the clock's frame.
-            let clock = unsafe { ffi::gdk_window_get_frame_clock(target.surface) };
-            if clock.is_null() {
-                -1
-            } else {
-                unsafe { ffi::gdk_frame_clock_get_frame_counter(clock) }
-            }
+            unsafe { clock_frame(target.surface) }
         };
-        let offset = (target.dx, target.dy);
-        let check_child = check_child && in_cycle;
+        let exposed = ExposedWindow {
+            surface: unsafe { tables.surface_id(target.surface) },
+            window: target.surface,
+            offset: (target.dx, target.dy),
+            is_child,
+            // Checked only against a surface's expose of the same cycle.
+            check_child: check_child && in_cycle,
+        };
         let exposures = &mut tables.exposures;
-        unsafe {
-            exposures.add(
-                surface,
-                target.surface,
-                frame,
-                offset,
-                expose.region,
-                t_ns,
-                check_child,
-            )
-        };
-        if !in_cycle {
-            exposures.flush();
+        unsafe { exposures.add(exposed, frame, expose.region, t_ns) };
+        if !in_cycle && pixels::enabled() {
+            exposures.painted();
         }
     });
+}
+
+/// The frame counter of `surface`'s frame clock, or -1.
+///
+/// # Safety
+/// `surface` is a valid GdkWindow.
+unsafe fn clock_frame(surface: *mut GdkWindow) -> i64 {
+    let clock = unsafe { ffi::gdk_window_get_frame_clock(surface) };
+    if clock.is_null() {
+        -1
+    } else {
+        unsafe { ffi::gdk_frame_clock_get_frame_counter(clock) }
+    }
 }
 
 #[cfg(test)]

@@ -1,39 +1,37 @@
-//! Frame-clock cycles in GDK 3, whose `GdkFrameClock` has GTK 4's phase signals: an
+//! Frame-clock cycles in GDK 3, whose `GdkFrameClock` has GTK 4's phase signals: the
+//! core's `frame_cycle` over GDK 3 (the same scheme as the GTK 4 front's `frames.rs`). An
 //! emission hook per phase signal gives each phase's start (the end of the phase before
 //! it); a handler connected after all others on each clock's after-paint gives the
-//! cycle's end, where the Frame record is written and, every 4 cycles, the
-//! GdkFrameTimings GDK has completed since. (The same scheme as the GTK 4 front's
-//! `frames.rs`, over GDK 3.)
+//! cycle's end, where the frame's pixels are read (with `GDKRECORD_PIXELS`), then its
+//! Frame record is written and, every 4 cycles, the GdkFrameTimings GDK has completed
+//! since.
 
-use std::ffi::{c_uint, c_void, CStr};
+use std::ffi::{c_uint, c_void};
 
 use gdkrecord_core::clock;
 use gdkrecord_core::ffi::value_pointer;
+use gdkrecord_core::frame_cycle::{self, ClockState, TimingsCalls, AFTER_PAINT};
 use gdkrecord_core::self_time::{FrameSite, Timer};
-use gdkrecord_format::{Frame, FrameTimings, Phase, Record, SurfaceId};
 use glib_sys::{gboolean, gpointer, GTRUE};
 use gobject_sys::{GObject, GSignalInvocationHint, GValue};
 
-use crate::ffi::{self, GdkFrameClock};
+use crate::ffi::{self, GdkFrameClock, GdkFrameTimings};
 use crate::pixels;
-use crate::tables::{with_tables, ClockState, Tables};
+use crate::tables::{with_tables, Tables};
 
-/// The phase signals, in the order GDK emits them (indexes of [`Frame::phases`]).
-pub(crate) const PHASE_SIGNALS: [&CStr; 5] = [
-    c"before-paint",
-    c"update",
-    c"layout",
-    c"paint",
-    c"after-paint",
-];
-const BEFORE_PAINT: usize = 0;
-const LAYOUT: usize = 2;
-const AFTER_PAINT: usize = 4;
-/// At most this many completed timings are written per look (GDK keeps 16).
-const MAX_TIMINGS_PER_LOOK: i64 = 8;
-/// Completed timings are looked for every this many cycles (a batch costs little more
-/// than one), when the counted frame counter is also checked against GDK's.
-const TIMINGS_EVERY: i64 = 4;
+pub(crate) use gdkrecord_core::frame_cycle::PHASE_SIGNALS;
+
+/// GDK 3's frame clock and timings calls.
+static TIMINGS: TimingsCalls<GdkFrameClock, GdkFrameTimings> = TimingsCalls {
+    frame_counter: ffi::gdk_frame_clock_get_frame_counter,
+    history_start: ffi::gdk_frame_clock_get_history_start,
+    timings: ffi::gdk_frame_clock_get_timings,
+    complete: ffi::gdk_frame_timings_get_complete,
+    frame_time: ffi::gdk_frame_timings_get_frame_time,
+    presentation_time: ffi::gdk_frame_timings_get_presentation_time,
+    predicted_presentation_time: ffi::gdk_frame_timings_get_predicted_presentation_time,
+    refresh_interval: ffi::gdk_frame_timings_get_refresh_interval,
+};
 
 impl Tables {
     /// The state of `clock`, connecting its cycle-end handler on first sight.
@@ -41,14 +39,7 @@ impl Tables {
         let key = clock as usize;
         if self.clocks.get(key).is_none() {
             unsafe { watch_clock(clock) };
-            self.clocks.insert(
-                key,
-                ClockState {
-                    counter: -1,
-                    next_timings: -1,
-                    ..ClockState::default()
-                },
-            );
+            self.clocks.insert(key, ClockState::default());
         }
         self.clocks.get_mut(key).expect("just inserted")
     }
@@ -93,39 +84,17 @@ pub(crate) unsafe extern "C" fn on_phase_start(
         }
         let monotonic = clock::monotonic_ns();
         let timer = Timer::start_at(monotonic);
-        let now = clock::since_start(monotonic);
         let phase = data as usize;
         let clock = unsafe { value_pointer(params) }.cast::<GdkFrameClock>();
         if clock.is_null() || phase >= PHASE_SIGNALS.len() {
             return;
         }
+        let now = clock::since_start(monotonic);
         with_tables(|tables| {
             let state = tables.clock_state(clock);
-            let last = state.last_phase;
-            let new_cycle = phase == BEFORE_PAINT || last.is_some_and(|last| phase < last);
-            if new_cycle {
-                *state = ClockState {
-                    starts: [None; 5],
-                    ends: [None; 5],
-                    last_phase: None,
-                    // GDK counts a frame right before its before-paint: counted here,
-                    // asked of GDK on the first cycle and checked every few cycles.
-                    counter: if phase == BEFORE_PAINT && state.counter >= 0 {
-                        state.counter + 1
-                    } else {
-                        unsafe { ffi::gdk_frame_clock_get_frame_counter(clock) }
-                    },
-                    ..*state
-                };
-            } else if let Some(last) = last.filter(|last| *last != phase) {
-                state.ends[last] = Some(now);
-            }
-            // Layout may run several times per cycle: keep the first start.
-            if !(phase == LAYOUT && state.starts[LAYOUT].is_some()) {
-                state.starts[phase] = Some(now);
-            }
-            state.last_phase = Some(phase);
-            tables.current_frame = state.counter;
+            tables.current_frame = state.phase_started(phase, now, || unsafe {
+                ffi::gdk_frame_clock_get_frame_counter(clock)
+            });
         });
         timer.stop_frame_work(FrameSite::PhaseStart(phase), false);
     });
@@ -133,6 +102,7 @@ pub(crate) unsafe extern "C" fn on_phase_start(
 }
 
 /// Connected after every other handler of each clock's after-paint: the cycle ends.
+#[link_section = ".text.hot.gdkrecord"]
 unsafe extern "C" fn on_cycle_end(clock: *mut GdkFrameClock, _data: *mut c_void) {
     gdkrecord_core::guard((), || {
         gdkrecord_core::idle_signal::frame_ended();
@@ -144,112 +114,29 @@ unsafe extern "C" fn on_cycle_end(clock: *mut GdkFrameClock, _data: *mut c_void)
         let now = clock::since_start(monotonic);
         let mut wrote_frame = false;
         with_tables(|tables| {
-            let Some(state) = tables.clocks.get_mut(clock as usize) else {
+            let Some(end) = tables
+                .clocks
+                .get_mut(clock as usize)
+                .and_then(|state| state.cycle_ended(now))
+            else {
                 return;
             };
-            if state.starts[AFTER_PAINT].is_none() {
-                return;
-            }
-            state.ends[AFTER_PAINT] = Some(now);
-            // Before the Frame record, as GTK 4's Damage and Pixels records come during
-            // paint; GDK has painted the windows by now.
-            tables.exposures.flush();
+            tables.current_frame = -1;
             if pixels::enabled() {
-                // Timed on their own (`time_pixels`), after the cycle's end time was taken.
+                // GDK has painted the windows by now; before the Frame record, as GTK 4's
+                // Pixels records come during paint. Timed on their own (`time_pixels`),
+                // after the cycle's end time was taken.
+                tables.exposures.painted();
                 timer.exclude(unsafe { pixels::read_due(tables) });
             }
-            let Some(state) = tables.clocks.get_mut(clock as usize) else {
-                return;
-            };
-            let phases: [Option<Phase>; 5] = std::array::from_fn(|i| {
-                state.starts[i].map(|start_ns| Phase {
-                    start_ns,
-                    end_ns: state.ends[i].unwrap_or(start_ns).max(start_ns),
-                })
-            });
-            state.starts = [None; 5];
-            state.ends = [None; 5];
-            state.last_phase = None;
-            let counter = state.counter;
-            if state.next_timings < 0 {
-                state.next_timings = counter;
-            }
-            let next_timings = state.next_timings;
-            let surface = state.surface;
-            tables.current_frame = -1;
-            let Some(surface) = surface else { return };
-            let first_start = phases
-                .iter()
-                .flatten()
-                .map(|p| p.start_ns)
-                .min()
-                .unwrap_or(now);
-            let [before_paint, update, layout, paint, after_paint] = phases;
-            tables.write(Record::Frame(Frame {
-                t_ns: first_start,
-                surface,
-                counter,
-                end_ns: now,
-                before_paint,
-                update,
-                layout,
-                paint,
-                after_paint,
-            }));
-            wrote_frame = true;
-            if counter % TIMINGS_EVERY != 0 {
-                return;
-            }
-            let next = unsafe {
-                write_completed_timings(tables, clock, surface, next_timings, counter, now)
-            };
-            let gdk_counter = unsafe { ffi::gdk_frame_clock_get_frame_counter(clock) };
-            if let Some(state) = tables.clocks.get_mut(clock as usize) {
-                state.next_timings = next;
-                state.counter = gdk_counter;
+            let (sent, timings) = unsafe { frame_cycle::finish_cycle(&TIMINGS, clock, end, now) };
+            wrote_frame = sent;
+            if let (Some((next, gdk_counter)), Some(state)) =
+                (timings, tables.clocks.get_mut(clock as usize))
+            {
+                state.timings_written(next, gdk_counter);
             }
         });
         timer.stop_frame_work(FrameSite::CycleEnd, wrote_frame);
     })
-}
-
-/// Writes the timings of frames `from..current` that GDK has completed, in order,
-/// stopping at the first incomplete one. Returns the next counter to look at.
-unsafe fn write_completed_timings(
-    tables: &mut Tables,
-    clock: *mut GdkFrameClock,
-    surface: SurfaceId,
-    from: i64,
-    current: i64,
-    now: u64,
-) -> i64 {
-    let history_start = unsafe { ffi::gdk_frame_clock_get_history_start(clock) };
-    let start = from.max(history_start);
-    let mut counter = start;
-    while counter < current && counter < start + MAX_TIMINGS_PER_LOOK {
-        let timings = unsafe { ffi::gdk_frame_clock_get_timings(clock, counter) };
-        if !timings.is_null() {
-            if unsafe { ffi::gdk_frame_timings_get_complete(timings) } == 0 {
-                break;
-            }
-            let refresh_us = unsafe { ffi::gdk_frame_timings_get_refresh_interval(timings) };
-            tables.write(Record::FrameTimings(FrameTimings {
-                t_ns: now,
-                surface,
-                counter,
-                frame_time_ns: clock::from_gdk_us(unsafe {
-                    ffi::gdk_frame_timings_get_frame_time(timings)
-                }),
-                presentation_time_ns: clock::from_gdk_us(unsafe {
-                    ffi::gdk_frame_timings_get_presentation_time(timings)
-                }),
-                predicted_presentation_time_ns: clock::from_gdk_us(unsafe {
-                    ffi::gdk_frame_timings_get_predicted_presentation_time(timings)
-                }),
-                refresh_interval_ns: (refresh_us > 0).then(|| refresh_us as u64 * 1000),
-            }));
-        }
-        counter += 1;
-    }
-    counter
 }

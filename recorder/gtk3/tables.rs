@@ -3,6 +3,7 @@
 //! exposures of the frame being painted. Below the hooks that fill them in
 //! (`surfaces.rs`, `frames.rs`, `events.rs`); above `exposures.rs`, whose list they hold.
 
+use gdkrecord_core::frame_cycle::ClockState;
 use gdkrecord_core::key_names::{KeyName, KeyNameCache};
 use gdkrecord_core::queue;
 use gdkrecord_core::session::MainThreadCell;
@@ -21,21 +22,6 @@ pub(crate) struct SurfaceInfo {
     pub(crate) state: u32,
     /// A popup: its pixels come with its position over its parent.
     pub(crate) popup: bool,
-}
-
-/// One frame clock's current cycle: phase start and end times (ns since the start).
-#[derive(Debug, Clone, Copy, Default)]
-pub(crate) struct ClockState {
-    pub(crate) starts: [Option<u64>; 5],
-    pub(crate) ends: [Option<u64>; 5],
-    /// This cycle's frame counter.
-    pub(crate) counter: i64,
-    /// The next frame counter whose timings are to be written (-1: none yet).
-    pub(crate) next_timings: i64,
-    /// The phase started last in this cycle.
-    pub(crate) last_phase: Option<usize>,
-    /// The toplevel this clock paints, once known.
-    pub(crate) surface: Option<SurfaceId>,
 }
 
 /// The recording's tables.

@@ -1,65 +1,36 @@
-//! Frame-clock cycles: an emission hook per phase signal gives each phase's start, which
-//! is also the end of the phase before it (GDK emits them back to back from one idle
-//! callback); a handler connected after all others on each clock's after-paint gives
-//! the cycle's end. One Frame record is written per cycle when after-paint ends, then
-//! the GdkFrameTimings GDK has completed since. Per cycle that is one hook call per
-//! phase GDK runs and one handler call: the fewest that time every phase.
+//! Frame-clock cycles (the core's `frame_cycle`, over GDK 4): an emission hook per phase
+//! signal gives each phase's start, which is also the end of the phase before it (GDK
+//! emits them back to back from one idle callback); a handler connected after all others
+//! on each clock's after-paint gives the cycle's end. One Frame record is written per
+//! cycle when after-paint ends, then the GdkFrameTimings GDK has completed since. Per
+//! cycle that is one hook call per phase GDK runs and one handler call: the fewest that
+//! time every phase.
 
-use std::ffi::{c_uint, c_void, CStr};
+use std::ffi::{c_uint, c_void};
 
-use gdk4_sys::GdkFrameClock;
-use gdkrecord_format::{FrameTimings, Record, SurfaceId};
+use gdk4_sys::{GdkFrameClock, GdkFrameTimings};
+use gdkrecord_core::frame_cycle::{self, ClockState, TimingsCalls, AFTER_PAINT};
 use glib_sys::{gboolean, gpointer, GTRUE};
 use gobject_sys::{GObject, GSignalInvocationHint, GValue};
 
 use crate::clock;
 use crate::ffi::value_pointer;
-use crate::queue::{self, Entry, FrameEntry};
 use crate::self_time::{FrameSite, Timer};
-use crate::tables::{with_session, ClockState, Session, NO_PHASE};
+use crate::tables::{with_session, Session};
 
-/// The phase signals, in the order GDK emits them (indexes of [`Frame::phases`]).
-pub(crate) const PHASE_SIGNALS: [&CStr; 5] = [
-    c"before-paint",
-    c"update",
-    c"layout",
-    c"paint",
-    c"after-paint",
-];
-const BEFORE_PAINT: usize = 0;
-const LAYOUT: usize = 2;
-const AFTER_PAINT: usize = 4;
-/// At most this many completed timings are written per look (bounds the work; GDK
-/// keeps 16 frames of history).
-const MAX_TIMINGS_PER_LOOK: i64 = 8;
-/// Completed timings are looked for every this many cycles: a batch of frames' timings
-/// costs little more than one, as the first read brings GDK's code and history in.
-const TIMINGS_EVERY: i64 = 4;
-impl ClockState {
-    #[inline(always)]
-    fn start(&self, phase: usize) -> Option<u64> {
-        (self.started & 1 << phase != 0).then_some(self.starts[phase])
-    }
+pub(crate) use gdkrecord_core::frame_cycle::PHASE_SIGNALS;
 
-    #[inline(always)]
-    fn set_start(&mut self, phase: usize, t_ns: u64) {
-        self.starts[phase] = t_ns;
-        self.started |= 1 << phase;
-    }
-
-    #[inline(always)]
-    fn set_end(&mut self, phase: usize, t_ns: u64) {
-        self.ends[phase] = t_ns;
-        self.ended |= 1 << phase;
-    }
-
-    #[inline(always)]
-    fn clear_phases(&mut self) {
-        self.started = 0;
-        self.ended = 0;
-        self.last_phase = NO_PHASE;
-    }
-}
+/// GDK 4's frame clock and timings calls.
+static TIMINGS: TimingsCalls<GdkFrameClock, GdkFrameTimings> = TimingsCalls {
+    frame_counter: gdk4_sys::gdk_frame_clock_get_frame_counter,
+    history_start: gdk4_sys::gdk_frame_clock_get_history_start,
+    timings: gdk4_sys::gdk_frame_clock_get_timings,
+    complete: gdk4_sys::gdk_frame_timings_get_complete,
+    frame_time: gdk4_sys::gdk_frame_timings_get_frame_time,
+    presentation_time: gdk4_sys::gdk_frame_timings_get_presentation_time,
+    predicted_presentation_time: gdk4_sys::gdk_frame_timings_get_predicted_presentation_time,
+    refresh_interval: gdk4_sys::gdk_frame_timings_get_refresh_interval,
+};
 
 impl Session {
     /// The state of `clock`, connecting its phase-end handlers on first sight.
@@ -132,27 +103,9 @@ pub(crate) unsafe extern "C" fn on_phase_start(
         let now = clock::since_start(monotonic);
         with_session(|session| {
             let state = unsafe { session.clock_state(clock) };
-            let last = state.last_phase;
-            let new_cycle = phase == BEFORE_PAINT || (last != NO_PHASE && phase < last as usize);
-            if new_cycle {
-                state.clear_phases();
-                // GDK counts a frame right before emitting its before-paint, so after the
-                // first look the counter is counted here (checked again with the timings).
-                state.counter = if phase == BEFORE_PAINT && state.counter >= 0 {
-                    state.counter + 1
-                } else {
-                    unsafe { gdk4_sys::gdk_frame_clock_get_frame_counter(clock) }
-                };
-            } else if last != NO_PHASE && last as usize != phase {
-                state.set_end(last as usize, now);
-            }
-            // Layout may run several times per cycle: keep the first start.
-            if !(phase == LAYOUT && state.start(LAYOUT).is_some()) {
-                state.set_start(phase, now);
-            }
-            state.last_phase = phase as u8;
-            let counter = state.counter;
-            session.current_frame = counter;
+            session.current_frame = state.phase_started(phase, now, || unsafe {
+                gdk4_sys::gdk_frame_clock_get_frame_counter(clock)
+            });
         });
         timer.stop_frame_work(FrameSite::PhaseStart(phase), false);
     });
@@ -172,87 +125,20 @@ unsafe extern "C" fn on_cycle_end(clock: *mut GdkFrameClock, _data: *mut c_void)
         let now = clock::since_start(monotonic);
         let mut wrote_frame = false;
         with_session(|session| {
-            let Some(state) = session.known_clock(clock) else {
+            let Some(end) = session
+                .known_clock(clock)
+                .and_then(|state| state.cycle_ended(now))
+            else {
                 return;
             };
-            if state.start(AFTER_PAINT).is_none() {
-                return;
-            }
-            state.set_end(AFTER_PAINT, now);
-            // The phases go as the state holds them: the writer thread makes the record.
-            let frame = state.surface.map(|surface| FrameEntry {
-                surface,
-                started: state.started,
-                ended: state.ended,
-                counter: state.counter,
-                end_ns: now,
-                starts: state.starts,
-                ends: state.ends,
-            });
-            state.clear_phases();
-            let counter = state.counter;
-            if state.next_timings < 0 {
-                state.next_timings = counter;
-            }
-            let next_timings = state.next_timings;
             session.current_frame = -1;
-            let Some(frame) = frame else { return };
-            let surface = frame.surface;
-            queue::send_in_place(frame, Entry::Frame);
-            wrote_frame = true;
-            if counter % TIMINGS_EVERY != 0 {
-                return;
-            }
-            let next = unsafe {
-                write_completed_timings(session, clock, surface, next_timings, counter, now)
-            };
-            let gdk_counter = unsafe { gdk4_sys::gdk_frame_clock_get_frame_counter(clock) };
-            if let Some(state) = session.known_clock(clock) {
-                state.next_timings = next;
-                state.counter = gdk_counter;
+            let (sent, timings) = unsafe { frame_cycle::finish_cycle(&TIMINGS, clock, end, now) };
+            wrote_frame = sent;
+            if let (Some((next, gdk_counter)), Some(state)) = (timings, session.known_clock(clock))
+            {
+                state.timings_written(next, gdk_counter);
             }
         });
         timer.stop_frame_work(FrameSite::CycleEnd, wrote_frame);
     })
-}
-
-/// Writes the timings of frames `from..current` that GDK has completed, in order,
-/// stopping at the first incomplete one, stamped `now`. Returns the next counter to look at.
-#[inline(never)]
-unsafe fn write_completed_timings(
-    session: &mut Session,
-    clock: *mut GdkFrameClock,
-    surface: SurfaceId,
-    from: i64,
-    current: i64,
-    now: u64,
-) -> i64 {
-    let history_start = unsafe { gdk4_sys::gdk_frame_clock_get_history_start(clock) };
-    let mut counter = from.max(history_start);
-    while counter < current && counter < from.max(history_start) + MAX_TIMINGS_PER_LOOK {
-        let timings = unsafe { gdk4_sys::gdk_frame_clock_get_timings(clock, counter) };
-        if !timings.is_null() {
-            if unsafe { gdk4_sys::gdk_frame_timings_get_complete(timings) } == 0 {
-                break;
-            }
-            let refresh_us = unsafe { gdk4_sys::gdk_frame_timings_get_refresh_interval(timings) };
-            session.write(Record::FrameTimings(FrameTimings {
-                t_ns: now,
-                surface,
-                counter,
-                frame_time_ns: clock::from_gdk_us(unsafe {
-                    gdk4_sys::gdk_frame_timings_get_frame_time(timings)
-                }),
-                presentation_time_ns: clock::from_gdk_us(unsafe {
-                    gdk4_sys::gdk_frame_timings_get_presentation_time(timings)
-                }),
-                predicted_presentation_time_ns: clock::from_gdk_us(unsafe {
-                    gdk4_sys::gdk_frame_timings_get_predicted_presentation_time(timings)
-                }),
-                refresh_interval_ns: (refresh_us > 0).then(|| refresh_us as u64 * 1000),
-            }));
-        }
-        counter += 1;
-    }
-    counter
 }

@@ -4,6 +4,7 @@
 //! `damage/`), so that every hook module looks the tables up and none is looked up by
 //! the tables.
 
+use gdkrecord_core::frame_cycle::ClockState;
 use gdkrecord_core::key_names::{KeyName, KeyNameCache};
 use gdkrecord_core::session::MainThreadCell;
 use gdkrecord_core::small_map::SmallMap;
@@ -56,43 +57,6 @@ pub(crate) struct Session {
     pub(crate) next_surface: u32,
     /// Touch sequences (GdkEventSequence pointers) -> small numbers.
     sequences: TouchSequences,
-}
-
-/// No phase yet in `ClockState::last_phase`.
-pub(crate) const NO_PHASE: u8 = u8::MAX;
-
-/// One frame clock's current cycle, compact (two cache lines): each phase hook touches it.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct ClockState {
-    /// Phase start and end times (ns since the start); valid where `started` / `ended`
-    /// has the phase's bit.
-    pub(crate) starts: [u64; 5],
-    pub(crate) ends: [u64; 5],
-    /// This cycle's frame counter (read when it began).
-    pub(crate) counter: i64,
-    /// The next frame counter whose timings are to be written (-1: none yet).
-    pub(crate) next_timings: i64,
-    /// The surface (toplevel) this clock belongs to, once known.
-    pub(crate) surface: Option<SurfaceId>,
-    pub(crate) started: u8,
-    pub(crate) ended: u8,
-    /// The last phase started in this cycle, or [`NO_PHASE`].
-    pub(crate) last_phase: u8,
-}
-
-impl Default for ClockState {
-    fn default() -> ClockState {
-        ClockState {
-            starts: [0; 5],
-            ends: [0; 5],
-            counter: -1,
-            next_timings: -1,
-            surface: None,
-            started: 0,
-            ended: 0,
-            last_phase: NO_PHASE,
-        }
-    }
 }
 
 /// What the recorder keeps about a live surface.

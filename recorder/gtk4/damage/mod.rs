@@ -23,7 +23,7 @@ use std::ffi::c_void;
 use std::sync::atomic::Ordering;
 
 use gdk4_sys::{GdkDrawContext, GdkSurface};
-use gdkrecord_format::{Damage, Record, Renderer};
+use gdkrecord_format::Renderer;
 use gsk4_sys::{GskRenderNode, GskRenderer};
 
 use self::chain::{Chain, END_FRAME, RENDER};
@@ -32,8 +32,7 @@ use self::patch::{capturing, scan_draw_contexts, END_FRAME_PROOF, RENDER_PROOF, 
 pub(crate) use self::patch::{check_layout, patch_renderer, status};
 use crate::clock;
 use crate::ffi::{type_of, CairoRegion, EndFrameFn, RenderFn};
-use crate::queue::{self, Entry, InlineRegion, INLINE_RECTS};
-use crate::region;
+use crate::queue::{self, InlineRegion, INLINE_RECTS};
 use crate::self_time::{FrameSite, Timer};
 use crate::session::on_main_thread;
 use crate::tables::{with_session, Drawer, Session};
@@ -100,32 +99,6 @@ fn record_timed(
     });
 }
 
-/// A region of more than [`INLINE_RECTS`] rectangles: read again into a record.
-///
-/// # Safety
-/// `region` is a valid `cairo_region_t`.
-#[inline(never)]
-unsafe fn record_large_region(
-    session: &mut Session,
-    head: InlineRegion,
-    region: *const CairoRegion,
-) {
-    let mut rects = Vec::new();
-    unsafe { region::for_each_rect(region, |rect| rects.push(rect)) };
-    let damage = Damage {
-        t_ns: head.t_ns,
-        surface: head.surface,
-        frame: head.frame,
-        renderer: head.renderer,
-        rects,
-    };
-    session.write(if head.painted {
-        Record::Painted(damage)
-    } else {
-        Record::Damage(damage)
-    });
-}
-
 /// Forgets every renderer and draw context seen (a native widget was unrealized: they
 /// went with it, and their addresses may come back for others).
 pub(crate) fn forget_drawers(session: &mut Session) {
@@ -160,7 +133,7 @@ unsafe fn record_region(
         frame => frame,
     };
     let surface = unsafe { session.surface_id(surface) };
-    let mut inline = InlineRegion {
+    let head = InlineRegion {
         t_ns,
         frame,
         surface,
@@ -169,19 +142,7 @@ unsafe fn record_region(
         len: 0,
         rects: [[0; 4]; INLINE_RECTS],
     };
-    let n = unsafe {
-        region::for_each_rect(region, |rect| {
-            if let Some(slot) = inline.rects.get_mut(usize::from(inline.len)) {
-                *slot = rect;
-                inline.len += 1;
-            }
-        })
-    };
-    if n <= INLINE_RECTS {
-        queue::send_in_place(inline, Entry::Region);
-    } else {
-        unsafe { record_large_region(session, inline, region) };
-    }
+    unsafe { queue::send_region(head, region, (0, 0)) };
 }
 
 #[link_section = ".text.hot.gdkrecord"]

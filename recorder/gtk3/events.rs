@@ -29,7 +29,10 @@ use crate::pixels;
 use crate::surfaces::Target;
 use crate::tables::with_tables;
 
-/// The handler GDK calls for each event: records it, then lets GTK handle it.
+/// The handler GDK calls for each event: records it, then lets GTK handle it. (In the
+/// hot section with `record`, which is inlined here: the few code pages every event and
+/// frame runs through.)
+#[link_section = ".text.hot.gdkrecord"]
 pub(crate) unsafe extern "C" fn on_event(event: *mut GdkEvent, _data: gpointer) {
     let expose_pixels = gdkrecord_core::guard(false, || {
         if event.is_null() {
@@ -315,6 +318,7 @@ unsafe fn record_input(
 /// # Safety
 /// `event` is a valid expose event of `window`.
 #[inline(never)]
+#[link_section = ".text.hot.gdkrecord"]
 unsafe fn record_expose(event: *mut GdkEvent, window: *mut GdkWindow, t_ns: u64) {
     let expose = unsafe { &*event.cast::<ffi::EventExpose>() };
     let surface_window = if HOT.last_surface.load(Ordering::Relaxed) == window as usize {

@@ -189,6 +189,7 @@ impl Exposures {
     ///
     /// # Safety
     /// `region` is null or a valid cairo region.
+    #[link_section = ".text.hot.gdkrecord"]
     pub(crate) unsafe fn add(
         &mut self,
         exposed: ExposedWindow,

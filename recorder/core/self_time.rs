@@ -5,11 +5,12 @@
 //! matter on a loaded machine: a hook preempted by the scheduler counts milliseconds
 //! that are not its own. Off by default: then a timer is one relaxed load.
 
-use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::OnceLock;
 
 use crate::clock::monotonic_ns;
 use crate::hot::HOT;
+use crate::ring::{Entry, Ring};
 
 const BUCKETS: usize = 1000;
 
@@ -176,8 +177,8 @@ impl FrameSite {
 
 /// Frame work accumulated since the last Frame record.
 static FRAME_WORK_NS: AtomicU64 = AtomicU64::new(0);
-/// Mean ns per event of the warm measurement (0: not run), see `events::measure_warm`.
-pub static WARM_EVENT_NS: AtomicU64 = AtomicU64::new(0);
+/// Mean ns per event of the warm measurement (0: not run), see [`measure_warm`].
+static WARM_EVENT_NS: AtomicU64 = AtomicU64::new(0);
 /// Bytes of event records written (to report bytes per input event).
 static EVENT_BYTES: AtomicU64 = AtomicU64::new(0);
 
@@ -187,6 +188,42 @@ pub fn count_event_bytes(bytes: usize) {
     if enabled() {
         EVENT_BYTES.fetch_add(bytes as u64, Ordering::Relaxed);
     }
+}
+
+/// The warm measurement runs once, at the first motion event after this many events
+/// (past start-up).
+const WARM_AFTER_EVENTS: u64 = 200;
+/// Set once the warm measurement has run (or failed to).
+static WARM_DONE: AtomicBool = AtomicBool::new(false);
+/// Times the warm measurement repeats the event path.
+const WARM_REPEATS: u64 = 100_000;
+
+/// Whether the warm measurement ([`measure_warm`]) is to run now: self-timing is on, the
+/// app is past start-up, and it has not run yet (true once).
+pub fn warm_measurement_due() -> bool {
+    enabled() && events_timed() >= WARM_AFTER_EVENTS && !WARM_DONE.swap(true, Ordering::Relaxed)
+}
+
+/// The main thread's part of a front's event hook, `event_entry` (given a timestamp: the
+/// clock read, reading the real event, the surface lookup, making the ring entry), run
+/// [`WARM_REPEATS`] times back to back, so with warm caches, each entry moved into a
+/// scratch ring (the recording is untouched). Its mean per event (`warm_event_ns` in the
+/// report), next to the in-app figures, separates the code's cost from that of running
+/// cold between GTK's own work. `event_entry` giving `None` ends it, unmeasured.
+pub fn measure_warm(mut event_entry: impl FnMut(u64) -> Option<Entry>) {
+    let scratch = Ring::new(256);
+    let start = monotonic_ns();
+    for _ in 0..WARM_REPEATS {
+        let Some(entry) = event_entry(crate::clock::now()) else {
+            return;
+        };
+        // SAFETY: this thread is the scratch ring's only user.
+        if !unsafe { scratch.push(entry) } {
+            while unsafe { scratch.pop() }.is_some() {}
+        }
+    }
+    let ns = (monotonic_ns() - start) / WARM_REPEATS;
+    WARM_EVENT_NS.store(ns, Ordering::Relaxed);
 }
 
 /// Reads `GDKRECORD_SELF_TIME`.

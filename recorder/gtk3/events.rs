@@ -14,7 +14,7 @@ use gdkrecord_core::ffi::c_string;
 use gdkrecord_core::hot::HOT;
 use gdkrecord_core::key_names::{self, KeyName};
 use gdkrecord_core::queue::{self, Entry, KeyEvent, PointerEvent};
-use gdkrecord_core::self_time::{FrameSite, Timer};
+use gdkrecord_core::self_time::{self, FrameSite, Timer};
 use gdkrecord_core::session::{on_main_thread, recording};
 use gdkrecord_format::{
     is_text_keyval, CrossingMode, Event, EventType, Modifiers, NotifyType, Record, ScrollDirection,
@@ -109,8 +109,14 @@ unsafe fn record(event: *mut GdkEvent) {
     match any.event_type {
         gdk3::MOTION_NOTIFY | gdk3::BUTTON_PRESS | gdk3::BUTTON_RELEASE => {
             let timer = Timer::start_at(monotonic);
-            unsafe { record_pointer(event, any.event_type, any.window, t_ns) };
+            if let Some(pointer) = unsafe { pointer_event(event, any.event_type, any.window, t_ns) }
+            {
+                queue::send_in_place(pointer, Entry::Pointer);
+            }
             timer.stop_event(true);
+            if self_time::enabled() && any.event_type == gdk3::MOTION_NOTIFY {
+                unsafe { after_timing(event, any.window) };
+            }
         }
         gdk3::EXPOSE if crate::damage_on() => {
             let timer = Timer::start_at(monotonic);
@@ -146,17 +152,34 @@ unsafe fn record(event: *mut GdkEvent) {
     }
 }
 
-/// A motion or button event, from the public struct, in surface coordinates.
+/// With self-timing, once the app is past start-up, on a motion event: the warm
+/// measurement of the pointer path (`self_time::measure_warm`).
+///
+/// # Safety
+/// `event` is a valid motion event of `window`.
+#[cold]
+#[inline(never)]
+unsafe fn after_timing(event: *mut GdkEvent, window: *mut GdkWindow) {
+    if self_time::warm_measurement_due() {
+        self_time::measure_warm(|t_ns| {
+            let pointer = unsafe { pointer_event(event, gdk3::MOTION_NOTIFY, window, t_ns) };
+            pointer.map(Entry::Pointer)
+        });
+    }
+}
+
+/// The entry of a motion or button event, from the public struct, in surface
+/// coordinates; `None` for a window of no known surface.
 ///
 /// # Safety
 /// `event` is a valid motion or button event of `window`.
 #[inline(always)]
-unsafe fn record_pointer(
+unsafe fn pointer_event(
     event: *mut GdkEvent,
     gdk3_type: c_int,
     window: *mut GdkWindow,
     t_ns: u64,
-) {
+) -> Option<PointerEvent> {
     // The common case touches no table and calls nothing: the event is on the surface
     // window seen last (a surface is its own target, at no offset).
     let (surface, target) = if HOT.last_surface.load(Ordering::Relaxed) == window as usize {
@@ -171,10 +194,8 @@ unsafe fn record_pointer(
         )
     } else {
         let target = unsafe { Target::of(window) };
-        match with_tables(|tables| unsafe { tables.surface_id(target.surface) }) {
-            Some(id) => (id, target),
-            None => return,
-        }
+        let id = with_tables(|tables| unsafe { tables.surface_id(target.surface) })?;
+        (id, target)
     };
     let pointer = if gdk3_type == gdk3::MOTION_NOTIFY {
         let motion = unsafe { &*event.cast::<ffi::EventMotion>() };
@@ -205,7 +226,7 @@ unsafe fn record_pointer(
             },
         }
     };
-    queue::send_in_place(pointer, Entry::Pointer);
+    Some(pointer)
 }
 
 /// Any other input event: keys (their names from GDK's table, as on GTK 4), crossing,

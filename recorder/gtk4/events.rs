@@ -2,7 +2,7 @@
 //! record with every field its type carries, and hands it to the writer thread.
 
 use std::ffi::c_uint;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 
 use gdk4_sys::{GdkEvent, GdkSurface};
 use gdkrecord_format::{
@@ -17,7 +17,7 @@ use crate::ffi::{c_string, value_pointer};
 use crate::hot::HOT;
 use crate::key_names::{self, KeyName};
 use crate::layout_check::LayoutCheck;
-use crate::queue::{self, Entry, KeyEvent, PointerEvent, Ring};
+use crate::queue::{self, Entry, KeyEvent, PointerEvent};
 use crate::self_time::{self, Timer};
 use crate::session::on_main_thread;
 use crate::tables::with_session;
@@ -379,11 +379,10 @@ unsafe fn record_other_event(surface: *mut GdkSurface, event: *mut GdkEvent, t_n
 #[cold]
 #[inline(never)]
 unsafe fn after_timing(surface: *mut GdkSurface, event: *mut GdkEvent) {
-    if self_time::events_timed() >= WARM_AFTER_EVENTS
-        && unsafe { gdk4_sys::gdk_event_get_event_type(event) } == gdk4_sys::GDK_MOTION_NOTIFY
-        && !WARM_DONE.swap(true, Ordering::Relaxed)
+    if unsafe { gdk4_sys::gdk_event_get_event_type(event) } == gdk4_sys::GDK_MOTION_NOTIFY
+        && self_time::warm_measurement_due()
     {
-        unsafe { measure_warm(surface, event) };
+        self_time::measure_warm(|t_ns| unsafe { event_entry(surface, event, t_ns) });
     }
 }
 
@@ -439,37 +438,4 @@ unsafe fn other_event_entry(
         }
         Entry::Record(Record::Event(record))
     })
-}
-
-/// The warm measurement runs once, at the first motion event after this many events
-/// (past start-up).
-const WARM_AFTER_EVENTS: u64 = 200;
-/// Set once the warm measurement has run (or failed to).
-static WARM_DONE: AtomicBool = AtomicBool::new(false);
-/// Times the warm measurement repeats the event path.
-const WARM_REPEATS: u64 = 100_000;
-
-/// With `GDKRECORD_SELF_TIME=1`: the main thread's part of the hook (clock read,
-/// reading the real `event`, surface lookup, moving the record into a ring slot) run
-/// [`WARM_REPEATS`] times back to back, so with warm caches, into a scratch ring (the
-/// recording is untouched). Its mean per event, next to the in-app figures, separates
-/// the code's cost from that of running cold between GTK's own work.
-///
-/// # Safety
-/// `surface` and `event` are valid.
-unsafe fn measure_warm(surface: *mut GdkSurface, event: *mut GdkEvent) {
-    let scratch = Ring::new(256);
-    let start = clock::monotonic_ns();
-    for _ in 0..WARM_REPEATS {
-        let t_ns = clock::now();
-        let Some(entry) = (unsafe { event_entry(surface, event, t_ns) }) else {
-            return;
-        };
-        // SAFETY: this thread is the scratch ring's only user.
-        if !unsafe { scratch.push(entry) } {
-            while unsafe { scratch.pop() }.is_some() {}
-        }
-    }
-    let ns = (clock::monotonic_ns() - start) / WARM_REPEATS;
-    self_time::WARM_EVENT_NS.store(ns, Ordering::Relaxed);
 }

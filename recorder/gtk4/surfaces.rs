@@ -322,6 +322,8 @@ unsafe extern "C" fn on_scale_notify(
                 surface: id,
                 scale_factor: scale,
             }));
+            // Renderers and draw contexts cache their surface's scale: look them up again.
+            crate::damage::forget_drawers(session);
         });
     })
 }

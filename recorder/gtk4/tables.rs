@@ -71,11 +71,14 @@ pub(crate) struct SurfaceInfo {
 /// What drew into a surface: a renderer or draw context's surface and what it is,
 /// cached per instance in the session (asking GSK/GDK costs a type check and a call into
 /// cold code every frame). Emptied whenever a native widget unrealizes, as its renderer
-/// and draw context go with it.
+/// and draw context go with it, and whenever a surface's scale changes.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Drawer {
     pub(crate) surface: usize,
     pub(crate) renderer: Renderer,
+    /// The surface's scale factor when the drawer was looked up (the cache is emptied
+    /// when a surface's scale changes).
+    pub(crate) scale: u8,
 }
 
 impl Default for Drawer {
@@ -83,6 +86,7 @@ impl Default for Drawer {
         Drawer {
             surface: 0,
             renderer: Renderer::UNKNOWN,
+            scale: 1,
         }
     }
 }

@@ -125,6 +125,62 @@ fn gl_frames_drawn_from_their_nodes(ctx: &Ctx) -> TestResult {
     click_changes_the_label(ctx, "gl", false)
 }
 
+/// GL frames at `GDK_SCALE=2`, read back in device pixels: a whole picture of 800×400,
+/// then the blinking square's 48×48 patches, the picture exactly what the X server shows.
+fn gl_frames_at_scale_two_are_read_back_in_device_pixels(ctx: &Ctx) -> TestResult {
+    let log = ctx.log_path("scale-gl");
+    let (app, window) = ctx.start_counter_with(
+        &log,
+        &[],
+        &[
+            ("GSK_RENDERER", "gl"),
+            ("GDK_SCALE", "2"),
+            ("GDKRECORD_SELF_TIME", "1"),
+        ],
+    )?;
+    let records = wait_for_log(&log, "a whole picture and a square patch", |r| {
+        pixels(r).any(|p| p.full) && pixels(r).any(|p| !p.full && p.rect == SQUARE)
+    })?;
+    let whole = pixels(&records)
+        .find(|p| p.full)
+        .ok_or("no whole picture")?;
+    ensure!(
+        whole.scale == 2 && whole.rect == [0, 0, 400, 200],
+        "whole picture {:?} at scale {}",
+        whole.rect,
+        whole.scale
+    );
+    let square = pixels(&records)
+        .find(|p| p.rect == SQUARE)
+        .ok_or("no square")?;
+    let data = square.decode().map_err(|e| e.to_string())?;
+    ensure!(
+        data.len() == 48 * 48 * 4,
+        "a square patch of {} bytes at scale 2",
+        data.len()
+    );
+    // Painted regions come in application pixels too, whichever this GTK passes (the
+    // square's, or the whole window where GL has no buffer age).
+    let painted: Vec<[i32; 4]> = records
+        .iter()
+        .filter_map(|r| match r {
+            Record::Painted(d) => Some(d.rects.clone()),
+            _ => None,
+        })
+        .flatten()
+        .collect();
+    ensure!(
+        !painted.is_empty()
+            && painted
+                .iter()
+                .all(|r| r[0] >= 0 && r[1] >= 0 && r[0] + r[2] <= 400 && r[1] + r[3] <= 200),
+        "painted rectangles at scale 2: {painted:?}"
+    );
+    screen_matches_the_recording(ctx, &window, &log, true)?;
+    let stderr = ctx.quit(app, &window)?;
+    bands_came_from(&stderr, true, "gl at scale 2")
+}
+
 fn click_changes_the_label(ctx: &Ctx, renderer: &str, read_back: bool) -> TestResult {
     let how = if read_back { "read" } else { "drawn" };
     let log = ctx.log_path(&format!("click-{renderer}-{how}"));
@@ -358,7 +414,7 @@ fn frames_over_the_budget_are_skipped_then_pictured_whole(ctx: &Ctx) -> TestResu
 }
 
 fn main() -> std::process::ExitCode {
-    let tests: [Test; 6] = [
+    let tests: [Test; 7] = [
         (
             "a_click_changes_the_label_and_nothing_else",
             a_click_changes_the_label_and_nothing_else,
@@ -367,6 +423,10 @@ fn main() -> std::process::ExitCode {
         (
             "gl_frames_drawn_from_their_nodes",
             gl_frames_drawn_from_their_nodes,
+        ),
+        (
+            "gl_frames_at_scale_two_are_read_back_in_device_pixels",
+            gl_frames_at_scale_two_are_read_back_in_device_pixels,
         ),
         ("wayland_frames_are_read_back", wayland_frames_are_read_back),
         (

@@ -41,6 +41,7 @@ pub(super) struct Chain {
     drawer: AtomicUsize,
     drawer_surface: AtomicUsize,
     drawer_renderer: AtomicU8,
+    drawer_scale: AtomicU8,
 }
 
 impl Chain {
@@ -55,6 +56,7 @@ impl Chain {
             drawer: AtomicUsize::new(0),
             drawer_surface: AtomicUsize::new(0),
             drawer_renderer: AtomicU8::new(0),
+            drawer_scale: AtomicU8::new(1),
         }
     }
 
@@ -64,6 +66,7 @@ impl Chain {
         (self.drawer.load(Ordering::Relaxed) == drawer).then(|| Drawer {
             surface: self.drawer_surface.load(Ordering::Relaxed),
             renderer: Renderer(self.drawer_renderer.load(Ordering::Relaxed)),
+            scale: self.drawer_scale.load(Ordering::Relaxed),
         })
     }
 
@@ -73,6 +76,7 @@ impl Chain {
         self.drawer_surface.store(known.surface, Ordering::Relaxed);
         self.drawer_renderer
             .store(known.renderer.0, Ordering::Relaxed);
+        self.drawer_scale.store(known.scale, Ordering::Relaxed);
         self.drawer.store(drawer, Ordering::Relaxed);
     }
 

@@ -2,7 +2,8 @@
 //! the recorder wraps two private class vfuncs (see shared/notes/gtk-versions.md):
 //! `GskRendererClass.render(renderer, root, clip)` gives the logical damage of each frame
 //! (a Damage record) and `GdkDrawContextClass.end_frame(context, [context_data,] painted)`
-//! what was really presented (a Painted record). Where they sit changed between GTK
+//! what was really presented (a Painted record, in surface coordinates whatever the GTK
+//! passes: `painted_space.rs`). Where they sit changed between GTK
 //! releases: `layouts.rs` picks the layout from GTK's version and class sizes at load,
 //! `proof.rs` proves it on the running process (before patching a class, and on the
 //! first calls' arguments); any doubt turns capture off, puts the original vfuncs back
@@ -16,6 +17,7 @@
 
 mod chain;
 mod layouts;
+mod painted_space;
 mod patch;
 mod proof;
 
@@ -48,6 +50,15 @@ unsafe fn frame_counter(surface: *mut GdkSurface) -> i64 {
     }
 }
 
+/// The scale factor of `surface` (null: 1), as a drawer caches it.
+unsafe fn scale_of(surface: *mut GdkSurface) -> u8 {
+    if surface.is_null() {
+        return 1;
+    }
+    let scale = unsafe { gdk4_sys::gdk_surface_get_scale_factor(surface) };
+    u8::try_from(scale).unwrap_or(u8::MAX)
+}
+
 /// The renderer a GSK renderer or GDK draw context stands for, from its type name.
 unsafe fn renderer_kind<T>(instance: *mut T) -> Renderer {
     let name = unsafe { gobject_sys::g_type_name(type_of(instance)) };
@@ -62,6 +73,8 @@ unsafe fn renderer_kind<T>(instance: *mut T) -> Renderer {
 /// `end_frame`'s) by `drawer` (a renderer or draw context), on the surface and by the
 /// renderer `drawn_by` names when the drawer is new; timed as frame work from `started` (the wrapper's entry, a
 /// CLOCK_MONOTONIC reading that is also the record's time); a panic stops the recording.
+/// A painted region is recorded in surface coordinates (`painted_space.rs`). Returns the
+/// drawer's surface scale (1 when unknown).
 #[inline(always)]
 fn record_timed(
     started: u64,
@@ -69,12 +82,12 @@ fn record_timed(
     chain: &Chain,
     drawer: usize,
     drawn_by: impl FnOnce() -> Drawer,
-) {
+) -> u8 {
     let painted = std::ptr::eq(chain, &END_FRAME);
-    crate::guard((), || {
+    crate::guard(1, || {
         let timer = Timer::start_at(started);
         let t_ns = clock::since_start(started);
-        with_session(|session| {
+        let scale = with_session(|session| {
             let known = match chain.cached_drawer(drawer) {
                 Some(known) => known,
                 None => {
@@ -86,7 +99,12 @@ fn record_timed(
                     known
                 }
             };
-            unsafe { record_region(session, known, region, painted, t_ns) };
+            if painted && known.scale > 1 {
+                unsafe { record_scaled_painted(session, known, region, t_ns) };
+            } else {
+                unsafe { record_region(session, known, region, painted, t_ns) };
+            }
+            known.scale
         });
         timer.stop_frame_work(
             if painted {
@@ -96,7 +114,44 @@ fn record_timed(
             },
             false,
         );
-    });
+        scale.unwrap_or(1)
+    })
+}
+
+/// Records `end_frame`'s painted `region` of a surface at a scale above 1, in surface
+/// coordinates whichever this GTK passes (`painted_space.rs`).
+///
+/// # Safety
+/// `region` is null or a valid region.
+#[inline(never)]
+unsafe fn record_scaled_painted(
+    session: &mut Session,
+    drawer: Drawer,
+    region: *const CairoRegion,
+    t_ns: u64,
+) {
+    let painted = unsafe {
+        painted_space::in_surface_coordinates(region, drawer.scale, || {
+            session.surfaces.get(drawer.surface).map(|info| info.size)
+        })
+    };
+    unsafe { record_region(session, drawer, painted.region(), true, t_ns) };
+    painted.release();
+}
+
+/// Reads the frame's pixels back through `end_frame`'s painted `region` of a surface at
+/// `scale` above 1, once the region's coordinates are known (`painted_space.rs`).
+///
+/// # Safety
+/// As [`crate::pixels::read_back`].
+#[inline(never)]
+unsafe fn read_back_scaled(context: *mut GdkDrawContext, region: *const CairoRegion, scale: u8) {
+    // Recording the region proved its space if it could: no size is needed here.
+    let painted = unsafe { painted_space::in_surface_coordinates(region, scale, || None) };
+    if let Some(region) = painted.proven() {
+        unsafe { crate::pixels::read_back(context, region) };
+    }
+    painted.release();
 }
 
 /// Forgets every renderer and draw context seen (a native widget was unrealized: they
@@ -177,9 +232,11 @@ unsafe extern "C" fn render_wrapper(
         {
             recorded = true;
             record_timed(started, clip, &RENDER, renderer as usize, || unsafe {
+                let surface = gsk4_sys::gsk_renderer_get_surface(renderer);
                 Drawer {
-                    surface: gsk4_sys::gsk_renderer_get_surface(renderer) as usize,
+                    surface: surface as usize,
                     renderer: renderer_kind(renderer),
+                    scale: scale_of(surface),
                 }
             });
         }
@@ -231,22 +288,29 @@ unsafe extern "C" fn end_frame_wrapper(
         if capturing()
             && (!END_FRAME_PROOF.checking() || patch::prove_end_frame(context, painted as usize))
         {
-            record_timed(
+            // Recorded in surface coordinates, whichever this GTK passes (`painted_space.rs`).
+            let scale = record_timed(
                 started,
                 painted.cast(),
                 &END_FRAME,
                 context as usize,
                 || unsafe {
+                    let surface = gdk4_sys::gdk_draw_context_get_surface(context);
                     Drawer {
-                        surface: gdk4_sys::gdk_draw_context_get_surface(context) as usize,
+                        surface: surface as usize,
                         renderer: renderer_kind(context),
+                        scale: scale_of(surface),
                     }
                 },
             );
             // Before the original presents the frame, whose pixels are still there (timed
             // as pixels, after the frame work's timer stopped).
             if crate::pixels::enabled() {
-                unsafe { crate::pixels::read_back(context, painted.cast()) };
+                if scale > 1 {
+                    unsafe { read_back_scaled(context, painted.cast(), scale) };
+                } else {
+                    unsafe { crate::pixels::read_back(context, painted.cast()) };
+                }
             }
         }
     }

@@ -80,6 +80,25 @@ fn gl() -> Option<&'static Gl> {
     .as_ref()
 }
 
+/// The surface's scale as GDK renders it (`gdk_surface_get_scale()`, GTK 4.12 and later,
+/// looked up in the process; `None` before, where the scale is the integer factor).
+///
+/// # Safety
+/// `surface` is a valid GdkSurface.
+unsafe fn fractional_scale(surface: *mut gdk4_sys::GdkSurface) -> Option<f64> {
+    type GetScale = unsafe extern "C" fn(*mut gdk4_sys::GdkSurface) -> f64;
+    static GET_SCALE: OnceLock<Option<GetScale>> = OnceLock::new();
+    let get_scale = GET_SCALE.get_or_init(|| unsafe {
+        let symbol = libc::dlsym(libc::RTLD_DEFAULT, c"gdk_surface_get_scale".as_ptr());
+        // SAFETY: GDK's `double gdk_surface_get_scale (GdkSurface *surface)`.
+        (!symbol.is_null()).then(|| std::mem::transmute::<*mut c_void, GetScale>(symbol))
+    });
+    if surface.is_null() {
+        return None;
+    }
+    get_scale.map(|get_scale| unsafe { get_scale(surface) })
+}
+
 /// Whether a `GL_RENDERER` string names a driver that rasterizes on the CPU.
 fn rasterizes_on_cpu(renderer: &[u8]) -> bool {
     let renderer = String::from_utf8_lossy(renderer).to_ascii_lowercase();
@@ -118,6 +137,12 @@ pub(super) unsafe fn read_back_buffer(
     let Some(gl) = gl() else {
         return BandsRead::default();
     };
+    // A fractional scale (GTK 4.12 and later, on Wayland) sizes the back buffer by that
+    // scale, not by the integer one the bands are planned at: draw those frames instead.
+    let surface = unsafe { gdk4_sys::gdk_draw_context_get_surface(context) };
+    if unsafe { fractional_scale(surface) }.is_some_and(|s| s != f64::from(scale)) {
+        return BandsRead::default();
+    }
     unsafe {
         gdk4_sys::gdk_gl_context_make_current(context.cast());
         let renderer = (gl.get_string)(GL_RENDERER);

@@ -28,6 +28,33 @@ pub fn pixels(records: &[Record]) -> impl Iterator<Item = &Pixels> {
     })
 }
 
+/// At `GDK_SCALE=2`: the first whole picture is of the `window` (application pixels) at
+/// scale 2, and the first patch of `square` holds 2×2 device pixels for each of its own.
+pub fn pictures_are_in_device_pixels(
+    records: &[Record],
+    window: [i32; 4],
+    square: [i32; 4],
+) -> TestResult {
+    let whole = pixels(records).find(|p| p.full).ok_or("no whole picture")?;
+    ensure!(
+        whole.scale == 2 && whole.rect == window,
+        "whole picture {:?} at scale {}",
+        whole.rect,
+        whole.scale
+    );
+    let patch = pixels(records)
+        .find(|p| p.rect == square)
+        .ok_or("no patch of the square")?;
+    let data = patch.decode().map_err(|e| e.to_string())?;
+    let expected = (square[2] * 2 * square[3] * 2 * 4) as usize;
+    ensure!(
+        data.len() == expected,
+        "a square patch of {} bytes at scale 2, not {expected}",
+        data.len()
+    );
+    Ok(())
+}
+
 pub fn intersects(a: [i32; 4], b: [i32; 4]) -> bool {
     a[0] < b[0] + b[2] && b[0] < a[0] + a[2] && a[1] < b[1] + b[3] && b[1] < a[1] + a[3]
 }

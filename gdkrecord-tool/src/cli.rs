@@ -96,9 +96,10 @@ pub struct RecordArgs {
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
     /// Also record the pixels of each repainted region (GDKRECORD_PIXELS=1): `frames`,
-    /// `exposures` and the viewer then show what the app drew (GTK 4: drawn again; GTK 3:
-    /// read back from the window, under X11). Capped at GDKRECORD_PIXELS_MB_PER_S (32) MiB
-    /// of pixels a second.
+    /// `exposures` and the viewer then show what the app drew (GTK 4: read back from the
+    /// cairo renderer, and from GL on a CPU rasterizer such as llvmpipe, else drawn again
+    /// from the render node; GTK 3: read back from the window, under X11). Capped at
+    /// GDKRECORD_PIXELS_MB_PER_S (32) MiB of pixels a second.
     #[arg(long)]
     pub pixels: bool,
     /// The program to record and its arguments.

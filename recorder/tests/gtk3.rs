@@ -164,23 +164,11 @@ fn debian_app_is_recorded(
     let mut app = ctx.spawn(ctx.gtk3_command(program, &log))?;
     let window = ctx.window_of(app.pid())?;
     wait_for_log(&log, "a first frame", |r| frames(r).next().is_some())?;
-    ctx.xdotool(&["windowfocus", "--sync", &window])?;
-    // A point near the bottom of the window, away from the header bar's buttons.
-    let (width, height) = ctx.window_size(&window)?;
-    let at = (f64::from(width / 2), f64::from(height - 12));
-    ctx.click(&window, at, 1)?;
-    ctx.xdotool(&["key", "shift"])?;
-    if let Some((w, h)) = resize {
-        ctx.resize(&window, w, h)?;
-    }
+    let at = ctx.click_key_and_resize(&window, resize)?;
     let records = wait_for_log(&log, "click, key and resize", |r| {
-        count_type(r, EventType::BUTTON_RELEASE) >= 1
-            && events(r).any(|e| e.key.as_deref() == Some("Shift_L"))
-            && resize.is_none_or(|(w, h)| {
-                r.iter()
-                    .any(|r| matches!(r, Record::Size(s) if (s.width, s.height) == (w, h)))
-                    && damages(r).any(|d| covers(&d.rects, [w - 4, h - 4, 4, 4]))
-            })
+        click_key_and_resize_recorded(r, resize)
+            && resize
+                .is_none_or(|(w, h)| damages(r).any(|d| covers(&d.rects, [w - 4, h - 4, 4, 4])))
     })?;
     app.kill9();
     let (after_kill, _) = read_log(&log)?;

@@ -20,7 +20,7 @@ mod records;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use gdkrecord_format::{EventType, Record};
+use gdkrecord_format::Record;
 
 use damage::{check_damage_capture, damage_expected};
 use records::*;
@@ -33,23 +33,11 @@ fn debian_app_is_recorded(ctx: &Ctx, program: &str, resize: Option<(i32, i32)>) 
     let window = ctx.window_of(app.pid())?;
     // Wait for the first frame (slow with software GL) before sending input.
     wait_for_log(&log, "a first frame", |r| frames(r).next().is_some())?;
-    ctx.xdotool(&["windowfocus", "--sync", &window])?;
-    // A point near the bottom of the window, away from the header bar's buttons.
-    let (width, height) = ctx.window_size(&window)?;
-    let at = (f64::from(width / 2), f64::from(height - 12));
-    ctx.click(&window, at, 1)?;
-    ctx.xdotool(&["key", "shift"])?;
-    if let Some((w, h)) = resize {
-        ctx.resize(&window, w, h)?;
-    }
+    let at = ctx.click_key_and_resize(&window, resize)?;
     let records = wait_for_log(&log, "click, key and resize", |r| {
-        count_type(r, EventType::BUTTON_RELEASE) >= 1
-            && events(r).any(|e| e.key.as_deref() == Some("Shift_L"))
+        click_key_and_resize_recorded(r, resize)
             && resize.is_none_or(|(w, h)| {
-                r.iter()
-                    .any(|r| matches!(r, Record::Size(s) if (s.width, s.height) == (w, h)))
-                    && (damage_expected(r) != Ok(true)
-                        || damages(r).any(|d| d.rects == [[0, 0, w, h]]))
+                damage_expected(r) != Ok(true) || damages(r).any(|d| d.rects == [[0, 0, w, h]])
             })
     })?;
     let top = toplevel(&records)?;

@@ -247,6 +247,26 @@ impl Ctx {
         .map(drop)
     }
 
+    /// The input the tests send to apps we did not write: a click near the bottom middle
+    /// of `window` (away from a header bar's buttons), a Shift key, then the resize to
+    /// `resize` if any. Returns where it clicked (window coordinates).
+    #[allow(dead_code)] // for the suites that run other programs
+    pub fn click_key_and_resize(
+        &self,
+        window: &str,
+        resize: Option<(i32, i32)>,
+    ) -> Result<(f64, f64), String> {
+        self.xdotool(&["windowfocus", "--sync", window])?;
+        let (width, height) = self.window_size(window)?;
+        let at = (f64::from(width / 2), f64::from(height - 12));
+        self.click(window, at, 1)?;
+        self.xdotool(&["key", "shift"])?;
+        if let Some((w, h)) = resize {
+            self.resize(window, w, h)?;
+        }
+        Ok(at)
+    }
+
     /// Moves the pointer to `at` in `window` (window coordinates) and clicks `button`.
     pub fn click(&self, window: &str, at: (impl Display, impl Display), button: u32) -> TestResult {
         self.xdotool(&[

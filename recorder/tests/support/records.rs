@@ -87,6 +87,19 @@ pub fn count_type(records: &[Record], event_type: EventType) -> usize {
         .count()
 }
 
+/// Whether `records` hold what [`crate::support::Ctx::click_key_and_resize`] sent: a
+/// button release, a Shift_L key, and the window's Size at `resize` if any.
+#[allow(dead_code)] // for the suites that run other programs
+pub fn click_key_and_resize_recorded(records: &[Record], resize: Option<(i32, i32)>) -> bool {
+    count_type(records, EventType::BUTTON_RELEASE) >= 1
+        && events(records).any(|e| e.key.as_deref() == Some("Shift_L"))
+        && resize.is_none_or(|(w, h)| {
+            records
+                .iter()
+                .any(|r| matches!(r, Record::Size(s) if (s.width, s.height) == (w, h)))
+        })
+}
+
 pub fn near(a: Option<f64>, b: f64) -> bool {
     a.is_some_and(|a| (a - b).abs() <= 1.0)
 }

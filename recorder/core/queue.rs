@@ -138,6 +138,14 @@ fn write_through(entry: &Entry) {
     }
 }
 
+/// [`send_in_place`] with `GDKRECORD_SYNC`: out of line, so that the usual way through
+/// the hooks that send in place stays on as few code lines as can be.
+#[cold]
+#[inline(never)]
+fn write_through_in_place<T>(value: T, entry: fn(T) -> Entry) {
+    write_through(&entry(value));
+}
+
 /// Sends `record` to the writer thread. `on_producer_thread` tells whether the caller
 /// is the main thread, the ring's only producer.
 #[inline(always)]
@@ -150,7 +158,7 @@ pub fn send(record: Record, on_producer_thread: bool) {
 #[inline(always)]
 pub fn send_in_place<T: InPlace>(value: T, entry: fn(T) -> Entry) {
     if HOT.write_through.load(Ordering::Relaxed) {
-        write_through(&entry(value));
+        write_through_in_place(value, entry);
         return;
     }
     // SAFETY: only the main thread sends these (the callers run on it).

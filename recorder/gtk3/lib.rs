@@ -123,7 +123,10 @@ unsafe extern "C" fn on_display_opened(
     GTRUE
 }
 
-/// Opens the recording on the default display, if it is open.
+/// Opens the recording on the default display, if it is open. (Cold and out of line: it
+/// runs once, and would otherwise sit in the middle of the event handler's hot code.)
+#[cold]
+#[inline(never)]
 pub(crate) fn start_with_default_display() {
     // SAFETY: a plain getter.
     let display = unsafe { ffi::gdk_display_get_default() };

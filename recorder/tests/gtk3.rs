@@ -328,23 +328,63 @@ fn wayland_counter_is_recorded(ctx: &Ctx) -> TestResult {
 /// sample): each records, into its own file, with its own library; the user's
 /// GTK_MODULES keep working (GTK 3 is told of a module it cannot find, and goes on).
 fn record_command_records_gtk3_and_its_gtk4_child(ctx: &Ctx) -> TestResult {
-    let dir = ctx.work.join("parent-and-child");
+    let counter = ctx.bin("counter");
+    let versions = record_parent_and_child(ctx, "gtk3-parent", 3, &[counter.as_os_str()])?;
+    ensure!(
+        versions.len() == 2 && versions[0].0 == 3 && versions[1] == (4, "counter".to_owned()),
+        "recordings (GTK major, program): {versions:?}"
+    );
+    Ok(())
+}
+
+/// The reverse: a GTK 4 program that starts a GTK 3 one (counter.py) records both, each
+/// with its own toolkit's library, and neither aborts.
+fn record_command_records_gtk4_and_its_gtk3_child(ctx: &Ctx) -> TestResult {
+    let counter = counter_script();
+    let python = std::ffi::OsStr::new("/usr/bin/python3");
+    let versions = record_parent_and_child(ctx, "gtk4-parent", 4, &[python, counter.as_os_str()])?;
+    ensure!(
+        versions.len() == 2 && versions[0].0 == 3 && versions[1].0 == 4,
+        "recordings (GTK major, program): {versions:?}"
+    );
+    Ok(())
+}
+
+/// Runs `gdkrecord-tool record` on a PyGObject program of GTK `parent_major` that starts
+/// `child` (with `--exit-after 1.5`) and waits for it, in a folder of its own, with a
+/// GTK_MODULES of the user's; returns the (GTK major, program) of each recording written.
+fn record_parent_and_child(
+    ctx: &Ctx,
+    name: &str,
+    parent_major: u32,
+    child: &[&std::ffi::OsStr],
+) -> Result<Vec<(u32, String)>, String> {
+    let dir = ctx.work.join(name);
     std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    let child: Vec<String> = child
+        .iter()
+        .map(|arg| arg.to_string_lossy().into_owned())
+        .collect();
+    let (show, run, quit) = if parent_major == 3 {
+        ("window.show_all()", "Gtk.main()", "Gtk.main_quit()")
+    } else {
+        ("window.present()", "loop.run()", "loop.quit()")
+    };
     let script = format!(
         r#"
 import subprocess, gi
-gi.require_version("Gtk", "3.0")
+gi.require_version("Gtk", "{parent_major}.0")
 from gi.repository import Gtk, GLib
-child = subprocess.Popen([{counter:?}, "--exit-after", "1.5"])
+child = subprocess.Popen({child:?} + ["--exit-after", "1.5"])
+loop = GLib.MainLoop()
 window = Gtk.Window(title="parent")
-window.show_all()
+{show}
 def done():
     child.wait()
-    Gtk.main_quit()
+    {quit}
 GLib.timeout_add(300, done)
-Gtk.main()
-"#,
-        counter = ctx.bin("counter").to_string_lossy()
+{run}
+"#
     );
     let output = Command::new(ctx.bin("gdkrecord-tool"))
         .args(["record", "--", "/usr/bin/python3", "-c", &script])
@@ -374,11 +414,12 @@ Gtk.main()
         }
     }
     versions.sort();
-    ensure!(
-        versions.len() == 2 && versions[0].0 == 3 && versions[1] == (4, "counter".to_owned()),
-        "recordings (GTK major, program): {versions:?}; stderr: {stderr}"
-    );
-    Ok(())
+    if versions.len() != 2 {
+        return Err(format!(
+            "recordings (GTK major, program): {versions:?}; stderr: {stderr}"
+        ));
+    }
+    Ok(versions)
 }
 
 /// `GDKRECORD_DAMAGE=0` leaves exposures out and says so; the rest is recorded.
@@ -400,7 +441,7 @@ fn damage_off_leaves_exposures_out(ctx: &Ctx) -> TestResult {
 }
 
 fn main() -> std::process::ExitCode {
-    let tests: [Test; 8] = [
+    let tests: [Test; 9] = [
         (
             "counter_records_input_exposures_frames",
             counter_records_input_exposures_frames,
@@ -419,6 +460,10 @@ fn main() -> std::process::ExitCode {
         (
             "record_command_records_gtk3_and_its_gtk4_child",
             record_command_records_gtk3_and_its_gtk4_child,
+        ),
+        (
+            "record_command_records_gtk4_and_its_gtk3_child",
+            record_command_records_gtk4_and_its_gtk3_child,
         ),
         (
             "damage_off_leaves_exposures_out",

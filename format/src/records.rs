@@ -302,6 +302,32 @@ pub struct Header {
     pub damage_layout: String,
 }
 
+impl Header {
+    /// The header of a recording made up rather than recorded (the `gen-recording`
+    /// example, test fixtures): `program` (its whole command line) with process id `pid`,
+    /// GTK 4.8.3 under X11 on `:99`, damage captured through the `gtk-4.8` layout, this
+    /// format version, recording started at fixed times. Change any field with struct
+    /// update syntax (`Header { pid: 7, ..Header::synthetic("app", 1) }`).
+    pub fn synthetic(program: &str, pid: u32) -> Header {
+        Header {
+            t_ns: 0,
+            format_version: crate::FORMAT_VERSION,
+            recorder_version: "0.1.0".into(),
+            pid,
+            program: program.into(),
+            argv: vec![program.into()],
+            gtk_version: [4, 8, 3],
+            start_unix_ns: 1_790_000_000_000_000_000,
+            start_monotonic_ns: 1_000_000_000,
+            display_backend: "x11".into(),
+            display_name: ":99".into(),
+            damage_capture: true,
+            damage_note: String::new(),
+            damage_layout: "gtk-4.8".to_owned(),
+        }
+    }
+}
+
 /// A surface appeared (a toplevel was realized, a popup was created, ...).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Surface {

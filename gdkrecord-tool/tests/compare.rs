@@ -88,21 +88,10 @@ fn session(run: &Run) -> Vec<Record> {
     let surface = SurfaceId(run.surface);
     let mut records = vec![
         Record::Header(Header {
-            t_ns: 0,
             // Version 1: a loop-iteration record per iteration (version 2 sums them per second).
             format_version: 1,
-            recorder_version: "0.1.0".into(),
-            pid: 77,
-            program: "app".into(),
-            argv: vec!["app".into()],
-            gtk_version: [4, 8, 3],
-            start_unix_ns: 1_790_000_000_000_000_000,
-            start_monotonic_ns: 1_000_000_000,
-            display_backend: "x11".into(),
-            display_name: ":99".into(),
-            damage_capture: true,
-            damage_note: String::new(),
             damage_layout: String::new(),
+            ..Header::synthetic("app", 77)
         }),
         Record::Surface(Surface {
             t_ns: 1_000,

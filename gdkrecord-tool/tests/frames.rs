@@ -105,22 +105,7 @@ fn recording() -> Vec<Record> {
 
 /// Writes `records` between a header and an end record.
 fn write(path: &Path, records: &[Record]) {
-    let header = Header {
-        t_ns: 0,
-        format_version: FORMAT_VERSION,
-        recorder_version: "0.1.0".into(),
-        pid: 4711,
-        program: "pixels-app".into(),
-        argv: vec!["pixels-app".into()],
-        gtk_version: [4, 8, 3],
-        start_unix_ns: 1_790_000_000_000_000_000,
-        start_monotonic_ns: 1_000_000_000,
-        display_backend: "x11".into(),
-        display_name: ":99".into(),
-        damage_capture: true,
-        damage_note: String::new(),
-        damage_layout: "gtk-4.8".to_owned(),
-    };
+    let header = Header::synthetic("pixels-app", 4711);
     let end = End {
         t_ns: 200 * MS,
         reason: EndReason::EXIT,

@@ -111,20 +111,12 @@ fn write_records(path: &Path, records: &[Record]) {
 
 fn header(argv: Vec<String>) -> Record {
     Record::Header(Header {
-        t_ns: 0,
-        format_version: FORMAT_VERSION,
         recorder_version: "test".into(),
-        pid: 42,
-        program: "prog".into(),
         argv,
-        gtk_version: [4, 8, 3],
         start_unix_ns: 1,
         start_monotonic_ns: 1,
-        display_backend: "x11".into(),
         display_name: ":0".into(),
-        damage_capture: true,
-        damage_note: String::new(),
-        damage_layout: "gtk-4.8".into(),
+        ..Header::synthetic("prog", 42)
     })
 }
 

@@ -52,24 +52,14 @@ pub fn write_recording<W: Write>(out: W, records: u64, seed: u64) -> io::Result<
     };
     let mut rng = Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1);
     writer.emit(Record::Header(Header {
-        t_ns: 0,
         format_version: 1,
-        recorder_version: "0.1.0".into(),
-        pid: 4242,
-        program: "synthetic".into(),
         argv: vec![
             "./synthetic".into(),
             "--title".into(),
             "A \"quoted\", <odd> title".into(),
         ],
-        gtk_version: [4, 8, 3],
-        start_unix_ns: 1_790_000_000_000_000_000,
         start_monotonic_ns: 5_000_000_000,
-        display_backend: "x11".into(),
-        display_name: ":99".into(),
-        damage_capture: true,
-        damage_note: String::new(),
-        damage_layout: "gtk-4.8".to_owned(),
+        ..Header::synthetic("synthetic", 4242)
     }))?;
     let (mut width, mut height) = (800i32, 600i32);
     writer.emit(Record::Surface(Surface {

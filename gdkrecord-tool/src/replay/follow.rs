@@ -225,24 +225,15 @@ impl Follower {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use gdkrecord_format::{Header, Writer, FORMAT_VERSION};
+    use gdkrecord_format::{Header, Writer};
 
     fn header() -> Record {
         Record::Header(Header {
-            t_ns: 0,
-            format_version: FORMAT_VERSION,
-            recorder_version: "0.1.0".into(),
-            pid: 1,
-            program: "app".into(),
-            argv: vec!["app".into()],
-            gtk_version: [4, 8, 3],
             start_unix_ns: 0,
             start_monotonic_ns: 0,
-            display_backend: "x11".into(),
             display_name: ":0".into(),
-            damage_capture: true,
-            damage_note: String::new(),
             damage_layout: String::new(),
+            ..Header::synthetic("app", 1)
         })
     }
 

@@ -95,24 +95,15 @@ pub fn every_kind() -> Vec<Record> {
     };
     vec![
         Record::Header(Header {
-            t_ns: 0,
             format_version: 1,
-            recorder_version: "0.1.0".into(),
-            pid: 4242,
-            program: "fixture".into(),
             argv: vec![
                 "./fixture".into(),
                 "--title=A, \"B\" & <C>".into(),
                 "a|b\\c".into(),
             ],
-            gtk_version: [4, 8, 3],
             start_unix_ns: 1_790_000_000_123_456_789,
             start_monotonic_ns: 987_654_321_000,
-            display_backend: "x11".into(),
-            display_name: ":99".into(),
-            damage_capture: true,
-            damage_note: String::new(),
-            damage_layout: "gtk-4.8".to_owned(),
+            ..Header::synthetic("fixture", 4242)
         }),
         Record::Surface(Surface {
             t_ns: 1_000,

@@ -20,22 +20,7 @@ pub(crate) struct Fixture {
 
 impl Fixture {
     pub(crate) fn new(width: i32, height: i32) -> Fixture {
-        let header = Header {
-            t_ns: 0,
-            format_version: FORMAT_VERSION,
-            recorder_version: "0.1.0".into(),
-            pid: 4711,
-            program: "demo-app".into(),
-            argv: vec!["demo-app".into()],
-            gtk_version: [4, 8, 3],
-            start_unix_ns: 1_790_000_000_000_000_000,
-            start_monotonic_ns: 1_000_000_000,
-            display_backend: "x11".into(),
-            display_name: ":99".into(),
-            damage_capture: true,
-            damage_note: String::new(),
-            damage_layout: "gtk-4.8".to_owned(),
-        };
+        let header = Header::synthetic("demo-app", 4711);
         let surface = Surface {
             t_ns: MS,
             surface: WINDOW,

@@ -9,20 +9,10 @@ use crate::*;
 pub(crate) fn painted_toplevel() -> Vec<Record> {
     vec![
         Record::Header(Header {
-            t_ns: 0,
-            format_version: FORMAT_VERSION,
-            recorder_version: "0.1.0".into(),
-            pid: 1,
-            program: "app".into(),
-            argv: vec!["app".into()],
-            gtk_version: [4, 8, 3],
             start_unix_ns: 0,
             start_monotonic_ns: 0,
-            display_backend: "x11".into(),
-            display_name: ":99".into(),
-            damage_capture: true,
-            damage_note: String::new(),
             damage_layout: String::new(),
+            ..Header::synthetic("app", 1)
         }),
         surface(1, SurfaceKind::TOPLEVEL, None),
         Record::Frame(Frame {

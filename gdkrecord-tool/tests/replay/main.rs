@@ -29,7 +29,7 @@ use std::time::{Duration, Instant};
 
 use gdkrecord_format::{
     End, EndReason, Event, EventType, Frame, Header, Reader, Record, Size, Surface, SurfaceId,
-    SurfaceKind, Writer, FORMAT_VERSION,
+    SurfaceKind, Writer,
 };
 
 use support::{Ctx, Suite, Test, TestResult};

@@ -366,20 +366,16 @@ mod tests {
 
     fn header(damage_capture: bool, note: &str, layout: &str) -> Header {
         Header {
-            t_ns: 0,
             format_version: 1,
-            recorder_version: "0.1.0".into(),
-            pid: 1,
-            program: "app".into(),
             argv: Vec::new(),
             gtk_version: [4, 18, 6],
             start_unix_ns: 0,
             start_monotonic_ns: 0,
-            display_backend: "x11".into(),
             display_name: ":1".into(),
             damage_capture,
             damage_note: note.into(),
             damage_layout: layout.into(),
+            ..Header::synthetic("app", 1)
         }
     }
 

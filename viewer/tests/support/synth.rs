@@ -30,20 +30,8 @@ pub const FRAME_NS: u64 = 16_666_667;
 
 pub fn header(program: &str) -> Record {
     Record::Header(Header {
-        t_ns: 0,
-        format_version: FORMAT_VERSION,
-        recorder_version: "0.1.0".into(),
-        pid: 4242,
-        program: program.into(),
         argv: vec![format!("./{program}")],
-        gtk_version: [4, 8, 3],
-        start_unix_ns: 1_790_000_000_000_000_000,
-        start_monotonic_ns: 1_000_000_000,
-        display_backend: "x11".into(),
-        display_name: ":99".into(),
-        damage_capture: true,
-        damage_note: String::new(),
-        damage_layout: "gtk-4.8".to_owned(),
+        ..Header::synthetic(program, 4242)
     })
 }
 

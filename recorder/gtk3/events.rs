@@ -122,8 +122,7 @@ unsafe fn record(event: *mut GdkEvent) {
             timer.stop_frame_work(FrameSite::Damage, false);
         }
     } else {
-        let monotonic = clock::monotonic_ns();
-        unsafe { record_other(event, any.window, event_type, monotonic) };
+        unsafe { record_other(event, any.window, event_type) };
     }
 }
 
@@ -154,12 +153,8 @@ unsafe fn record_pointer(event: *mut GdkEvent, event_type: c_int, window: *mut G
 /// `event` is a valid GdkEvent of `window` (not null), of GDK 3 type `event_type`.
 #[inline(never)]
 #[link_section = ".text.hot.gdkrecord"]
-unsafe fn record_other(
-    event: *mut GdkEvent,
-    window: *mut GdkWindow,
-    event_type: c_int,
-    monotonic: u64,
-) {
+unsafe fn record_other(event: *mut GdkEvent, window: *mut GdkWindow, event_type: c_int) {
+    let monotonic = clock::monotonic_ns();
     let t_ns = clock::since_start(monotonic);
     match event_type {
         gdk3::CONFIGURE => {
